@@ -1,0 +1,207 @@
+// The environment is read here once, into one typed object that is passed down. No other module
+// reads process.env. Every setting is documented, with its default, in .env.example and README.
+import os from 'node:os';
+import path from 'node:path';
+
+export interface CaptureLimits {
+  /** Hard deadline for navigation, in ms. */
+  navigationTimeoutMs: number;
+  /** Whole-capture deadline (navigation, settle and every artifact), in ms. */
+  captureTimeoutMs: number;
+  /** Network-quiet window after `load`, in ms, and its cap. */
+  settleQuietMs: number;
+  settleMaxMs: number;
+  /** Bounded scroll to trigger lazy content. */
+  scrollMaxSteps: number;
+  viewportWidth: number;
+  viewportHeight: number;
+  thumbnailMaxWidth: number;
+  fullPageMaxHeight: number;
+  /** Non-HTML downloads (PDF, images, files) saved by preflight. */
+  maxDownloadBytes: number;
+  /** HTML responses larger than this are refused before the browser opens them. */
+  maxHtmlBytes: number;
+  maxMhtmlBytes: number;
+  maxArchiveBytes: number;
+  maxTextChars: number;
+  maxScreenshotBytes: number;
+}
+
+export const DefaultCaptureLimits = {
+  navigationTimeoutMs: 30_000,
+  captureTimeoutMs: 90_000,
+  settleQuietMs: 500,
+  settleMaxMs: 3_000,
+  scrollMaxSteps: 12,
+  viewportWidth: 1280,
+  viewportHeight: 800,
+  thumbnailMaxWidth: 400,
+  fullPageMaxHeight: 12_000,
+  maxDownloadBytes: 50 * 1024 * 1024,
+  maxHtmlBytes: 15 * 1024 * 1024,
+  maxMhtmlBytes: 60 * 1024 * 1024,
+  maxArchiveBytes: 80 * 1024 * 1024,
+  maxTextChars: 2_000_000,
+  maxScreenshotBytes: 20 * 1024 * 1024,
+} as const satisfies CaptureLimits;
+
+export interface Config {
+  dataDir: string;
+  dbPath: string;
+  blobDir: string;
+  host: string;
+  port: number;
+  publicUrl: string;
+  apiToken: string | null;
+  /** HMAC key for signed snapshot links; null means a key generated once and kept in the data folder. */
+  linkSecret: string | null;
+  /** Signed links expire after this many seconds; null: never. */
+  linkTtlSec: number | null;
+  concurrency: number;
+  dedupWindowMs: number;
+  allowNets: string[];
+  onlyAllowed: boolean;
+  chromePath: string | null;
+  /** Captures before the browser is relaunched to bound memory growth. */
+  browserRecycleAfter: number;
+  /** Block ads and trackers, and opt out of cookie banners. */
+  blockAds: boolean;
+  capture: CaptureLimits;
+  jobMaxAttempts: number;
+  jobLeaseMs: number;
+  linkCheckCron: string | null;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  discord: {
+    token: string | null;
+    guildId: string | null;
+    apiUrl: string;
+  };
+  slack: {
+    botToken: string | null;
+    appToken: string | null;
+    signingSecret: string | null;
+    apiUrl: string;
+  };
+  rateLimit: {
+    /** Explicit /snap requests one user may make per minute. */
+    snapsPerUserPerMinute: number;
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const dataDir = path.resolve(cwd, str(env, 'LINKSNAP_DATA_DIR') ?? 'data');
+  const port = int(env, 'LINKSNAP_PORT', 8080, 0, 65535);
+  const host = str(env, 'LINKSNAP_HOST') ?? '127.0.0.1';
+  const publicUrl = (str(env, 'LINKSNAP_PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  return {
+    dataDir,
+    dbPath: path.join(dataDir, 'linksnap.db'),
+    blobDir: path.join(dataDir, 'blobs'),
+    host,
+    port,
+    publicUrl,
+    apiToken: str(env, 'LINKSNAP_API_TOKEN'),
+    linkSecret: str(env, 'LINKSNAP_LINK_SECRET'),
+    linkTtlSec: env.LINKSNAP_LINK_TTL ? Math.round(duration(env, 'LINKSNAP_LINK_TTL', 0) / 1000) : null,
+    concurrency: int(env, 'LINKSNAP_CONCURRENCY', Math.max(1, os.availableParallelism?.() ?? os.cpus().length), 1, 64),
+    dedupWindowMs: duration(env, 'LINKSNAP_DEDUP_WINDOW', 10 * 60_000),
+    allowNets: list(env, 'LINKSNAP_ALLOW_NETS'),
+    onlyAllowed: bool(env, 'LINKSNAP_ONLY_ALLOWED', false),
+    chromePath: str(env, 'CHROME_PATH'),
+    browserRecycleAfter: int(env, 'LINKSNAP_BROWSER_RECYCLE_AFTER', 200, 1, 1_000_000),
+    blockAds: bool(env, 'LINKSNAP_BLOCK_ADS', true),
+    capture: {
+      ...DefaultCaptureLimits,
+      navigationTimeoutMs: duration(env, 'LINKSNAP_NAV_TIMEOUT', DefaultCaptureLimits.navigationTimeoutMs),
+      captureTimeoutMs: duration(env, 'LINKSNAP_CAPTURE_TIMEOUT', DefaultCaptureLimits.captureTimeoutMs),
+      maxDownloadBytes: bytes(env, 'LINKSNAP_MAX_DOWNLOAD', DefaultCaptureLimits.maxDownloadBytes),
+      maxHtmlBytes: bytes(env, 'LINKSNAP_MAX_HTML', DefaultCaptureLimits.maxHtmlBytes),
+    },
+    jobMaxAttempts: int(env, 'LINKSNAP_JOB_ATTEMPTS', 3, 1, 20),
+    jobLeaseMs: duration(env, 'LINKSNAP_JOB_LEASE', 3 * 60_000),
+    linkCheckCron: env.LINKSNAP_LINKCHECK_CRON === '' ? null : (str(env, 'LINKSNAP_LINKCHECK_CRON') ?? '17 4 * * *'),
+    logLevel: oneOf(env, 'LINKSNAP_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    discord: {
+      token: str(env, 'DISCORD_TOKEN'),
+      guildId: str(env, 'DISCORD_GUILD_ID'),
+      apiUrl: (str(env, 'DISCORD_API_URL') ?? 'https://discord.com/api').replace(/\/+$/, ''),
+    },
+    slack: {
+      botToken: str(env, 'SLACK_BOT_TOKEN'),
+      appToken: str(env, 'SLACK_APP_TOKEN'),
+      signingSecret: str(env, 'SLACK_SIGNING_SECRET'),
+      apiUrl: str(env, 'SLACK_API_URL') ?? 'https://slack.com/api/',
+    },
+    rateLimit: {
+      snapsPerUserPerMinute: int(env, 'LINKSNAP_SNAPS_PER_MINUTE', 10, 1, 10_000),
+    },
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(name: string, value: string, expected: string) {
+    super(`Setting ${name}=${JSON.stringify(value)} is not valid: expected ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function str(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, raw, `a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === null) return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, raw, '1/0, true/false, yes/no or on/off');
+}
+
+function list(env: Env, name: string): string[] {
+  return (str(env, name) ?? '')
+    .split(/[\s,]+/)
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = str(env, name);
+  if (raw === null) return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(name, raw, `one of ${allowed.join(', ')}`);
+}
+
+const DurationUnitsMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration as `500ms`, `30s`, `10m`, `2h`, `1d`, or a bare number of seconds. */
+export function duration(env: Env, name: string, fallbackMs: number): number {
+  const raw = str(env, name);
+  if (raw === null) return fallbackMs;
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(raw);
+  if (!match) throw new ConfigError(name, raw, 'a duration such as 30s, 10m or 2h');
+  return Math.round(Number(match[1]) * DurationUnitsMs[(match[2] ?? 's').toLowerCase()]);
+}
+
+const ByteUnits: Record<string, number> = { b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3 };
+
+/** A size as `512KB`, `50MB`, `1GB`, or a bare number of bytes. */
+function bytes(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name);
+  if (raw === null) return fallback;
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb?|mb?|gb?)?$/i.exec(raw);
+  if (!match) throw new ConfigError(name, raw, 'a size such as 512KB, 50MB or 1GB');
+  return Math.round(Number(match[1]) * ByteUnits[(match[2] ?? 'b').toLowerCase()]);
+}

@@ -1,0 +1,164 @@
+// Every failure a user can see has a stable code; adapters map the code to a localised message
+// (see i18n.ts) and fall back to `message`, which always says what went wrong and where.
+
+export const ErrorCode = {
+  InvalidUrl: 'invalid_url',
+  UnsupportedScheme: 'unsupported_scheme',
+  BlockedAddress: 'blocked_address',
+  DnsFailed: 'dns_failed',
+  ConnectionFailed: 'connection_failed',
+  CaptureTimeout: 'capture_timeout',
+  TooLarge: 'too_large',
+  HttpError: 'http_error',
+  BrowserCrashed: 'browser_crashed',
+  CaptureFailed: 'capture_failed',
+  NotFound: 'not_found',
+  Forbidden: 'forbidden',
+  RateLimited: 'rate_limited',
+  InvalidInput: 'invalid_input',
+  Internal: 'internal',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class LinksnapError extends Error {
+  readonly code: ErrorCode;
+  /** Whether trying the same thing again later may succeed (drives job retries). */
+  readonly transient: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; transient?: boolean; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.transient = options.transient ?? false;
+    this.details = options.details ?? {};
+  }
+}
+
+export class InvalidUrlError extends LinksnapError {
+  constructor(input: string, why: string) {
+    super(ErrorCode.InvalidUrl, `Not a valid web address: ${JSON.stringify(truncate(input, 200))} (${why})`, {
+      details: { input: truncate(input, 200), why },
+    });
+  }
+}
+
+export class UnsupportedSchemeError extends LinksnapError {
+  constructor(url: string, scheme: string) {
+    super(ErrorCode.UnsupportedScheme, `Only http and https links can be captured, not ${scheme}: ${truncate(url, 200)}`, {
+      details: { url, scheme },
+    });
+  }
+}
+
+export class BlockedAddressError extends LinksnapError {
+  constructor(host: string, address: string | null, reason: string) {
+    super(
+      ErrorCode.BlockedAddress,
+      `Refused to connect to ${host}${address && address !== host ? ` (${address})` : ''}: ${reason}`,
+      { details: { host, address, reason } },
+    );
+  }
+}
+
+export class DnsError extends LinksnapError {
+  constructor(host: string, cause?: unknown) {
+    super(ErrorCode.DnsFailed, `Could not resolve the host name ${host}`, { cause, transient: true, details: { host } });
+  }
+}
+
+export class ConnectionError extends LinksnapError {
+  constructor(url: string, why: string, cause?: unknown) {
+    super(ErrorCode.ConnectionFailed, `Could not connect to ${truncate(url, 200)}: ${why}`, {
+      cause,
+      transient: true,
+      details: { url, why },
+    });
+  }
+}
+
+export class CaptureTimeoutError extends LinksnapError {
+  constructor(url: string, seconds: number, step: string) {
+    super(ErrorCode.CaptureTimeout, `The page did not load within ${seconds} s (${step}): ${truncate(url, 200)}`, {
+      transient: true,
+      details: { url, seconds, step },
+    });
+  }
+}
+
+export class TooLargeError extends LinksnapError {
+  constructor(what: string, limitBytes: number) {
+    super(ErrorCode.TooLarge, `${what} is larger than the limit of ${formatBytes(limitBytes)}`, {
+      details: { what, limitBytes },
+    });
+  }
+}
+
+export class HttpStatusError extends LinksnapError {
+  constructor(url: string, status: number) {
+    super(ErrorCode.HttpError, `The server answered HTTP ${status} for ${truncate(url, 200)}`, {
+      transient: status >= 500 || status === 429,
+      details: { url, status },
+    });
+  }
+}
+
+export class BrowserCrashedError extends LinksnapError {
+  constructor(url: string, cause?: unknown) {
+    super(ErrorCode.BrowserCrashed, `The browser crashed while capturing ${truncate(url, 200)}`, {
+      cause,
+      transient: true,
+      details: { url },
+    });
+  }
+}
+
+export class NotFoundError extends LinksnapError {
+  constructor(what: string, id: string) {
+    super(ErrorCode.NotFound, `No ${what} with id ${truncate(id, 80)}`, { details: { what, id } });
+  }
+}
+
+export class ForbiddenError extends LinksnapError {
+  constructor(why: string) {
+    super(ErrorCode.Forbidden, why);
+  }
+}
+
+export class RateLimitedError extends LinksnapError {
+  readonly retryAfterMs: number;
+  constructor(retryAfterMs: number) {
+    super(ErrorCode.RateLimited, `Too many requests; try again in ${Math.ceil(retryAfterMs / 1000)} s`, {
+      details: { retryAfterMs },
+    });
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+export class InvalidInputError extends LinksnapError {
+  constructor(message: string) {
+    super(ErrorCode.InvalidInput, message);
+  }
+}
+
+/** Wraps anything thrown into a LinksnapError so callers always get a code and a readable message. */
+export function asLinksnapError(error: unknown): LinksnapError {
+  if (error instanceof LinksnapError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new LinksnapError(ErrorCode.Internal, message || 'Unexpected error', { cause: error });
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KiB`;
+  return `${bytes} B`;
+}

@@ -1,0 +1,66 @@
+// The one API every front end (Discord, Slack, web page, CLI) calls. Implemented by
+// LinksnapService in service.ts; adapters depend on this interface only.
+import type {
+  ArtifactKind,
+  ArtifactRef,
+  FindQuery,
+  FindResult,
+  Link,
+  Platform,
+  Share,
+  ShareEventHandler,
+  SnapAccepted,
+  SnapRequest,
+  Snapshot,
+  TagCount,
+  Viewer,
+  WorkspaceSettings,
+} from './types.js';
+
+export interface SnapService {
+  /**
+   * Validates and normalises the URL, checks the egress policy, dedupes within the dedup window,
+   * records tags and the share, persists a capture job and returns at once.
+   * Throws InvalidUrlError / UnsupportedSchemeError / BlockedAddressError for refused input.
+   */
+  snap(request: SnapRequest): Promise<SnapAccepted>;
+
+  /** Resolves when the snapshot is done or failed (or the signal aborts). */
+  waitFor(snapshotId: string, signal?: AbortSignal): Promise<Snapshot>;
+
+  /**
+   * Receives progress (queued → capturing → done / failed) of every share made from `platform`.
+   * Terminal events are delivered at least once: one not acknowledged (handler threw, or the
+   * process stopped) is delivered again when a handler subscribes after a restart.
+   */
+  subscribe(platform: Platform, handler: ShareEventHandler): () => void;
+
+  find(query: FindQuery): Promise<FindResult>;
+  getSnapshot(workspaceId: string, snapshotId: string): Promise<Snapshot>;
+  /** Looks a snapshot up by id alone: for signed links and the local web page. */
+  getSnapshotById(snapshotId: string): Promise<Snapshot>;
+  getLink(workspaceId: string, linkId: string): Promise<Link>;
+  /** Every snapshot (version) of a link, newest first. */
+  listVersions(workspaceId: string, linkId: string): Promise<Snapshot[]>;
+  /** Shares of a link, oldest first (the first is who shared it first). */
+  listShares(workspaceId: string, linkId: string): Promise<Share[]>;
+  listTags(workspaceId: string, viewer?: Viewer | null): Promise<TagCount[]>;
+  listWorkspaces(): Promise<Array<{ id: string; platform: Platform; name: string | null; links: number }>>;
+
+  addTags(workspaceId: string, linkId: string, tags: string[]): Promise<Link>;
+  removeTags(workspaceId: string, linkId: string, tags: string[]): Promise<Link>;
+  setTags(workspaceId: string, linkId: string, tags: string[]): Promise<Link>;
+  /** Deletes the link, all its snapshots and shares, and blobs nothing else references. */
+  forgetLink(workspaceId: string, linkId: string): Promise<void>;
+  /**
+   * The message a link was auto-captured from was deleted: removes the shares made from it and
+   * every link left with no share. Returns the ids of the links removed.
+   */
+  forgetMessage(workspaceId: string, channelId: string, messageId: string): Promise<string[]>;
+
+  /** Opens a stored artifact for reading. */
+  artifact(snapshot: Snapshot, kind: ArtifactKind): ArtifactRef | null;
+
+  getSettings(workspaceId: string): Promise<WorkspaceSettings>;
+  updateSettings(workspaceId: string, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings>;
+}

@@ -1,0 +1,208 @@
+// The domain vocabulary every front end speaks. Adapters translate their platform's payloads into
+// these shapes and back; nothing here knows about Discord, Slack or HTTP.
+
+export type Platform = 'discord' | 'slack' | 'web' | 'cli';
+
+/** Where a request came from. `local` is the workspace of the web page and the CLI. */
+export interface WorkspaceRef {
+  /** Stable id, namespaced by platform: `discord:<guildId>`, `discord:dm:<userId>`, `slack:<teamId>`, `local`. */
+  id: string;
+  platform: Platform;
+  name?: string;
+}
+
+export interface Requester {
+  /** Platform user id (`local` for the web page and CLI). */
+  id: string;
+  name?: string;
+}
+
+/** Where a link was shared, so a reply can be posted later and visibility can be enforced. */
+export interface SourceRef {
+  platform: Platform;
+  channelId?: string | null;
+  channelName?: string | null;
+  /** True when not every member of the workspace can read the channel (private channel, DM, group DM). */
+  channelPrivate?: boolean;
+  messageId?: string | null;
+  /** True when the link was picked up from a posted message rather than an explicit /snap. */
+  auto?: boolean;
+  /**
+   * Opaque, JSON-serialisable context the adapter needs to answer later (interaction token, channel,
+   * message ts…). Stored with the request so a reply survives a restart.
+   */
+  replyTo?: unknown;
+}
+
+export interface SnapRequest {
+  url: string;
+  tags?: string[];
+  workspace: WorkspaceRef;
+  requester: Requester;
+  source: SourceRef;
+  /** Capture again even when a recent snapshot of the same link exists. */
+  force?: boolean;
+}
+
+export type SnapshotStatus = 'queued' | 'capturing' | 'done' | 'failed';
+
+export type ArtifactKind =
+  | 'screenshot' // viewport PNG, 1280x800
+  | 'fullpage' // full-page screenshot, height capped (JPEG)
+  | 'thumbnail' // at most 400 px wide, WebP
+  | 'mhtml' // the page as rendered, from the browser
+  | 'archive' // single self-contained HTML made from the MHTML
+  | 'text' // readable text (Readability), falling back to the visible text
+  | 'visibleText' // all visible text of the page
+  | 'original'; // a non-HTML download (PDF, image, file) stored as fetched
+
+export interface ArtifactRef {
+  kind: ArtifactKind;
+  sha256: string;
+  size: number;
+  mime: string;
+  /** Absolute path of the blob on disk (file blob store). */
+  path: string;
+}
+
+export interface PageMetadata {
+  title: string | null;
+  description: string | null;
+  siteName: string | null;
+  author: string | null;
+  publishedTime: string | null;
+  lang: string | null;
+  dir: 'ltr' | 'rtl' | null;
+  favicon: string | null;
+  canonicalUrl: string | null;
+}
+
+export interface Snapshot extends PageMetadata {
+  id: string;
+  linkId: string;
+  workspaceId: string;
+  url: string;
+  status: SnapshotStatus;
+  /** Human-readable reason when failed. */
+  error: string | null;
+  /** Stable machine code when failed (see errors.ts ErrorCode). */
+  errorCode: string | null;
+  /** Kept, but the page looked like a bot wall, login wall, error page or was nearly empty. */
+  degraded: boolean;
+  degradedReason: string | null;
+  finalUrl: string | null;
+  httpStatus: number | null;
+  contentType: string | null;
+  contentHash: string | null;
+  createdAt: string; // ISO
+  startedAt: string | null;
+  capturedAt: string | null;
+  artifacts: Partial<Record<ArtifactKind, ArtifactRef>>;
+}
+
+export interface Link {
+  id: string;
+  workspaceId: string;
+  /** Normalised URL, unique per workspace. */
+  url: string;
+  createdAt: string;
+  tags: string[];
+}
+
+/** One time someone shared or snapped a link: who, where, and how to answer them. */
+export interface Share {
+  id: string;
+  workspaceId: string;
+  linkId: string;
+  snapshotId: string;
+  platform: Platform;
+  userId: string;
+  userName: string | null;
+  channelId: string | null;
+  channelName: string | null;
+  channelPrivate: boolean;
+  messageId: string | null;
+  auto: boolean;
+  replyTo: unknown;
+  createdAt: string;
+}
+
+export interface SnapAccepted {
+  snapshot: Snapshot;
+  link: Link;
+  share: Share;
+  /** True when a recent snapshot was reused instead of capturing again. */
+  deduplicated: boolean;
+  /** The first time this link was shared in the workspace, when it was shared before this request. */
+  firstShare: Share | null;
+}
+
+/** Which channels a viewer can read; links shared only in private channels outside this set are hidden. */
+export interface Viewer {
+  channelIds: string[];
+}
+
+export interface FindQuery {
+  workspaceId: string;
+  /** ANDed; normalised like stored tags. */
+  tags?: string[];
+  /** Full-text over title, description, URL and page text; substrings of any script. */
+  text?: string;
+  limit?: number;
+  cursor?: string | null;
+  /** Absent or null: no channel restriction (web page, CLI). */
+  viewer?: Viewer | null;
+}
+
+export interface FindItem {
+  link: Link;
+  /** Latest snapshot of the link. */
+  snapshot: Snapshot;
+}
+
+export interface FindResult {
+  items: FindItem[];
+  nextCursor: string | null;
+}
+
+export interface TagCount {
+  tag: string;
+  count: number;
+}
+
+export type SnapshotEventType = 'queued' | 'capturing' | 'done' | 'failed';
+
+/** Progress of one share's snapshot, delivered to the adapter of the share's platform. */
+export interface ShareEvent {
+  type: SnapshotEventType;
+  share: Share;
+  snapshot: Snapshot;
+}
+
+export type ShareEventHandler = (event: ShareEvent) => Promise<void> | void;
+
+/** Per-workspace settings set from chat (/snapconfig) or the web page. */
+export interface WorkspaceSettings {
+  /** Channels where posted links are captured; null means every channel. */
+  autoCaptureChannels: string[] | null;
+  /** Channels excluded from auto-capture. */
+  autoCaptureExcluded: string[];
+  autoCapture: boolean;
+  /** Reply in a thread after an auto-capture (otherwise reactions only). */
+  replyInThread: boolean;
+  /** How to answer a re-posted link: a reaction only, or a short reply. */
+  duplicateNotice: 'reaction' | 'reply' | 'off';
+  /** Deleting the source message removes its auto-capture. */
+  forgetOnDelete: boolean;
+  locale: string | null;
+}
+
+export const DefaultWorkspaceSettings: WorkspaceSettings = {
+  autoCaptureChannels: null,
+  autoCaptureExcluded: [],
+  autoCapture: true,
+  replyInThread: false,
+  duplicateNotice: 'reaction',
+  forgetOnDelete: true,
+  locale: null,
+};
