@@ -1,0 +1,76 @@
+// What a chat reply says about a snapshot, independent of how Discord embeds or Slack blocks draw it.
+// Both adapters render these fields, so the wording stays the same everywhere.
+import { asLinksnapError } from '../errors.js';
+import { describeError, t, type Locale } from '../i18n.js';
+import type { Link, Snapshot, SnapshotStatus } from '../types.js';
+import { displayHost } from '../url.js';
+
+export interface SnapshotCard {
+  title: string;
+  /** The link as shared (normalised). */
+  url: string;
+  finalUrl: string | null;
+  site: string;
+  description: string | null;
+  tags: string[];
+  capturedAt: string | null;
+  viewUrl: string;
+  status: SnapshotStatus;
+  /** Set when the capture was kept but looks incomplete. */
+  degradedNote: string | null;
+  /** Set when the capture failed: a specific, localised sentence. */
+  errorText: string | null;
+  thumbnailPath: string | null;
+  httpStatus: number | null;
+}
+
+export function snapshotCard(snapshot: Snapshot, link: Link, options: { locale: Locale | string | null; viewUrl: string }): SnapshotCard {
+  const { locale, viewUrl } = options;
+  return {
+    title: snapshot.title?.trim() || t(locale, 'untitled'),
+    url: link.url,
+    finalUrl: snapshot.finalUrl && snapshot.finalUrl !== link.url ? snapshot.finalUrl : null,
+    site: snapshot.siteName?.trim() || displayHost(snapshot.finalUrl ?? link.url),
+    description: snapshot.description ? truncateText(snapshot.description, 300) : null,
+    tags: link.tags,
+    capturedAt: snapshot.capturedAt,
+    viewUrl,
+    status: snapshot.status,
+    degradedNote: snapshot.degraded ? t(locale, 'snap.degraded', { reason: snapshot.degradedReason ?? '?' }) : null,
+    errorText:
+      snapshot.status === 'failed'
+        ? t(locale, 'snap.failed', { url: link.url, reason: describeError(locale, snapshot.errorCode, snapshot.error) })
+        : null,
+    thumbnailPath: snapshot.artifacts.thumbnail?.path ?? null,
+    httpStatus: snapshot.httpStatus,
+  };
+}
+
+/** A specific, localised sentence for anything thrown at an adapter. */
+export function errorMessage(locale: Locale | string | null, error: unknown): string {
+  const coded = asLinksnapError(error);
+  return describeError(locale, coded.code, coded.message);
+}
+
+/** Short human time ("5 min ago", "5 分钟前") for "already shared …" notices. */
+export function relativeTime(locale: Locale | string | null, iso: string, now: number = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  const zh = typeof locale === 'string' && locale.toLowerCase().startsWith('zh');
+  const units: Array<[number, string, string]> = [
+    [86_400, 'd', '天'],
+    [3_600, 'h', '小时'],
+    [60, 'min', '分钟'],
+  ];
+  for (const [size, en, cn] of units) {
+    if (seconds >= size) {
+      const count = Math.floor(seconds / size);
+      return zh ? `${count} ${cn}前` : `${count} ${en} ago`;
+    }
+  }
+  return zh ? '刚刚' : 'just now';
+}
+
+export function truncateText(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
