@@ -63,7 +63,7 @@ export function createEgressPolicy(options: EgressPolicyOptions): EgressPolicy {
   function checkAddress(ip: string): AddressVerdict {
     let address: ipaddr.IPv4 | ipaddr.IPv6;
     try {
-      address = ipaddr.parse(ip);
+      address = parseIp(ip);
     } catch {
       return { allowed: false, reason: `not an IP address: ${ip}` };
     }
@@ -110,7 +110,7 @@ export function createEgressPolicy(options: EgressPolicyOptions): EgressPolicy {
       if (!verdict.allowed) throw new BlockedAddressError(host, address, verdict.reason ?? 'refused');
     }
     const chosen = addresses[0];
-    const address = ipaddr.parse(chosen.address);
+    const address = parseIp(chosen.address);
     return {
       host,
       address: address.kind() === 'ipv6' ? (address as ipaddr.IPv6).toRFC5952String() : address.toString(),
@@ -148,6 +148,21 @@ function canonicalHost(raw: string): string {
     throw new InvalidUrlError(raw, 'not a valid host name');
   }
   return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+}
+
+/**
+ * ipaddr.js reads `::10.0.0.1` (IPv4-compatible) as `::ffff:10.0.0.1` (IPv4-mapped), so IPv6 text
+ * is first put in canonical hex form by the WHATWG parser, which gets it right. A zone id
+ * (`fe80::1%eth0`) says nothing about the range and is dropped.
+ */
+function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (!text.includes(':')) {
+    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) throw new Error(`not a dotted-quad IPv4 address: ${text}`);
+    return ipaddr.IPv4.parse(text);
+  }
+  const bare = text.replace(/%.*$/, '');
+  if (!ipaddr.IPv6.isValid(bare)) throw new Error(`not an IPv6 address: ${text}`);
+  return ipaddr.IPv6.parse(new URL(`http://[${bare}]/`).hostname.slice(1, -1));
 }
 
 function literalAddress(host: string): ResolvedAddress | null {
