@@ -40,6 +40,12 @@ export interface EgressProxy {
   close(): Promise<void>;
 }
 
+/**
+ * Set on the proxy's own 403 answers to plain http, so the capture can tell a refusal from a
+ * site's 403. (A refused CONNECT surfaces in Chromium as net::ERR_TUNNEL_CONNECTION_FAILED.)
+ */
+export const RefusedHeader = 'x-linksnap-refused';
+
 export const DefaultEgressProxyOptions = {
   maxBytes: 200 * 1024 * 1024,
   connectTimeoutMs: 15_000,
@@ -88,7 +94,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   };
 
   const refuse = (url: string, host: string, error: LinksnapError) => {
-    const reason = String(error.details.reason ?? error.message);
+    const reason = reasonOf(error);
     blocked.push({ url, host, reason, code: error.code });
     logger({ level: 'info', context: 'egress', message: 'Refused a request', details: { ...logDetails, target: url, host, reason, code: error.code } });
   };
@@ -112,7 +118,9 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       } catch (error) {
         const failure = asLinksnapError(error);
         refuse(target, hostOf(target), failure);
-        res.writeHead(403, { 'content-type': 'text/plain', connection: 'close' }).end(`Refused by linksnap: ${failure.message}\n`);
+        res
+          .writeHead(403, { 'content-type': 'text/plain', connection: 'close', [RefusedHeader]: headerSafe(reasonOf(failure)) })
+          .end(`Refused by linksnap: ${failure.message}\n`);
         return;
       }
       const upstream = http.request({
@@ -243,6 +251,14 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       await done;
     },
   };
+}
+
+function reasonOf(error: LinksnapError): string {
+  return String(error.details.reason ?? error.message);
+}
+
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }
 
 function forwardHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
