@@ -1,0 +1,119 @@
+// Who a Slack user is (their locale) and which channels they can read, asked of the Web API and kept
+// for a short while: every /find needs the asker's channels, and Slack rate-limits these methods.
+import type { webApi } from '@slack/bolt';
+import { pickLocale, type Locale } from '../../core/i18n.js';
+import type { Logger } from '../../core/logger.js';
+
+export interface ChannelInfo {
+  id: string;
+  name: string | null;
+  /** Not every member of the team can read it: private channel, DM or group DM. */
+  private: boolean;
+}
+
+export const DefaultDirectoryTtls = { userMs: 10 * 60_000, channelMs: 10 * 60_000, membershipMs: 60_000 } as const;
+
+export class SlackDirectory {
+  readonly #client: webApi.WebClient;
+  readonly #logger: Logger;
+  readonly #ttls: typeof DefaultDirectoryTtls;
+  readonly #locales = new TtlCache<Locale>();
+  readonly #channels = new TtlCache<ChannelInfo>();
+  readonly #memberships = new TtlCache<string[]>();
+
+  constructor(options: { client: webApi.WebClient; logger: Logger; ttls?: Partial<typeof DefaultDirectoryTtls> }) {
+    this.#client = options.client;
+    this.#logger = options.logger;
+    this.#ttls = { ...DefaultDirectoryTtls, ...options.ttls };
+  }
+
+  /** The user's Slack locale mapped to one linksnap speaks; English when Slack does not say. */
+  async locale(userId: string): Promise<Locale> {
+    return this.#locales.getOrLoad(userId, this.#ttls.userMs, async () => {
+      try {
+        const result = await this.#client.users.info({ user: userId, include_locale: true });
+        return pickLocale((result.user as { locale?: string } | undefined)?.locale ?? null);
+      } catch (error) {
+        this.#logger({ level: 'warn', context: 'slack', message: 'users.info failed; answering in English', details: { userId, error } });
+        return 'en';
+      }
+    });
+  }
+
+  /**
+   * Name and privacy of a channel. A channel the app cannot look at (conversations.info fails) is
+   * treated as private, so a link shared there is never shown to people outside it.
+   */
+  async channel(channelId: string): Promise<ChannelInfo> {
+    return this.#channels.getOrLoad(channelId, this.#ttls.channelMs, async () => {
+      try {
+        const result = await this.#client.conversations.info({ channel: channelId });
+        const channel = result.channel ?? {};
+        return {
+          id: channelId,
+          name: channel.name ?? null,
+          private: Boolean(channel.is_private || channel.is_im || channel.is_mpim || channel.is_group),
+        };
+      } catch (error) {
+        this.#logger({ level: 'warn', context: 'slack', message: 'conversations.info failed; treating the channel as private', details: { channelId, error } });
+        return { id: channelId, name: null, private: true };
+      }
+    });
+  }
+
+  /** Remembers what an event already told us, saving a conversations.info call. */
+  rememberChannel(info: ChannelInfo): void {
+    if (!this.#channels.has(info.id)) this.#channels.set(info.id, info, this.#ttls.channelMs);
+  }
+
+  /**
+   * Channels the user is a member of (users.conversations, every page). On failure only `alsoReadable`
+   * (the channel the user is typing in) counts, which hides more rather than less.
+   */
+  async readableChannels(userId: string, alsoReadable: string[] = []): Promise<string[]> {
+    const member = await this.#memberships.getOrLoad(userId, this.#ttls.membershipMs, async () => {
+      const ids: string[] = [];
+      try {
+        let cursor: string | undefined;
+        do {
+          const page = await this.#client.users.conversations({
+            user: userId,
+            types: 'public_channel,private_channel,mpim,im',
+            exclude_archived: false,
+            limit: 999,
+            ...(cursor ? { cursor } : {}),
+          });
+          for (const channel of page.channels ?? []) if (channel.id) ids.push(channel.id);
+          cursor = page.response_metadata?.next_cursor || undefined;
+        } while (cursor);
+      } catch (error) {
+        this.#logger({ level: 'warn', context: 'slack', message: 'users.conversations failed; showing only public links and this channel', details: { userId, error } });
+      }
+      return ids;
+    });
+    return [...new Set([...member, ...alsoReadable])];
+  }
+}
+
+class TtlCache<T> {
+  readonly #entries = new Map<string, { value: Promise<T>; expiresAt: number }>();
+
+  has(key: string): boolean {
+    const entry = this.#entries.get(key);
+    return entry !== undefined && entry.expiresAt > Date.now();
+  }
+
+  set(key: string, value: T, ttlMs: number): void {
+    this.#entries.set(key, { value: Promise.resolve(value), expiresAt: Date.now() + ttlMs });
+  }
+
+  /** Concurrent callers share one load, so a burst of commands makes one API call. */
+  getOrLoad(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+    const entry = this.#entries.get(key);
+    if (entry && entry.expiresAt > Date.now()) return entry.value;
+    if (this.#entries.size > 5_000) this.#entries.clear();
+    const value = load();
+    this.#entries.set(key, { value, expiresAt: Date.now() + ttlMs });
+    return value;
+  }
+}

@@ -1,0 +1,86 @@
+// /find <tag> [text]: results only the asker sees, five at a time, with Previous/Next buttons. The
+// pages are answered through the command's (and each button's) response_url, which is how Slack lets
+// an app replace an ephemeral message. Only links the asker can read are listed: public-channel
+// links, and private ones from channels they are a member of.
+import type { App, RespondFn } from '@slack/bolt';
+import { FindPager, type FindPage } from '../../core/chat/find-pager.js';
+import { errorMessage, snapshotCard } from '../../core/chat/present.js';
+import { ForbiddenError, NotFoundError } from '../../core/errors.js';
+import { t, type Locale } from '../../core/i18n.js';
+import type { Logger } from '../../core/logger.js';
+import type { SnapService } from '../../core/service-api.js';
+import { normalizeTag } from '../../core/tags.js';
+import type { Snapshot } from '../../core/types.js';
+import { FindActionIds, escapeMrkdwn, findPageMessage, parseFindButtonValue, textMessage, type SlackMessage } from './blocks.js';
+import type { SlackDirectory } from './directory.js';
+import { commandWords } from './message-text.js';
+import { st } from './messages.js';
+import type { ThumbnailUploader } from './thumbnails.js';
+import { slackWorkspaceId } from './workspace.js';
+
+export interface FindCommandDeps {
+  service: SnapService;
+  directory: SlackDirectory;
+  uploader: ThumbnailUploader;
+  snapshotUrl: (snapshot: Snapshot) => string;
+  logger: Logger;
+  pager?: FindPager;
+}
+
+export function registerFindCommand(app: App, deps: FindCommandDeps, commandName = '/find'): void {
+  const pager = deps.pager ?? new FindPager({ service: deps.service, pageSize: 5 });
+
+  app.command(commandName, async ({ command, ack, respond }) => {
+    await ack();
+    const locale = await deps.directory.locale(command.user_id);
+    try {
+      const workspaceId = slackWorkspaceId(command.team_id, command.enterprise_id);
+      const viewer = { channelIds: await deps.directory.readableChannels(command.user_id, [command.channel_id]) };
+      const [rawTag, ...textWords] = commandWords(command.text);
+      if (!rawTag) {
+        const tags = await deps.service.listTags(workspaceId, viewer);
+        const text = tags.length
+          ? `*${t(locale, 'tags.header')}*\n${tags.slice(0, 100).map((entry) => `\`${escapeMrkdwn(entry.tag)}\` (${entry.count})`).join('  ')}\n${st(locale, 'find.usage')}`
+          : t(locale, 'tags.none');
+        await respond({ response_type: 'ephemeral', text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+        return;
+      }
+      const tag = normalizeTag(rawTag);
+      if (!tag) {
+        await respond({ response_type: 'ephemeral', ...textMessage(st(locale, 'find.usage')) });
+        return;
+      }
+      const text = textWords.join(' ').trim();
+      const page = await pager.start({ workspaceId, tags: [tag], text: text || undefined, viewer }, command.user_id);
+      await respond({ response_type: 'ephemeral', ...(await renderPage(deps, page, locale)) });
+    } catch (error) {
+      deps.logger({ level: 'error', context: 'slack', message: '/find failed', details: { team: command.team_id, error } });
+      await respond({ response_type: 'ephemeral', ...textMessage(errorMessage(locale, error)) }).catch(() => {});
+    }
+  });
+
+  const turnPage = async ({ ack, body, action, respond }: { ack: () => Promise<void>; body: { user: { id: string } }; action: unknown; respond: RespondFn }) => {
+    await ack();
+    const locale = await deps.directory.locale(body.user.id);
+    const target = parseFindButtonValue((action as { value?: string }).value);
+    try {
+      if (!target) throw new NotFoundError('search page', String((action as { value?: string }).value));
+      const page = await pager.page(target.sessionId, target.index, body.user.id);
+      await respond({ replace_original: true, ...(await renderPage(deps, page, locale)) });
+    } catch (error) {
+      const text =
+        error instanceof ForbiddenError ? t(locale, 'find.notYours') : error instanceof NotFoundError ? t(locale, 'find.expired') : errorMessage(locale, error);
+      await respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(text) }).catch(() => {});
+    }
+  };
+  app.action(FindActionIds.previous, turnPage as never);
+  app.action(FindActionIds.next, turnPage as never);
+}
+
+async function renderPage(deps: FindCommandDeps, page: FindPage, locale: Locale): Promise<SlackMessage> {
+  const cards = page.items.map((item) => snapshotCard(item.snapshot, item.link, { locale, viewUrl: deps.snapshotUrl(item.snapshot) }));
+  const top = page.items[0]?.snapshot;
+  const thumbnail = top ? await deps.uploader.fileIdFor(top) : null;
+  const label = [...(page.query.tags ?? []).map((tag) => `#${tag}`), page.query.text ? `"${page.query.text}"` : ''].filter(Boolean).join(' ');
+  return findPageMessage(page, cards, locale, label, thumbnail);
+}

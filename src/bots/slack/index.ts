@@ -1,0 +1,130 @@
+// The Slack app: /snap, /find with paging, and auto-capture of links posted in channels the app is in.
+// Socket Mode when an app-level token is set (no public URL needed; it wins when both are set),
+// otherwise HTTP mode on the web server's `/slack/events`, where Bolt verifies every request's
+// signature and timestamp before anything is handled.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPModuleFunctions, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../core/logger.js';
+import { RateLimiter } from '../../core/rate-limit.js';
+import type { SnapService } from '../../core/service-api.js';
+import type { Snapshot } from '../../core/types.js';
+import { registerAutoCapture } from './auto-capture.js';
+import { boltLogger } from './bolt-logger.js';
+import { SlackDirectory } from './directory.js';
+import { registerFindCommand } from './find-command.js';
+import { createShareEventHandler } from './share-events.js';
+import { SlackSetupError } from './slack-errors.js';
+import { registerSnapCommand } from './snap-command.js';
+import { ThumbnailUploader } from './thumbnails.js';
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface SlackHttpMount {
+  mount(prefix: string, listener: RequestListener): void;
+}
+
+export interface StartSlackAppOptions {
+  service: SnapService;
+  config: Pick<Config, 'slack' | 'rateLimit'>;
+  logger: Logger;
+  snapshotUrl: (snapshot: Snapshot) => string;
+  /** The web server, for HTTP mode. */
+  http?: SlackHttpMount;
+  /** Web API retries on network errors and 5xx (default: the client's ten over about half an hour); tests use 0. */
+  retries?: number;
+}
+
+export interface SlackAppHandle {
+  app: App;
+  mode: 'socket' | 'http';
+  stop(): Promise<void>;
+}
+
+export const SlackEventsPath = '/slack/events';
+
+export async function startSlackApp(options: StartSlackAppOptions): Promise<SlackAppHandle> {
+  const { service, config, logger, snapshotUrl } = options;
+  const { botToken, appToken, signingSecret } = config.slack;
+  if (!botToken) throw new SlackSetupError('SLACK_BOT_TOKEN is not set');
+  const mode = appToken ? 'socket' : 'http';
+  if (mode === 'http' && !signingSecret) throw new SlackSetupError('set SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode');
+  if (mode === 'http' && !options.http) throw new SlackSetupError('HTTP mode needs the web server to mount /slack/events on');
+
+  const clientOptions = {
+    slackApiUrl: config.slack.apiUrl.endsWith('/') ? config.slack.apiUrl : `${config.slack.apiUrl}/`,
+    ...(options.retries === undefined ? {} : { retryConfig: { retries: options.retries } }),
+  };
+  const log = boltLogger(logger);
+  const receiver =
+    mode === 'socket'
+      ? new SocketModeReceiver({ appToken: appToken!, logger: log, installerOptions: { clientOptions } })
+      : new HTTPReceiver({
+          signingSecret: signingSecret!,
+          endpoints: SlackEventsPath,
+          logger: log,
+          // Ack as soon as a handler calls ack(): the 3 s deadline is Slack's, the work happens after.
+          processBeforeResponse: false,
+        });
+  const app = new App({
+    token: botToken,
+    receiver,
+    logger: log,
+    logLevel: LogLevel.INFO,
+    clientOptions,
+    // auth.test runs in init(), where a wrong token or URL is an error we can report, not an unhandled rejection.
+    deferInitialization: true,
+  });
+  app.error(async (error) => {
+    logger({ level: 'error', context: 'slack', message: 'Unhandled error in a Slack listener', details: { error } });
+  });
+  try {
+    await app.init();
+  } catch (error) {
+    throw new SlackSetupError(`auth.test failed at ${clientOptions.slackApiUrl}: ${(error as Error).message}`);
+  }
+
+  const client = app.client;
+  const directory = new SlackDirectory({ client, logger });
+  const uploader = new ThumbnailUploader({ client, logger });
+  const deliver = createShareEventHandler({ client, service, uploader, snapshotUrl, logger });
+  const rateLimiter = new RateLimiter({ limit: config.rateLimit.snapsPerUserPerMinute, windowMs: 60_000 });
+  const common = { client, service, uploader, snapshotUrl, logger, directory };
+  registerSnapCommand(app, { ...common, rateLimiter });
+  registerFindCommand(app, common);
+  registerAutoCapture(app, { ...common, deliver });
+
+  let stopped = false;
+  if (mode === 'socket') {
+    await app.start();
+  } else {
+    const http = receiver as HTTPReceiver;
+    options.http!.mount(SlackEventsPath, (req, res) => {
+      if (stopped) {
+        res.writeHead(503).end();
+        return;
+      }
+      // A mount may hand the request on with its prefix stripped; Bolt routes on the full path.
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/' || url.pathname === '') req.url = `${SlackEventsPath}${url.search}`;
+      try {
+        http.requestListener(req, res);
+      } catch (error) {
+        HTTPModuleFunctions.defaultDispatchErrorHandler({ error: error as never, logger: log, request: req, response: res });
+      }
+    });
+  }
+  const unsubscribe = service.subscribe('slack', deliver);
+  logger({ level: 'info', context: 'slack', message: `Slack app started in ${mode === 'socket' ? 'Socket Mode' : `HTTP mode on ${SlackEventsPath}`}` });
+
+  return {
+    app,
+    mode,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      unsubscribe();
+      if (mode === 'socket') await app.stop();
+    },
+  };
+}
