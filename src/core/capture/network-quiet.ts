@@ -1,0 +1,39 @@
+// Counts the page's requests in flight, so settling can wait for the network to go quiet.
+import type { Page } from 'puppeteer-core';
+import { sleep } from './deadline.js';
+
+export interface NetworkQuiet {
+  readonly inflight: number;
+  /** Resolves once no request has been in flight for `quietMs`, or after `maxMs` whatever happens. */
+  waitForQuiet(quietMs: number, maxMs: number, signal: AbortSignal): Promise<{ quiet: boolean }>;
+}
+
+export function trackNetwork(page: Page): NetworkQuiet {
+  const pending = new Set<unknown>();
+  let lastChange = performance.now();
+  page.on('request', (request) => {
+    pending.add(request);
+    lastChange = performance.now();
+  });
+  const done = (request: unknown) => {
+    if (pending.delete(request)) lastChange = performance.now();
+  };
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+  // Requests answered from memory cache or served by a service worker may never "finish".
+  page.on('requestservedfromcache', done);
+  return {
+    get inflight() {
+      return pending.size;
+    },
+    async waitForQuiet(quietMs, maxMs, signal) {
+      const deadline = performance.now() + maxMs;
+      for (;;) {
+        const now = performance.now();
+        if (pending.size === 0 && now - lastChange >= quietMs) return { quiet: true };
+        if (now >= deadline) return { quiet: false };
+        await sleep(Math.min(50, Math.max(1, deadline - now)), signal);
+      }
+    },
+  };
+}
