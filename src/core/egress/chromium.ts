@@ -12,7 +12,10 @@ export const ProxyBypassNothing = '<-loopback>';
 /**
  * Launch arguments for the one long-lived browser. `proxyUrl` is the proxy of the default browser
  * context; captures get their own proxy per context (see `egressContextOptions`), which overrides it.
- * Pass a proxy that refuses everything (or a policy-checked one) so the default context leaks nothing either.
+ * Give the default context a proxy whose policy refuses everything
+ * (`createEgressPolicy({ allowNets: [], onlyAllowed: true, resolve: refuseAll })`): Chromium's own
+ * background requests (update.googleapis.com, accounts.google.com, clients2.google.com, seen on
+ * Chromium 156 despite --disable-background-networking) go there and are refused without a lookup.
  */
 export function chromiumEgressArgs(proxyUrl: string): string[] {
   return [
@@ -21,12 +24,15 @@ export function chromiumEgressArgs(proxyUrl: string): string[] {
     `--proxy-bypass-list=${ProxyBypassNothing}`,
     // Chromium itself resolves nothing: names go to the proxy, which resolves once and checks.
     // DNS prefetch, preconnect and STUN/TURN names all fail here instead of asking the system resolver.
+    // It also refuses direct connections to IP literals, a second wall behind the bypass list.
+    // EXCLUDE keeps the proxy itself (always on 127.0.0.1) reachable.
     '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
     // WebRTC may only use UDP through a proxy, and an HTTP proxy has none: no host or srflx
-    // candidates, so a page cannot read the machine's local addresses or send UDP anywhere.
-    '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+    // candidates, so a page cannot read the machine's local addresses or send STUN packets anywhere.
+    // (`--force-webrtc-ip-handling-policy` is ignored by Chromium 156: tested, dropped.)
     '--webrtc-ip-handling-policy=disable_non_proxied_udp',
-    // HTTP/3 (QUIC) runs over UDP, which an HTTP proxy cannot carry.
+    // HTTP/3 (QUIC) runs over UDP, which an HTTP proxy cannot carry. Not proven by a test (no
+    // QUIC server here); kept because Chromium documents that proxied requests never use QUIC anyway.
     '--disable-quic',
   ];
 }
