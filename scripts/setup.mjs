@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// First-run set-up behind `npm start` and `npm test`: packages, browser, fonts, build, database.
+// Plain Node with no dependencies, because it runs before node_modules exists. Each step checks
+// first and does nothing when it is already done, so the second run is silent and quick.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const forTest = process.argv.includes('--for-test');
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const say = (message) => process.stderr.write(`[setup] ${message}\n`);
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.error) throw new Error(`${command} ${args.join(' ')} could not start: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status}`);
+}
+
+function has(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+function hashFiles(files) {
+  const hash = createHash('sha256');
+  for (const file of files) {
+    hash.update(file);
+    if (fs.existsSync(file)) hash.update(fs.readFileSync(file));
+  }
+  return hash.digest('hex');
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  if (!fs.existsSync(dir)) return newest;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+// 1. npm packages: installed when node_modules is missing or older than package.json / the lock file.
+function ensurePackages() {
+  const stamp = path.join(root, 'node_modules', '.linksnap-install-stamp');
+  const want = hashFiles([path.join(root, 'package.json'), path.join(root, 'package-lock.json')]);
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want) return;
+  say('installing npm packages …');
+  const lock = fs.existsSync(path.join(root, 'package-lock.json'));
+  // PUPPETEER_SKIP_DOWNLOAD: puppeteer-core never downloads, but keep any transitive installer quiet too.
+  run('npm', [lock ? 'ci' : 'install', '--no-audit', '--no-fund'], {
+    env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' },
+  });
+  fs.writeFileSync(stamp, want);
+}
+
+// 2. Chromium: CHROME_PATH, then the usual Debian/Ubuntu/Chrome locations; Debian's package otherwise.
+const ChromeCandidates = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/snap/bin/chromium',
+];
+
+function findChrome() {
+  if (process.env.CHROME_PATH) {
+    if (fs.existsSync(process.env.CHROME_PATH)) return process.env.CHROME_PATH;
+    throw new Error(`CHROME_PATH=${process.env.CHROME_PATH} does not exist`);
+  }
+  return ChromeCandidates.find((candidate) => fs.existsSync(candidate)) ?? null;
+}
+
+const FontPackages = [
+  // [what fc-list must show, Debian package]
+  ['Noto Sans CJK', 'fonts-noto-cjk'],
+  ['Noto Color Emoji', 'fonts-noto-color-emoji'],
+  ['Liberation Sans', 'fonts-liberation'],
+];
+
+function missingSystemPackages() {
+  const missing = [];
+  if (!findChrome()) missing.push('chromium');
+  const fonts = has('fc-list') ? spawnSync('fc-list', [], { encoding: 'utf8' }).stdout ?? '' : '';
+  for (const [family, pkg] of FontPackages) if (!fonts.includes(family)) missing.push(pkg);
+  return missing;
+}
+
+function ensureSystemPackages() {
+  const missing = missingSystemPackages();
+  if (missing.length === 0) return;
+  const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (!isRoot || !has('apt-get')) {
+    say(`missing: ${missing.join(', ')}. Install them with:\n\n    sudo sh -c '${command}'\n\n(or set CHROME_PATH to a Chromium or Chrome binary)`);
+    if (missing.includes('chromium')) process.exit(1);
+    return;
+  }
+  say(`installing ${missing.join(', ')} with apt-get …`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+  const still = missingSystemPackages();
+  if (still.length) throw new Error(`still missing after apt-get: ${still.join(', ')}`);
+}
+
+// 3. Build: TypeScript to dist/, only when a source is newer than the last build.
+function ensureBuild() {
+  const stamp = path.join(root, 'dist', '.build-stamp');
+  const newestSource = Math.max(
+    newestMtime(path.join(root, 'src')),
+    newestMtime(path.join(root, 'migrations')),
+    fs.statSync(path.join(root, 'tsconfig.json')).mtimeMs,
+    fs.statSync(path.join(root, 'package-lock.json')).mtimeMs,
+  );
+  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= newestSource) return;
+  say('building …');
+  run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+  fs.mkdirSync(path.dirname(stamp), { recursive: true });
+  fs.writeFileSync(stamp, new Date().toISOString());
+}
+
+// 4. Database: migrate the default data folder (the CLI reads LINKSNAP_DATA_DIR and .env itself).
+function ensureDatabase() {
+  run(process.execPath, [path.join(root, 'bin', 'linksnap.js'), 'migrate', '--quiet']);
+}
+
+try {
+  ensurePackages();
+  ensureSystemPackages();
+  ensureBuild();
+  if (!forTest) ensureDatabase();
+} catch (error) {
+  say(`set-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

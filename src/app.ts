@@ -1,0 +1,75 @@
+// The composition root: opens the store, builds the egress policy, the browser pool and the
+// service from one Config. Front ends (web, Discord, Slack, CLI) are attached by server.ts / cli.ts.
+import fs from 'node:fs';
+import type { Config } from './config.js';
+import { retryDelayMs } from './core/backoff.js';
+import { BrowserPool } from './core/capture/browser-pool.js';
+import type { CaptureDeps } from './core/capture-job.js';
+import { createEgressPolicy, type EgressPolicy } from './core/egress/policy.js';
+import type { Logger } from './core/logger.js';
+import { LinksnapService } from './core/service.js';
+import { FileBlobStore } from './storage/blob-store.js';
+import { openDatabase } from './storage/db.js';
+import { migrateToLatest } from './storage/migrate.js';
+import { createServiceStore } from './storage/service-store.js';
+
+export interface App {
+  config: Config;
+  service: LinksnapService;
+  policy: EgressPolicy;
+  pool: BrowserPool | null;
+  blobs: FileBlobStore;
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  config: Config;
+  logger: Logger;
+  /** Run capture jobs in this process (false: only accept and read; another process captures). */
+  captures?: boolean;
+  /** Replaces the browser pipeline (benchmarks of everything but the browser). */
+  captureUrl?: CaptureDeps['captureUrl'];
+}
+
+export async function createApp({ config, logger, captures = true, captureUrl }: CreateAppOptions): Promise<App> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const database = openDatabase({ path: config.dbPath });
+  await migrateToLatest(database.db);
+  const blobs = new FileBlobStore(config.blobDir);
+  const store = createServiceStore(database.db, blobs);
+  const policy = createEgressPolicy({ allowNets: config.allowNets, onlyAllowed: config.onlyAllowed });
+  const pool = captures
+    ? new BrowserPool({
+        chromePath: config.chromePath,
+        concurrency: config.concurrency,
+        recycleAfter: config.browserRecycleAfter,
+        logger,
+      })
+    : null;
+  const service = new LinksnapService({
+    store,
+    policy,
+    config,
+    logger,
+    retryDelayMs,
+    capture: pool
+      ? { pool, policy, limits: config.capture, blockAds: config.blockAds, blobs, logger, captureUrl }
+      : null,
+  });
+  service.start();
+  let closed = false;
+  return {
+    config,
+    service,
+    policy,
+    pool,
+    blobs,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await service.close();
+      await pool?.close();
+      await database.close();
+    },
+  };
+}

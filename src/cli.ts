@@ -1,0 +1,240 @@
+// `linksnap` command line: snap | find | show | tags | serve | migrate | discord:register.
+// A thin adapter like the chat bots: it parses arguments, calls the service, prints the result.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApp, type App } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { asLinksnapError } from './core/errors.js';
+import { createJsonLogger, type Logger } from './core/logger.js';
+import { snapshotJson } from './core/snapshot-json.js';
+import type { Link, Snapshot } from './core/types.js';
+import { openDatabase } from './storage/db.js';
+import { migrateToLatest } from './storage/migrate.js';
+
+const LocalWorkspace = { id: 'local', platform: 'cli' as const, name: 'Local' };
+
+const Usage = `linksnap: capture, tag and find web pages
+
+Usage:
+  linksnap snap <url> [--tag T]… [--force] [--json]   capture now and wait for the snapshot
+  linksnap find [--tag T]… [--text Q] [--limit N] [--cursor C] [--json]
+  linksnap show <snapshot-id> [--json]
+  linksnap tags [--json]
+  linksnap serve                                      web page, chat bots and capture workers (npm start)
+  linksnap migrate                                    create or update the database
+  linksnap discord:register                           register the Discord slash commands
+
+Settings come from the environment and ./.env (see .env.example).`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${Usage}\n`);
+    return command ? 0 : 2;
+  }
+  loadDotEnv();
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`linksnap: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createJsonLogger(command === 'serve' ? config.logLevel : 'warn');
+  switch (command) {
+    case 'snap':
+      return withApp(config, logger, true, (app) => snap(app, rest));
+    case 'find':
+      return withApp(config, logger, false, (app) => find(app, rest));
+    case 'show':
+      return withApp(config, logger, false, (app) => show(app, rest));
+    case 'tags':
+      return withApp(config, logger, false, (app) => tags(app, rest));
+    case 'migrate':
+      return migrate(config, rest);
+    case 'serve': {
+      const { serve } = await import('./server.js');
+      await serve(config, logger);
+      return -1; // keeps running until a signal
+    }
+    case 'discord:register': {
+      const { registerDiscordCommands } = await import('./bots/discord/index.js');
+      if (!config.discord.token) {
+        process.stderr.write('linksnap: DISCORD_TOKEN is not set; nothing to register.\n');
+        return 2;
+      }
+      await registerDiscordCommands({ config, logger });
+      process.stdout.write(`Registered the slash commands ${config.discord.guildId ? `in guild ${config.discord.guildId}` : 'globally'}.\n`);
+      return 0;
+    }
+    default:
+      process.stderr.write(`linksnap: unknown command "${command}"\n\n${Usage}\n`);
+      return 2;
+  }
+}
+
+async function withApp(config: Config, logger: Logger, captures: boolean, fn: (app: App) => Promise<number>): Promise<number> {
+  const app = await createApp({ config, logger, captures });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+async function snap(app: App, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { tag: { type: 'string', multiple: true, short: 't' }, json: { type: 'boolean' }, force: { type: 'boolean' } },
+  });
+  if (positionals.length !== 1) return usageError('snap takes exactly one URL');
+  try {
+    const accepted = await app.service.snap({
+      url: positionals[0],
+      tags: values.tag ?? [],
+      force: values.force ?? false,
+      workspace: LocalWorkspace,
+      requester: { id: 'local', name: os.userInfo().username },
+      source: { platform: 'cli' },
+    });
+    const snapshot = await app.service.waitFor(accepted.snapshot.id);
+    const link = await app.service.getLink(snapshot.workspaceId, snapshot.linkId);
+    print(snapshot, link, values.json ?? false);
+    if (snapshot.status === 'failed') {
+      if (!values.json) process.stderr.write(`linksnap: capture failed: ${snapshot.error}\n`);
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    return fail(error, values.json ?? false);
+  }
+}
+
+async function find(app: App, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      tag: { type: 'string', multiple: true, short: 't' },
+      text: { type: 'string', short: 'q' },
+      limit: { type: 'string', short: 'n' },
+      cursor: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) return usageError('--limit takes a whole number from 1 to 100');
+  try {
+    const result = await app.service.find({
+      workspaceId: LocalWorkspace.id,
+      tags: values.tag ?? [],
+      text: values.text,
+      limit,
+      cursor: values.cursor ?? null,
+    });
+    if (values.json) {
+      process.stdout.write(
+        `${JSON.stringify({ items: result.items.map((item) => snapshotJson(item.snapshot, item.link)), nextCursor: result.nextCursor }, null, 2)}\n`,
+      );
+    } else if (result.items.length === 0) {
+      process.stdout.write('Nothing found.\n');
+    } else {
+      for (const { snapshot, link } of result.items) {
+        process.stdout.write(`${snapshot.id}  ${(snapshot.capturedAt ?? snapshot.createdAt).slice(0, 16).replace('T', ' ')}  ${snapshot.title ?? '(untitled)'}\n`);
+        process.stdout.write(`    ${link.url}${link.tags.length ? `  #${link.tags.join(' #')}` : ''}\n`);
+      }
+      if (result.nextCursor) process.stdout.write(`More: --cursor ${result.nextCursor}\n`);
+    }
+    return 0;
+  } catch (error) {
+    return fail(error, values.json ?? false);
+  }
+}
+
+async function show(app: App, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  if (positionals.length !== 1) return usageError('show takes exactly one snapshot id');
+  try {
+    const snapshot = await app.service.getSnapshot(LocalWorkspace.id, positionals[0]);
+    const link = await app.service.getLink(snapshot.workspaceId, snapshot.linkId);
+    print(snapshot, link, values.json ?? false);
+    return 0;
+  } catch (error) {
+    return fail(error, values.json ?? false);
+  }
+}
+
+async function tags(app: App, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+  const counts = await app.service.listTags(LocalWorkspace.id);
+  if (values.json) process.stdout.write(`${JSON.stringify(counts, null, 2)}\n`);
+  else if (counts.length === 0) process.stdout.write('No tags yet.\n');
+  else for (const { tag, count } of counts) process.stdout.write(`${String(count).padStart(5)}  ${tag}\n`);
+  return 0;
+}
+
+async function migrate(config: Config, args: string[]): Promise<number> {
+  const quiet = args.includes('--quiet');
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const database = openDatabase({ path: config.dbPath });
+  try {
+    const { applied } = await migrateToLatest(database.db);
+    if (!quiet || applied.length) {
+      process.stderr.write(applied.length ? `Migrated ${config.dbPath}: ${applied.join(', ')}\n` : `${config.dbPath} is up to date.\n`);
+    }
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+function print(snapshot: Snapshot, link: Link, json: boolean): void {
+  const data = snapshotJson(snapshot, link);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `${data.title ?? '(untitled)'}`,
+    `  id:        ${data.id}`,
+    `  url:       ${data.url}`,
+    data.finalUrl && data.finalUrl !== data.url ? `  final:     ${data.finalUrl}` : null,
+    `  status:    ${data.status}${data.httpStatus ? ` (HTTP ${data.httpStatus})` : ''}${data.degraded ? ` — degraded: ${data.degradedReason}` : ''}`,
+    data.error ? `  error:     ${data.error}` : null,
+    data.tags.length ? `  tags:      ${data.tags.join(', ')}` : null,
+    data.capturedAt ? `  captured:  ${data.capturedAt}` : null,
+    ...Object.entries(data.artifacts)
+      .filter(([, file]) => file)
+      .map(([kind, file]) => `  ${`${kind}:`.padEnd(10)} ${file}`),
+  ];
+  process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
+}
+
+function fail(error: unknown, json: boolean): number {
+  const coded = asLinksnapError(error);
+  if (json) process.stdout.write(`${JSON.stringify({ error: coded.message, errorCode: coded.code }, null, 2)}\n`);
+  process.stderr.write(`linksnap: ${coded.message}\n`);
+  return 1;
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`linksnap: ${message}\n\n${Usage}\n`);
+  return 2;
+}
+
+/** Settings in ./.env apply unless the environment already sets them. */
+function loadDotEnv(): void {
+  const file = path.resolve('.env');
+  if (fs.existsSync(file)) process.loadEnvFile(file);
+}
+
+const code = await main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`linksnap: ${asLinksnapError(error).message}\n`);
+  return 1;
+});
+if (code >= 0) process.exitCode = code;

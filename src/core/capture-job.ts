@@ -1,0 +1,88 @@
+// One capture of one snapshot: run the browser pipeline, write every artifact to the blob store,
+// then record metadata, artifacts and search text in one transaction. Blobs are written first:
+// a crash in between leaves unreferenced files (harmless, identical content is stored once),
+// never rows that point at missing files.
+import { createHash } from 'node:crypto';
+import type { CaptureLimits } from '../config.js';
+import type { BrowserPool } from './capture/browser-pool.js';
+import { captureUrl } from './capture/capture-url.js';
+import type { CaptureOutput } from './capture/types.js';
+import type { EgressPolicy } from './egress/policy.js';
+import type { Logger } from './logger.js';
+import type { ServiceStore, StoredArtifact } from './service-store.js';
+import type { ArtifactKind, Snapshot } from './types.js';
+
+/** Where artifacts go; content-addressed, so writing the same bytes twice stores them once. */
+export interface ArtifactBlobs {
+  put(data: Buffer): Promise<{ sha256: string; size: number }>;
+  delete(sha256: string): Promise<void>;
+}
+
+export interface CaptureDeps {
+  pool: BrowserPool;
+  policy: EgressPolicy;
+  limits: CaptureLimits;
+  blockAds: boolean;
+  blobs: ArtifactBlobs;
+  logger: Logger;
+  /** Replaces the browser pipeline (benchmarks of the queue alone); the real one by default. */
+  captureUrl?: typeof captureUrl;
+}
+
+export async function captureSnapshot(
+  deps: CaptureDeps,
+  store: Pick<ServiceStore, 'completeSnapshot'>,
+  snapshot: Snapshot,
+  signal: AbortSignal,
+  jobId: string,
+): Promise<CaptureOutput> {
+  const capture = deps.captureUrl ?? captureUrl;
+  const output = await capture(snapshot.url, {
+    pool: deps.pool,
+    policy: deps.policy,
+    limits: deps.limits,
+    blockAds: deps.blockAds,
+    logger: deps.logger,
+    signal,
+    jobId,
+  });
+  signal.throwIfAborted();
+
+  const stored: StoredArtifact[] = [];
+  for (const [kind, artifact] of Object.entries(output.artifacts) as Array<[ArtifactKind, { data: Buffer; mime: string }]>) {
+    if (!artifact) continue;
+    const blob = await deps.blobs.put(artifact.data);
+    stored.push({ kind, sha256: blob.sha256, size: blob.size, mime: artifact.mime });
+  }
+  const { metadata } = output;
+  await store.completeSnapshot(
+    snapshot.id,
+    {
+      ...metadata,
+      status: 'done',
+      error: null,
+      errorCode: null,
+      degraded: output.degraded,
+      degradedReason: output.degradedReason,
+      finalUrl: output.finalUrl,
+      httpStatus: output.httpStatus,
+      contentType: output.contentType,
+      contentHash: contentHash(output),
+      capturedAt: new Date().toISOString(),
+    },
+    stored,
+    { title: metadata.title, description: metadata.description, url: output.finalUrl || snapshot.url, text: output.text },
+  );
+  return output;
+}
+
+/**
+ * What the page said, independent of when it was captured: the hash of its text (or of the file),
+ * so two versions of a link can be compared at a glance.
+ */
+function contentHash(output: CaptureOutput): string {
+  const source = output.kind === 'file' ? output.artifacts.original?.data : Buffer.from(output.text.replace(/\s+/g, ' ').trim());
+  return createHash('sha256')
+    .update(source ?? Buffer.alloc(0))
+    .digest('hex');
+}

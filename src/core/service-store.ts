@@ -1,0 +1,99 @@
+// What the service needs from storage: the narrow seam between the core and the database.
+// src/storage implements it over Kysely; nothing in the core imports the database directly.
+import type { LeasedJob } from './queue.js';
+import type { NotificationStore } from './snapshot-events.js';
+import type {
+  ArtifactKind,
+  FindQuery,
+  FindResult,
+  Link,
+  PageMetadata,
+  Platform,
+  Share,
+  Snapshot,
+  SnapshotStatus,
+  TagCount,
+  Viewer,
+  WorkspaceSettings,
+} from './types.js';
+
+export interface NewShare {
+  workspaceId: string;
+  linkId: string;
+  snapshotId: string;
+  platform: Platform;
+  userId: string;
+  userName: string | null;
+  channelId: string | null;
+  channelName: string | null;
+  channelPrivate: boolean;
+  messageId: string | null;
+  auto: boolean;
+  replyTo: unknown;
+  createdAt: Date;
+}
+
+export interface SnapshotPatch extends Partial<PageMetadata> {
+  status?: SnapshotStatus;
+  error?: string | null;
+  errorCode?: string | null;
+  degraded?: boolean;
+  degradedReason?: string | null;
+  finalUrl?: string | null;
+  httpStatus?: number | null;
+  contentType?: string | null;
+  contentHash?: string | null;
+  startedAt?: string | null;
+  capturedAt?: string | null;
+}
+
+export interface StoredArtifact {
+  kind: ArtifactKind;
+  sha256: string;
+  size: number;
+  mime: string;
+}
+
+export interface ServiceStore extends NotificationStore {
+  ensureWorkspace(id: string, platform: Platform, name: string | null): Promise<void>;
+  upsertLink(workspaceId: string, url: string, now: Date): Promise<Link>;
+  getLink(workspaceId: string, linkId: string): Promise<Link>;
+  deleteLink(workspaceId: string, linkId: string): Promise<string[]>;
+
+  /** The latest queued, capturing or done snapshot of the link created since `since`. */
+  recentSnapshot(workspaceId: string, linkId: string, since: Date): Promise<Snapshot | null>;
+  /** A queued snapshot and its capture job, in one transaction. */
+  createSnapshotWithJob(workspaceId: string, linkId: string, url: string, maxAttempts: number, now: Date): Promise<Snapshot>;
+  getSnapshot(workspaceId: string, snapshotId: string): Promise<Snapshot>;
+  updateSnapshot(snapshotId: string, patch: SnapshotPatch): Promise<void>;
+  /** Records a finished capture: metadata, artifacts and search text, in one transaction. */
+  completeSnapshot(
+    snapshotId: string,
+    patch: SnapshotPatch,
+    artifacts: StoredArtifact[],
+    search: { title: string | null; description: string | null; url: string; text: string },
+  ): Promise<void>;
+  listVersions(workspaceId: string, linkId: string): Promise<Snapshot[]>;
+
+  createShare(share: NewShare): Promise<Share>;
+  firstShare(linkId: string): Promise<Share | null>;
+  listShares(workspaceId: string, linkId: string): Promise<Share[]>;
+  deleteSharesByMessage(workspaceId: string, channelId: string, messageId: string): Promise<string[]>;
+
+  addTags(workspaceId: string, linkId: string, tags: string[]): Promise<void>;
+  removeTags(workspaceId: string, linkId: string, tags: string[]): Promise<void>;
+  setTags(workspaceId: string, linkId: string, tags: string[]): Promise<void>;
+  listTags(workspaceId: string, viewer: Viewer | null): Promise<TagCount[]>;
+
+  find(query: FindQuery & { limit: number }): Promise<FindResult>;
+  listWorkspaces(): Promise<Array<{ id: string; platform: Platform; name: string | null; links: number }>>;
+  getSettings(workspaceId: string): Promise<WorkspaceSettings>;
+  updateSettings(workspaceId: string, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings>;
+
+  leaseNextJob(owner: string, leaseMs: number, now: Date): Promise<LeasedJob | null>;
+  renewLease(jobId: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
+  releaseJob(jobId: string, owner: string): Promise<void>;
+  completeJob(jobId: string): Promise<void>;
+  /** retryAt null: failed for good. */
+  failJob(jobId: string, error: string, retryAt: Date | null): Promise<void>;
+}

@@ -1,0 +1,327 @@
+// The one service behind every front end: snap, find, tag, forget. It validates input, applies the
+// egress policy before accepting a link, records the request durably, and leaves the capture to the
+// job runner, so adapters get an answer at once and nothing accepted is lost.
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.js';
+import { captureSnapshot, type CaptureDeps } from './capture-job.js';
+import type { EgressPolicy } from './egress/policy.js';
+import { asLinksnapError, ErrorCode, InvalidInputError, LinksnapError, NotFoundError } from './errors.js';
+import type { Logger } from './logger.js';
+import { JobRunner, type LeasedJob } from './queue.js';
+import type { SnapService } from './service-api.js';
+import { SnapshotEvents } from './snapshot-events.js';
+import type { ServiceStore } from './service-store.js';
+import { normalizeTags } from './tags.js';
+import type {
+  ArtifactKind,
+  ArtifactRef,
+  FindQuery,
+  FindResult,
+  Link,
+  Platform,
+  Share,
+  ShareEventHandler,
+  SnapAccepted,
+  SnapRequest,
+  Snapshot,
+  TagCount,
+  Viewer,
+  WorkspaceSettings,
+} from './types.js';
+import { normalizeUrl } from './url.js';
+
+export interface ServiceDeps {
+  store: ServiceStore;
+  policy: EgressPolicy;
+  config: Pick<Config, 'dedupWindowMs' | 'concurrency' | 'jobMaxAttempts' | 'jobLeaseMs'>;
+  logger: Logger;
+  /** What a job does; absent when this process only accepts work (another process captures). */
+  capture: CaptureDeps | null;
+  /** Delay before a failed transient job runs again. */
+  retryDelayMs: (attempt: number) => number;
+  now?: () => Date;
+}
+
+const MaxTagsPerRequest = 25;
+
+export class LinksnapService implements SnapService {
+  readonly #deps: ServiceDeps;
+  readonly #store: ServiceStore;
+  readonly events: SnapshotEvents;
+  readonly runner: JobRunner | null;
+  readonly #owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
+
+  constructor(deps: ServiceDeps) {
+    this.#deps = deps;
+    this.#store = deps.store;
+    this.events = new SnapshotEvents(deps.store, deps.logger);
+    this.runner = deps.capture
+      ? new JobRunner({
+          source: {
+            leaseNextJob: (owner, leaseMs) => this.#store.leaseNextJob(owner, leaseMs, this.#now()),
+            renewLease: (jobId, owner, leaseMs) => this.#store.renewLease(jobId, owner, leaseMs, this.#now()),
+            releaseJob: (jobId, owner) => this.#store.releaseJob(jobId, owner),
+          },
+          run: (job, signal) => this.#runJob(job, signal),
+          owner: this.#owner,
+          concurrency: deps.config.concurrency,
+          leaseMs: deps.config.jobLeaseMs,
+          logger: deps.logger,
+        })
+      : null;
+  }
+
+  /** Starts capturing queued jobs (including those a crashed process left behind). */
+  start(): void {
+    this.runner?.start();
+  }
+
+  async close(): Promise<void> {
+    await this.runner?.stop();
+    this.events.close();
+  }
+
+  async snap(request: SnapRequest): Promise<SnapAccepted> {
+    const url = normalizeUrl(request.url);
+    // Refuse blocked hosts before anything is stored. A name that does not resolve right now is
+    // accepted: the job will retry and end with a clear DNS error if it never does.
+    try {
+      await this.#deps.policy.checkUrl(url);
+    } catch (error) {
+      if (!(error instanceof LinksnapError && error.code === ErrorCode.DnsFailed)) throw error;
+    }
+    const tags = normalizeTags(request.tags ?? []);
+    if (tags.length > MaxTagsPerRequest) throw new InvalidInputError(`At most ${MaxTagsPerRequest} tags per link`);
+
+    const now = this.#now();
+    const workspace = request.workspace;
+    await this.#store.ensureWorkspace(workspace.id, workspace.platform, workspace.name ?? null);
+    const link = await this.#store.upsertLink(workspace.id, url, now);
+    if (tags.length) await this.#store.addTags(workspace.id, link.id, tags);
+    const firstShare = await this.#store.firstShare(link.id);
+
+    const since = new Date(now.getTime() - this.#deps.config.dedupWindowMs);
+    const recent = request.force ? null : await this.#store.recentSnapshot(workspace.id, link.id, since);
+    let snapshot: Snapshot;
+    let deduplicated = false;
+    if (recent) {
+      snapshot = recent;
+      deduplicated = true;
+    } else {
+      snapshot = await this.#store.createSnapshotWithJob(workspace.id, link.id, url, this.#deps.config.jobMaxAttempts, now);
+    }
+    const share = await this.#store.createShare({
+      workspaceId: workspace.id,
+      linkId: link.id,
+      snapshotId: snapshot.id,
+      platform: request.source.platform,
+      userId: request.requester.id,
+      userName: request.requester.name ?? null,
+      channelId: request.source.channelId ?? null,
+      channelName: request.source.channelName ?? null,
+      channelPrivate: request.source.channelPrivate ?? false,
+      messageId: request.source.messageId ?? null,
+      auto: request.source.auto ?? false,
+      replyTo: request.source.replyTo ?? null,
+      createdAt: now,
+    });
+    this.#deps.logger({
+      level: 'info',
+      context: 'service',
+      message: deduplicated ? 'Link shared again; reusing a recent snapshot' : 'Link accepted',
+      details: { workspace: workspace.id, url, snapshotId: snapshot.id, shareId: share.id },
+    });
+    if (!deduplicated) this.runner?.wake();
+    // Progress goes out after snap() returned, so the adapter has its answer first.
+    setImmediate(() => {
+      const type = snapshot.status === 'done' || snapshot.status === 'failed' ? snapshot.status : snapshot.status;
+      void this.events.deliver({ type, share, snapshot });
+    });
+    const freshLink = await this.#store.getLink(workspace.id, link.id);
+    return { snapshot, link: freshLink, share, deduplicated, firstShare };
+  }
+
+  async waitFor(snapshotId: string, signal?: AbortSignal): Promise<Snapshot> {
+    const current = await this.#store.getSnapshotById(snapshotId);
+    if (isTerminal(current)) return current;
+    return new Promise<Snapshot>((resolve, reject) => {
+      const changes = this.events.snapshotChanges;
+      // Another process may be the one capturing: look at the row now and then as well.
+      const poll = setInterval(() => {
+        this.#store.getSnapshotById(snapshotId).then(onChange, (error) => finish(() => reject(error)));
+      }, 1_000);
+      const onAbort = () => finish(() => reject(signal?.reason ?? new Error('aborted')));
+      function onChange(snapshot: Snapshot) {
+        if (isTerminal(snapshot)) finish(() => resolve(snapshot));
+      }
+      function finish(settle: () => void) {
+        clearInterval(poll);
+        changes.off(snapshotId, onChange);
+        signal?.removeEventListener('abort', onAbort);
+        settle();
+      }
+      changes.on(snapshotId, onChange);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  subscribe(platform: Platform, handler: ShareEventHandler): () => void {
+    return this.events.subscribe(platform, handler);
+  }
+
+  find(query: FindQuery): Promise<FindResult> {
+    if (!query.workspaceId) throw new InvalidInputError('A search needs a workspace');
+    const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 20)), 100);
+    const text = query.text?.trim() || undefined;
+    if (text && [...text].length > 500) throw new InvalidInputError('Search text is limited to 500 characters');
+    return this.#store.find({ ...query, tags: normalizeTags(query.tags ?? []), text, limit });
+  }
+
+  getSnapshot(workspaceId: string, snapshotId: string): Promise<Snapshot> {
+    return this.#store.getSnapshot(workspaceId, snapshotId);
+  }
+
+  getSnapshotById(snapshotId: string): Promise<Snapshot> {
+    return this.#store.getSnapshotById(snapshotId);
+  }
+
+  getLink(workspaceId: string, linkId: string): Promise<Link> {
+    return this.#store.getLink(workspaceId, linkId);
+  }
+
+  listVersions(workspaceId: string, linkId: string): Promise<Snapshot[]> {
+    return this.#store.listVersions(workspaceId, linkId);
+  }
+
+  listShares(workspaceId: string, linkId: string): Promise<Share[]> {
+    return this.#store.listShares(workspaceId, linkId);
+  }
+
+  listTags(workspaceId: string, viewer?: Viewer | null): Promise<TagCount[]> {
+    return this.#store.listTags(workspaceId, viewer ?? null);
+  }
+
+  listWorkspaces() {
+    return this.#store.listWorkspaces();
+  }
+
+  async addTags(workspaceId: string, linkId: string, tags: string[]): Promise<Link> {
+    await this.#store.getLink(workspaceId, linkId);
+    await this.#store.addTags(workspaceId, linkId, normalizeTags(tags));
+    return this.#store.getLink(workspaceId, linkId);
+  }
+
+  async removeTags(workspaceId: string, linkId: string, tags: string[]): Promise<Link> {
+    await this.#store.getLink(workspaceId, linkId);
+    await this.#store.removeTags(workspaceId, linkId, normalizeTags(tags));
+    return this.#store.getLink(workspaceId, linkId);
+  }
+
+  async setTags(workspaceId: string, linkId: string, tags: string[]): Promise<Link> {
+    const normalized = normalizeTags(tags);
+    if (normalized.length > MaxTagsPerRequest) throw new InvalidInputError(`At most ${MaxTagsPerRequest} tags per link`);
+    await this.#store.getLink(workspaceId, linkId);
+    await this.#store.setTags(workspaceId, linkId, normalized);
+    return this.#store.getLink(workspaceId, linkId);
+  }
+
+  async forgetLink(workspaceId: string, linkId: string): Promise<void> {
+    const orphanedBlobs = await this.#store.deleteLink(workspaceId, linkId);
+    await this.#deleteBlobs(orphanedBlobs);
+    this.#deps.logger({ level: 'info', context: 'service', message: 'Link forgotten', details: { workspace: workspaceId, linkId } });
+  }
+
+  async forgetMessage(workspaceId: string, channelId: string, messageId: string): Promise<string[]> {
+    const linkIds = await this.#store.deleteSharesByMessage(workspaceId, channelId, messageId);
+    const removed: string[] = [];
+    for (const linkId of linkIds) {
+      const remaining = await this.#store.listShares(workspaceId, linkId);
+      if (remaining.length === 0) {
+        await this.forgetLink(workspaceId, linkId);
+        removed.push(linkId);
+      }
+    }
+    return removed;
+  }
+
+  artifact(snapshot: Snapshot, kind: ArtifactKind): ArtifactRef | null {
+    return snapshot.artifacts[kind] ?? null;
+  }
+
+  getSettings(workspaceId: string): Promise<WorkspaceSettings> {
+    return this.#store.getSettings(workspaceId);
+  }
+
+  updateSettings(workspaceId: string, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings> {
+    return this.#store.updateSettings(workspaceId, patch);
+  }
+
+  async #deleteBlobs(sha256s: string[]): Promise<void> {
+    const blobs = this.#deps.capture?.blobs;
+    if (!blobs) return;
+    for (const sha256 of sha256s) {
+      await blobs.delete(sha256).catch((error: unknown) => {
+        this.#deps.logger({ level: 'warn', context: 'storage', message: 'Deleting a blob failed', details: { sha256, error } });
+      });
+    }
+  }
+
+  /** One attempt at one job: capture, persist, and record the outcome so the job never stays stuck. */
+  async #runJob(job: LeasedJob, signal: AbortSignal): Promise<void> {
+    const { logger } = this.#deps;
+    const capture = this.#deps.capture!;
+    const snapshot = await this.#store.getSnapshotById(job.snapshotId).catch(() => null);
+    if (!snapshot) {
+      // The link was forgotten while its job waited.
+      await this.#store.completeJob(job.id);
+      return;
+    }
+    const details = { jobId: job.id, url: snapshot.url, workspace: snapshot.workspaceId, attempt: job.attempts };
+    await this.#store.updateSnapshot(snapshot.id, { status: 'capturing', startedAt: this.#now().toISOString() });
+    await this.events.publish(snapshot.id, 'capturing');
+    logger({ level: 'info', context: 'capture', message: 'Capture started', details });
+    try {
+      await captureSnapshot(capture, this.#store, snapshot, signal, job.id);
+      await this.#store.completeJob(job.id);
+      logger({ level: 'info', context: 'capture', message: 'Capture done', details });
+      await this.events.publish(snapshot.id, 'done');
+    } catch (thrown) {
+      if (signal.aborted && this.runner && isShuttingDown(signal)) {
+        // Given back to the queue by the runner; the next start captures it again.
+        await this.#store.updateSnapshot(snapshot.id, { status: 'queued' });
+        return;
+      }
+      const error = asLinksnapError(thrown);
+      const retry = error.transient && job.attempts < job.maxAttempts;
+      const retryAt = retry ? new Date(this.#now().getTime() + this.#deps.retryDelayMs(job.attempts)) : null;
+      await this.#store.failJob(job.id, error.message, retryAt);
+      if (retry) {
+        await this.#store.updateSnapshot(snapshot.id, { status: 'queued', error: error.message, errorCode: error.code });
+        logger({ level: 'warn', context: 'capture', message: 'Capture failed; will retry', details: { ...details, error, retryAt } });
+      } else {
+        await this.#store.updateSnapshot(snapshot.id, {
+          status: 'failed',
+          error: error.message,
+          errorCode: error.code,
+          capturedAt: this.#now().toISOString(),
+        });
+        logger({ level: 'warn', context: 'capture', message: 'Capture failed', details: { ...details, error } });
+        await this.events.publish(snapshot.id, 'failed');
+      }
+    }
+  }
+
+  #now(): Date {
+    return this.#deps.now?.() ?? new Date();
+  }
+}
+
+function isTerminal(snapshot: Snapshot): boolean {
+  return snapshot.status === 'done' || snapshot.status === 'failed';
+}
+
+function isShuttingDown(signal: AbortSignal): boolean {
+  return signal.reason instanceof Error && signal.reason.message === 'shutting down';
+}
+
+export { NotFoundError };

@@ -1,0 +1,111 @@
+// Delivers snapshot progress to the adapter of each share's platform. Terminal events (done,
+// failed) are delivered at least once: a share is marked notified only after its handler resolved,
+// and unnotified shares are offered again on subscribe and on a timer, so a chat reply survives a
+// handler error or a restart. Adapters make their handlers idempotent.
+import { EventEmitter } from 'node:events';
+import type { Logger } from './logger.js';
+import type { Platform, Share, ShareEvent, ShareEventHandler, Snapshot, SnapshotEventType } from './types.js';
+
+export interface NotificationStore {
+  sharesBySnapshot(snapshotId: string): Promise<Share[]>;
+  getSnapshotById(snapshotId: string): Promise<Snapshot>;
+  /** Shares whose snapshot is done or failed and whose platform has not acknowledged it yet. */
+  sharesPendingNotification(platform: Platform): Promise<Share[]>;
+  markShareNotified(shareId: string): Promise<void>;
+}
+
+const TerminalTypes: ReadonlySet<SnapshotEventType> = new Set(['done', 'failed']);
+
+export class SnapshotEvents {
+  readonly #store: NotificationStore;
+  readonly #logger: Logger;
+  readonly #handlers = new Map<Platform, Set<ShareEventHandler>>();
+  /** Share ids with a terminal delivery in flight, so the retry timer does not deliver twice at once. */
+  readonly #inFlight = new Set<string>();
+  /** Per-snapshot status changes, for waitFor(). */
+  readonly snapshotChanges = new EventEmitter();
+  #retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(store: NotificationStore, logger: Logger, retryEveryMs = 30_000) {
+    this.#store = store;
+    this.#logger = logger;
+    this.snapshotChanges.setMaxListeners(0);
+    if (retryEveryMs > 0) {
+      this.#retryTimer = setInterval(() => void this.redeliverAll(), retryEveryMs);
+      this.#retryTimer.unref();
+    }
+  }
+
+  subscribe(platform: Platform, handler: ShareEventHandler): () => void {
+    let set = this.#handlers.get(platform);
+    if (!set) this.#handlers.set(platform, (set = new Set()));
+    set.add(handler);
+    void this.redeliver(platform);
+    return () => {
+      set.delete(handler);
+    };
+  }
+
+  /** The snapshot changed: tell waiters and every share's platform. */
+  async publish(snapshotId: string, type: SnapshotEventType): Promise<void> {
+    let snapshot: Snapshot;
+    try {
+      snapshot = await this.#store.getSnapshotById(snapshotId);
+    } catch {
+      return; // forgotten meanwhile
+    }
+    this.snapshotChanges.emit(snapshotId, snapshot);
+    const shares = await this.#store.sharesBySnapshot(snapshotId);
+    await Promise.all(shares.map((share) => this.deliver({ type, share, snapshot })));
+  }
+
+  /** Sends one event to the handlers of the share's platform. */
+  async deliver(event: ShareEvent): Promise<void> {
+    const handlers = this.#handlers.get(event.share.platform);
+    if (!handlers || handlers.size === 0) return;
+    const terminal = TerminalTypes.has(event.type);
+    if (terminal) {
+      if (this.#inFlight.has(event.share.id)) return;
+      this.#inFlight.add(event.share.id);
+    }
+    try {
+      for (const handler of handlers) await handler(event);
+      if (terminal) await this.#store.markShareNotified(event.share.id);
+    } catch (error) {
+      this.#logger({
+        level: 'warn',
+        context: 'service',
+        message: terminal ? 'Reply handler failed; it will be retried' : 'Progress handler failed',
+        details: { shareId: event.share.id, snapshotId: event.snapshot.id, platform: event.share.platform, error },
+      });
+    } finally {
+      if (terminal) this.#inFlight.delete(event.share.id);
+    }
+  }
+
+  async redeliver(platform: Platform): Promise<void> {
+    if (!this.#handlers.get(platform)?.size) return;
+    try {
+      const pending = await this.#store.sharesPendingNotification(platform);
+      for (const share of pending) {
+        const snapshot = await this.#store.getSnapshotById(share.snapshotId).catch(() => null);
+        if (snapshot && (snapshot.status === 'done' || snapshot.status === 'failed')) {
+          await this.deliver({ type: snapshot.status, share, snapshot });
+        }
+      }
+    } catch (error) {
+      this.#logger({ level: 'warn', context: 'service', message: 'Redelivering replies failed', details: { platform, error } });
+    }
+  }
+
+  async redeliverAll(): Promise<void> {
+    for (const platform of this.#handlers.keys()) await this.redeliver(platform);
+  }
+
+  close(): void {
+    if (this.#retryTimer) clearInterval(this.#retryTimer);
+    this.#retryTimer = null;
+    this.snapshotChanges.removeAllListeners();
+    this.#handlers.clear();
+  }
+}

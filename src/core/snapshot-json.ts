@@ -1,0 +1,69 @@
+// The JSON shape of a snapshot that scripts depend on (CLI --json, HTTP API). Documented in the
+// README; fields are only ever added, never renamed.
+import type { ArtifactKind, Link, Snapshot } from './types.js';
+
+export interface SnapshotJson {
+  id: string;
+  linkId: string;
+  workspace: string;
+  url: string;
+  finalUrl: string | null;
+  status: Snapshot['status'];
+  title: string | null;
+  description: string | null;
+  siteName: string | null;
+  author: string | null;
+  publishedTime: string | null;
+  lang: string | null;
+  tags: string[];
+  createdAt: string;
+  capturedAt: string | null;
+  httpStatus: number | null;
+  contentType: string | null;
+  contentHash: string | null;
+  degraded: boolean;
+  degradedReason: string | null;
+  error: string | null;
+  errorCode: string | null;
+  /** File paths of the stored artifacts (absent kinds are null). */
+  artifacts: Record<ArtifactKind, string | null>;
+  /** SHA-256 of each stored artifact, for evidence. */
+  sha256: Partial<Record<ArtifactKind, string>>;
+}
+
+const Kinds: ArtifactKind[] = ['screenshot', 'thumbnail', 'fullpage', 'archive', 'mhtml', 'text', 'visibleText', 'original'];
+
+export function snapshotJson(snapshot: Snapshot, link: Link | null): SnapshotJson {
+  const artifacts = Object.fromEntries(Kinds.map((kind) => [kind, snapshot.artifacts[kind]?.path ?? null])) as Record<ArtifactKind, string | null>;
+  const sha256: Partial<Record<ArtifactKind, string>> = {};
+  for (const kind of Kinds) {
+    const ref = snapshot.artifacts[kind];
+    if (ref) sha256[kind] = ref.sha256;
+  }
+  return {
+    id: snapshot.id,
+    linkId: snapshot.linkId,
+    workspace: snapshot.workspaceId,
+    url: snapshot.url,
+    finalUrl: snapshot.finalUrl,
+    status: snapshot.status,
+    title: snapshot.title,
+    description: snapshot.description,
+    siteName: snapshot.siteName,
+    author: snapshot.author,
+    publishedTime: snapshot.publishedTime,
+    lang: snapshot.lang,
+    tags: link?.tags ?? [],
+    createdAt: snapshot.createdAt,
+    capturedAt: snapshot.capturedAt,
+    httpStatus: snapshot.httpStatus,
+    contentType: snapshot.contentType,
+    contentHash: snapshot.contentHash,
+    degraded: snapshot.degraded,
+    degradedReason: snapshot.degradedReason,
+    error: snapshot.error,
+    errorCode: snapshot.errorCode,
+    artifacts,
+    sha256,
+  };
+}

@@ -1,0 +1,69 @@
+// `linksnap serve` (npm start): the web page and API, the capture workers, and whichever chat
+// bots are configured, in one process over one store. Stops cleanly on SIGINT/SIGTERM: jobs in
+// flight get a grace period, then go back to the queue for the next start.
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import type { Logger } from './core/logger.js';
+import { startSchedule } from './core/schedule.js';
+import { createWebServer } from './web/index.js';
+
+export interface RunningServer {
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const app = await createApp({ config, logger });
+  const web = createWebServer({ service: app.service, config, logger });
+  const stops: Array<() => Promise<void>> = [];
+
+  if (config.slack.botToken) {
+    const { startSlackApp } = await import('./bots/slack/index.js');
+    const slack = await startSlackApp({ service: app.service, config, logger, snapshotUrl: web.snapshotUrl, http: web });
+    stops.push(() => slack.stop());
+    logger({ level: 'info', context: 'slack', message: `Slack app started in ${slack.mode === 'socket' ? 'Socket Mode' : 'HTTP mode (/slack/events)'}` });
+  } else {
+    logger({ level: 'info', context: 'slack', message: 'Slack app not started: SLACK_BOT_TOKEN is not set' });
+  }
+
+  const baseUrl = await web.listen();
+  logger({ level: 'info', context: 'web', message: `linksnap is running at ${baseUrl}`, details: { dataDir: config.dataDir } });
+
+  if (config.discord.token) {
+    const { startDiscordBot } = await import('./bots/discord/index.js');
+    const discord = await startDiscordBot({ service: app.service, config, logger, snapshotUrl: web.snapshotUrl });
+    stops.push(() => discord.stop());
+    logger({ level: 'info', context: 'discord', message: 'Discord bot started' });
+  } else {
+    logger({ level: 'info', context: 'discord', message: 'Discord bot not started: DISCORD_TOKEN is not set' });
+  }
+
+  const schedule = startSchedule({ config, logger });
+  stops.push(async () => schedule.stop());
+
+  return {
+    baseUrl,
+    async stop() {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      await web.close();
+      await app.close();
+    },
+  };
+}
+
+export async function serve(config: Config, logger: Logger): Promise<void> {
+  const server = await startServer(config, logger);
+  process.stdout.write(`linksnap is running at ${server.baseUrl}\n`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger({ level: 'info', context: 'web', message: `Stopping on ${signal}` });
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
