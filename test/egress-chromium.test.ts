@@ -259,6 +259,38 @@ describe('Chromium behind the egress proxy', () => {
   });
 });
 
+describe('Chromium and DNS rebinding', () => {
+  it('a page whose name rebinds to a refused address after the first lookup cannot reach it', async () => {
+    const answers: string[] = [];
+    const rebinding = createEgressPolicy({
+      allowNets: ['127.0.0.1/32'],
+      onlyAllowed: true,
+      resolve: async (host) => {
+        if (host !== 'rebind.test') throw Object.assign(new Error(`ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+        const address = answers.length === 0 ? '127.0.0.1' : '127.0.0.2';
+        answers.push(address);
+        return [{ address, family: 4 }];
+      },
+    });
+    const rebindProxy = await startEgressProxy({ policy: rebinding, logger: createMemoryLogger() });
+    const rebindContext = await browser.createBrowserContext(egressContextOptions(rebindProxy));
+    try {
+      const rebindPage = await rebindContext.newPage();
+      const before = fixtureHits.length;
+      expect((await rebindPage.goto(`http://rebind.test:${port}/page`))?.status()).toBe(200);
+      // Same origin for the page, a new lookup for the proxy: now 127.0.0.2, refused.
+      const status = await rebindPage.evaluate(() => fetch('/page?again').then((response) => response.status));
+      expect(status).toBe(403);
+      expect(fixtureHits.slice(before).filter((path) => path.startsWith('/page'))).toEqual(['/page']);
+      expect(answers[0]).toBe('127.0.0.1');
+      expect(rebindProxy.blocked.map((entry) => entry.url)).toContain(`http://rebind.test:${port}/page?again`);
+    } finally {
+      await rebindContext.close();
+      await rebindProxy.close();
+    }
+  });
+});
+
 describe('harness self-check', () => {
   it('the trap does see a page that is not behind the egress flags (so the tests above can fail)', async () => {
     const plain = await puppeteer.launch({ executablePath: ChromiumPath, headless: true, args: BaseArgs });
