@@ -7,7 +7,7 @@ import { errorMessage, relativeTime } from '../../core/chat/present.js';
 import { t } from '../../core/i18n.js';
 import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
-import type { ShareEvent, WorkspaceSettings } from '../../core/types.js';
+import type { WorkspaceSettings } from '../../core/types.js';
 import type { SlackDirectory } from './directory.js';
 import { parseSlackText } from './message-text.js';
 import { ProgressReactions, type AutoReplyTo } from './reply-context.js';
@@ -26,8 +26,6 @@ export interface AutoCaptureDeps extends ShareEventDeps {
   service: SnapService;
   directory: SlackDirectory;
   logger: Logger;
-  /** Delivers a share's progress immediately (a reused snapshot produces no new events). */
-  deliver: (event: ShareEvent) => Promise<void>;
 }
 
 interface MessageEvent {
@@ -101,7 +99,7 @@ async function onPosted(deps: AutoCaptureDeps, teamId: string, enterpriseId: str
   };
 
   await react(deps.client, 'add', message.channel, message.ts, ProgressReactions.pending);
-  let pending = 0;
+  let acceptedCount = 0;
   for (const url of parsed.urls.slice(0, MaxLinksPerMessage)) {
     try {
       const accepted = await deps.service.snap({
@@ -114,11 +112,8 @@ async function onPosted(deps: AutoCaptureDeps, teamId: string, enterpriseId: str
       if (shouldMentionFirstShare(accepted.firstShare, accepted.share, message.channel)) {
         await noticeRepost(deps, settings, replyTo, accepted.firstShare, accepted.link.url);
       }
-      if (accepted.deduplicated && (accepted.snapshot.status === 'done' || accepted.snapshot.status === 'failed')) {
-        await deps.deliver({ type: accepted.snapshot.status, share: accepted.share, snapshot: accepted.snapshot });
-      } else {
-        pending += 1;
-      }
+      // Progress (at once when a recent snapshot was reused) arrives through the share event handler.
+      acceptedCount += 1;
     } catch (error) {
       // A refused link (private address, bad scheme…) is explained to the person who posted it only.
       deps.logger({ level: 'info', context: 'slack', message: 'Auto-capture refused a link', details: { workspace: workspace.id, url, error } });
@@ -126,7 +121,7 @@ async function onPosted(deps: AutoCaptureDeps, teamId: string, enterpriseId: str
       await postEphemeral(deps.client, message.channel, userId, errorMessage(locale, error), deps.logger);
     }
   }
-  if (pending === 0) await react(deps.client, 'remove', message.channel, message.ts, ProgressReactions.pending);
+  if (acceptedCount === 0) await react(deps.client, 'remove', message.channel, message.ts, ProgressReactions.pending);
 }
 
 async function noticeRepost(deps: AutoCaptureDeps, settings: WorkspaceSettings, replyTo: AutoReplyTo, first: NonNullable<Parameters<typeof channelLabel>[0]>, url: string): Promise<void> {

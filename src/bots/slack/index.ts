@@ -92,7 +92,7 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Slac
   const common = { client, service, uploader, snapshotUrl, logger, directory };
   registerSnapCommand(app, { ...common, rateLimiter });
   registerFindCommand(app, common);
-  registerAutoCapture(app, { ...common, deliver });
+  registerAutoCapture(app, common);
 
   let stopped = false;
   if (mode === 'socket') {
@@ -115,7 +115,6 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Slac
     });
   }
   const unsubscribe = service.subscribe('slack', deliver);
-  logger({ level: 'info', context: 'slack', message: `Slack app started in ${mode === 'socket' ? 'Socket Mode' : `HTTP mode on ${SlackEventsPath}`}` });
 
   return {
     app,

@@ -8,7 +8,6 @@ import type { Logger } from '../../core/logger.js';
 import type { RateLimiter } from '../../core/rate-limit.js';
 import type { SnapService } from '../../core/service-api.js';
 import { parseTagList } from '../../core/tags.js';
-import type { Snapshot } from '../../core/types.js';
 import { normalizeUrl } from '../../core/url.js';
 import { escapeMrkdwn, textMessage } from './blocks.js';
 import type { SlackDirectory } from './directory.js';
@@ -16,7 +15,6 @@ import { commandWords } from './message-text.js';
 import { st } from './messages.js';
 import type { SnapReplyTo } from './reply-context.js';
 import type { ShareEventDeps } from './share-events.js';
-import { renderCard } from './share-events.js';
 import { slackWorkspace } from './workspace.js';
 
 export interface SnapCommandDeps extends ShareEventDeps {
@@ -92,15 +90,9 @@ async function handleSnap(deps: SnapCommandDeps, command: SlashCommand): Promise
     return;
   }
 
-  if (accepted.deduplicated && isTerminal(accepted.snapshot)) {
-    // A recent snapshot was reused: nothing will be captured, so the result is shown now.
-    const message = await renderCard(deps, accepted.snapshot, accepted.share, locale, notes);
-    await client.chat.update({ channel: command.channel_id, ts, text: message.text, blocks: message.blocks });
-  }
-}
-
-function isTerminal(snapshot: Snapshot): boolean {
-  return snapshot.status === 'done' || snapshot.status === 'failed';
+  // The service reports this share's progress next (at once when a recent snapshot was reused);
+  // the share event handler turns the progress message into the result.
+  deps.logger({ level: 'debug', context: 'slack', message: '/snap accepted', details: { workspace: workspace.id, url, snapshotId: accepted.snapshot.id, deduplicated: accepted.deduplicated } });
 }
 
 export async function postEphemeral(client: webApi.WebClient, channel: string, user: string, text: string, logger: Logger): Promise<void> {
