@@ -38,6 +38,9 @@ export const BaseChromiumArgs = [
   '--disable-sync',
   '--no-first-run',
   '--disable-default-apps',
+  // Chromium's own calls home (autofill hints, translate, media router, optimisation hints) would
+  // otherwise go through a capture's proxy and show up as refused requests of the page.
+  '--disable-features=AutofillServerCommunication,Translate,MediaRouter,OptimizationHints,OptimizationGuideModelDownloading,InterestFeedContentSuggestions',
   // Lazy images and iframes below the fold must load before the full-page screenshot and the archive.
   '--disable-lazy-loading',
   // Shared memory in containers is often 64 MB, which crashes renderers on large pages.

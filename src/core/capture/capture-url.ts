@@ -113,7 +113,8 @@ export async function captureUrl(url: string, options: CaptureUrlOptions): Promi
     if (deadline.aborted && !(options.signal?.aborted ?? false)) {
       throw new CaptureTimeoutError(url, limits.captureTimeoutMs / 1000, step);
     }
-    if (options.signal?.aborted && error === options.signal.reason) throw error;
+    // The caller gave up: say so with the caller's own reason, whichever step noticed first.
+    if (options.signal?.aborted) throw options.signal.reason;
     throw asLinksnapError(error);
   }
 }
