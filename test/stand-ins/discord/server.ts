@@ -1,0 +1,564 @@
+// A stand-in Discord on 127.0.0.1: the REST API under /api/v10 and a gateway websocket speaking
+// the real protocol (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats and ACKs, RESUME with replay,
+// dispatches). The real discord.js is pointed at it, so tests exercise the same code paths as
+// production. Every REST call is recorded with its parsed body and multipart files.
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  channelPermissions,
+  guildCreate,
+  member,
+  message,
+  snowflake,
+  user,
+  type GuildPayload,
+  type MessagePayload,
+  type UserPayload,
+} from './payloads.js';
+
+export interface RecordedFile {
+  field: string;
+  filename: string;
+  contentType: string;
+  data: Buffer;
+}
+
+export interface RestCall {
+  seq: number;
+  method: string;
+  /** Path below /api/v10, e.g. `/interactions/1/abc/callback`. */
+  path: string;
+  query: URLSearchParams;
+  authorization: string | null;
+  /** JSON body, or the `payload_json` part of a multipart body. */
+  body: any;
+  files: RecordedFile[];
+  /** The status the stand-in answered with. */
+  status: number;
+  at: number;
+}
+
+export interface FailureRule {
+  method?: string;
+  path: RegExp;
+  status: number;
+  /** How many matching calls fail; afterwards they succeed again. */
+  times: number;
+  /** For 429: seconds Discord asks the client to wait. */
+  retryAfterSec?: number;
+}
+
+interface GatewaySession {
+  id: string;
+  seq: number;
+  /** Every dispatch of the session, kept so a RESUME can replay what the client missed. */
+  log: Array<{ s: number; t: string; d: unknown }>;
+  socket: WebSocket | null;
+}
+
+export interface StandInOptions {
+  token?: string;
+  heartbeatIntervalMs?: number;
+  botName?: string;
+}
+
+export interface InteractionHandle {
+  id: string;
+  token: string;
+  payload: Record<string, any>;
+}
+
+export class DiscordStandIn {
+  readonly token: string;
+  readonly applicationId = snowflake();
+  readonly bot: UserPayload;
+  readonly calls: RestCall[] = [];
+  readonly guilds = new Map<string, GuildPayload>();
+  /** Gateway opcodes received from the client, in order (`2` identify, `6` resume, `1` heartbeat). */
+  readonly gatewayOps: number[] = [];
+  /** Messages created through REST (webhook edits included), by id. */
+  readonly messages = new Map<string, MessagePayload>();
+  /** When false, heartbeats are not acknowledged, so the client sees a zombie connection. */
+  ackHeartbeats = true;
+  /** When true, every authenticated REST call answers 401 (a revoked token). */
+  rejectToken = false;
+
+  readonly #server: http.Server;
+  readonly #wss: WebSocketServer;
+  readonly #heartbeatIntervalMs: number;
+  readonly #sessions = new Map<string, GatewaySession>();
+  readonly #failures: FailureRule[] = [];
+  readonly #waiters = new Set<{ test: (call: RestCall) => boolean; resolve: (call: RestCall) => void }>();
+  readonly #originals = new Map<string, MessagePayload>();
+  #callSeq = 0;
+  #port = 0;
+
+  constructor(options: StandInOptions = {}) {
+    this.token = options.token ?? 'stand-in-bot-token';
+    this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
+    this.bot = user(options.botName ?? 'linksnap', { bot: true });
+    this.#server = http.createServer((req, res) => void this.#handle(req, res));
+    this.#wss = new WebSocketServer({ noServer: true });
+    this.#server.on('upgrade', (req, socket, head) => {
+      if (!req.url?.startsWith('/gateway')) return socket.destroy();
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws));
+    });
+  }
+
+  async listen(): Promise<this> {
+    this.#server.listen(0, '127.0.0.1');
+    await once(this.#server, 'listening');
+    this.#port = (this.#server.address() as AddressInfo).port;
+    return this;
+  }
+
+  /** REST base as `DISCORD_API_URL` expects it (discord.js appends `/v10`). */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.#port}/api`;
+  }
+
+  get gatewayUrl(): string {
+    return `ws://127.0.0.1:${this.#port}/gateway`;
+  }
+
+  get connectedSockets(): number {
+    return [...this.#sessions.values()].filter((s) => s.socket).length;
+  }
+
+  async close(): Promise<void> {
+    for (const session of this.#sessions.values()) session.socket?.terminate();
+    this.#wss.close();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  // ---- world state ----------------------------------------------------------------------------
+
+  /** Adds a guild; the bot joins it as a member. Sent as GUILD_CREATE to connected sessions. */
+  addGuild(g: GuildPayload, botRoles: string[] = []): GuildPayload {
+    if (!g.members.some((m) => m.user.id === this.bot.id)) g.members.push(member(this.bot, botRoles));
+    this.guilds.set(g.id, g);
+    for (const session of this.#sessions.values()) this.#dispatch(session, 'GUILD_CREATE', guildCreate(g));
+    return g;
+  }
+
+  permissions(guildId: string, userId: string, channelId: string | null): bigint {
+    const g = this.guilds.get(guildId);
+    if (!g) throw new Error(`stand-in: no guild ${guildId}`);
+    return channelPermissions(g, userId, channelId);
+  }
+
+  // ---- gateway --------------------------------------------------------------------------------
+
+  /** Dispatches an event to every session (buffered for sessions that are disconnected). */
+  dispatch(t: string, d: unknown): void {
+    if (this.#sessions.size === 0) throw new Error(`stand-in: no gateway session to dispatch ${t} to`);
+    for (const session of this.#sessions.values()) this.#dispatch(session, t, d);
+  }
+
+  /** A member posts a message in a guild channel (or a DM when `guildId` is absent). */
+  postMessage(options: { channelId: string; guildId?: string; author: UserPayload; content: string }): MessagePayload {
+    const payload = message(options);
+    this.dispatch('MESSAGE_CREATE', { ...payload, channel_type: options.guildId ? 0 : 1 });
+    return payload;
+  }
+
+  deleteMessage(options: { channelId: string; guildId?: string; messageId: string }): void {
+    this.dispatch('MESSAGE_DELETE', {
+      id: options.messageId,
+      channel_id: options.channelId,
+      ...(options.guildId ? { guild_id: options.guildId } : {}),
+    });
+  }
+
+  /** A slash command invocation, with the member's real computed permissions in that channel. */
+  slashCommand(options: {
+    name: string;
+    options?: Array<{ name: string; type: number; value: unknown }>;
+    guildId?: string;
+    channelId: string;
+    user: UserPayload;
+    locale?: string;
+  }): InteractionHandle {
+    return this.#interaction(options, {
+      type: 2,
+      data: { id: snowflake(), name: options.name, type: 1, options: options.options ?? [] },
+    });
+  }
+
+  /** A button press on a message the bot sent. */
+  pressButton(options: { customId: string; message: MessagePayload; guildId?: string; channelId: string; user: UserPayload; locale?: string }): InteractionHandle {
+    return this.#interaction(options, {
+      type: 3,
+      data: { custom_id: options.customId, component_type: 2 },
+      message: options.message,
+    });
+  }
+
+  /** Closes every gateway socket as a network failure would; discord.js resumes. */
+  disconnect(code = 4000): void {
+    for (const session of this.#sessions.values()) {
+      session.socket?.close(code, 'stand-in disconnect');
+      session.socket = null;
+    }
+  }
+
+  // ---- REST helpers ---------------------------------------------------------------------------
+
+  /** Makes the next `times` calls matching `path` (and `method`) fail with `status`. */
+  failNext(rule: FailureRule): void {
+    this.#failures.push({ ...rule });
+  }
+
+  /** Resolves with the first recorded call (past or future) the predicate accepts. */
+  waitForCall(test: (call: RestCall) => boolean, timeoutMs = 45_000): Promise<RestCall> {
+    const found = this.calls.find(test);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        test,
+        resolve: (call: RestCall) => {
+          clearTimeout(timer);
+          resolve(call);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(new Error(`stand-in: no matching REST call within ${timeoutMs} ms; saw:\n${this.describeCalls()}`));
+      }, timeoutMs);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /** Waits until the predicate holds for a state of the stand-in. */
+  async waitUntil(test: () => boolean, timeoutMs = 45_000, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!test()) {
+      if (Date.now() > deadline) throw new Error(`stand-in: ${what} not reached within ${timeoutMs} ms; calls:\n${this.describeCalls()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  callsTo(method: string, path: RegExp): RestCall[] {
+    return this.calls.filter((c) => c.method === method && path.test(c.path));
+  }
+
+  describeCalls(): string {
+    return this.calls.map((c) => `${c.seq} ${c.method} ${c.path} -> ${c.status}`).join('\n');
+  }
+
+  /** The message an interaction's reply currently shows (after the last edit). */
+  original(token: string): MessagePayload | undefined {
+    return this.#originals.get(token);
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  #interaction(
+    options: { guildId?: string; channelId: string; user: UserPayload; locale?: string },
+    body: Record<string, unknown>,
+  ): InteractionHandle {
+    const id = snowflake();
+    const token = `itk-${id}-${Math.random().toString(36).slice(2)}`;
+    const g = options.guildId ? this.guilds.get(options.guildId) : undefined;
+    if (options.guildId && !g) throw new Error(`stand-in: no guild ${options.guildId}`);
+    const channel = g?.channels.find((c) => c.id === options.channelId);
+    const payload: Record<string, any> = {
+      id,
+      application_id: this.applicationId,
+      token,
+      version: 1,
+      locale: options.locale ?? 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: { '0': options.guildId ?? options.user.id },
+      context: options.guildId ? 0 : 1,
+      attachment_size_limit: 10 * 1024 * 1024,
+      channel_id: options.channelId,
+      ...body,
+    };
+    if (g) {
+      const found = g.members.find((m) => m.user.id === options.user.id) ?? member(options.user);
+      payload.guild_id = g.id;
+      payload.guild_locale = g.preferred_locale;
+      payload.guild = { id: g.id, locale: g.preferred_locale, features: [] };
+      payload.channel = channel ? { ...channel } : { id: options.channelId, type: 0, guild_id: g.id };
+      payload.member = { ...found, permissions: channelPermissions(g, options.user.id, options.channelId).toString() };
+      payload.app_permissions = channelPermissions(g, this.bot.id, options.channelId).toString();
+    } else {
+      payload.user = options.user;
+      payload.channel = { id: options.channelId, type: 1, recipients: [options.user] };
+      payload.app_permissions = '0';
+    }
+    this.dispatch('INTERACTION_CREATE', payload);
+    return { id, token, payload };
+  }
+
+  #dispatch(session: GatewaySession, t: string, d: unknown): void {
+    session.seq += 1;
+    const entry = { s: session.seq, t, d };
+    session.log.push(entry);
+    if (session.socket) session.socket.send(JSON.stringify({ op: 0, ...entry }));
+  }
+
+  #onConnection(ws: WebSocket): void {
+    let session: GatewaySession | null = null;
+    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: this.#heartbeatIntervalMs }, s: null, t: null }));
+    ws.on('message', (raw) => {
+      let packet: { op: number; d: any };
+      try {
+        packet = JSON.parse(String(raw));
+      } catch {
+        ws.close(4002, 'Error while decoding payload');
+        return;
+      }
+      this.gatewayOps.push(packet.op);
+      switch (packet.op) {
+        case 1:
+          if (this.ackHeartbeats) ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+          break;
+        case 2: {
+          if (packet.d?.token !== this.token) {
+            ws.close(4004, 'Authentication failed.');
+            return;
+          }
+          session = { id: snowflake(), seq: 0, log: [], socket: ws };
+          this.#sessions.set(session.id, session);
+          this.#dispatch(session, 'READY', {
+            v: 10,
+            user: this.bot,
+            guilds: [...this.guilds.keys()].map((id) => ({ id, unavailable: true })),
+            session_id: session.id,
+            resume_gateway_url: this.gatewayUrl,
+            shard: [0, 1],
+            application: { id: this.applicationId, flags: 0 },
+            private_channels: [],
+            presences: [],
+            relationships: [],
+            guild_join_requests: [],
+            geo_ordered_rtc_regions: [],
+            user_settings: {},
+          });
+          for (const g of this.guilds.values()) this.#dispatch(session, 'GUILD_CREATE', guildCreate(g));
+          break;
+        }
+        case 6: {
+          const resumed = this.#sessions.get(packet.d?.session_id);
+          if (!resumed || packet.d?.token !== this.token) {
+            ws.send(JSON.stringify({ op: 9, d: false, s: null, t: null }));
+            return;
+          }
+          session = resumed;
+          session.socket?.terminate();
+          session.socket = ws;
+          for (const entry of session.log) if (entry.s > Number(packet.d.seq ?? 0)) ws.send(JSON.stringify({ op: 0, ...entry }));
+          this.#dispatch(session, 'RESUMED', {});
+          break;
+        }
+        default:
+          break;
+      }
+    });
+    ws.on('close', () => {
+      if (session && session.socket === ws) session.socket = null;
+    });
+  }
+
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const method = req.method ?? 'GET';
+    const path = decodeURIComponent(url.pathname).replace(/^\/api\/v10/, '');
+    const { body, files } = await parseBody(raw, req.headers['content-type'] ?? '');
+    const call: RestCall = {
+      seq: ++this.#callSeq,
+      method,
+      path,
+      query: url.searchParams,
+      authorization: req.headers.authorization ?? null,
+      body,
+      files,
+      status: 0,
+      at: Date.now(),
+    };
+    const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
+      call.status = status;
+      this.calls.push(call);
+      // A 204 carries no body and no JSON content type; discord.js would try to parse it.
+      res.writeHead(status, payload === undefined ? headers : { 'content-type': 'application/json', ...headers });
+      res.end(payload === undefined ? undefined : JSON.stringify(payload));
+      for (const waiter of this.#waiters) {
+        if (waiter.test(call)) {
+          this.#waiters.delete(waiter);
+          waiter.resolve(call);
+        }
+      }
+    };
+
+    const rule = this.#failures.find((r) => r.times > 0 && (!r.method || r.method === method) && r.path.test(path));
+    if (rule) {
+      rule.times -= 1;
+      if (rule.status === 429) {
+        const after = rule.retryAfterSec ?? 0.3;
+        return reply(429, { message: 'You are being rate limited.', retry_after: after, global: false }, { 'retry-after': String(after), 'x-ratelimit-scope': 'user' });
+      }
+      return reply(rule.status, { message: `${rule.status}: stand-in failure`, code: 0 });
+    }
+    const interactionRoute = /^\/(interactions|webhooks)\//.test(path);
+    if (!interactionRoute && (this.rejectToken || call.authorization !== `Bot ${this.token}`)) {
+      return reply(401, { message: '401: Unauthorized', code: 0 });
+    }
+
+    let m: RegExpExecArray | null;
+    if (method === 'GET' && path === '/gateway/bot') {
+      return reply(200, {
+        url: this.gatewayUrl,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+      });
+    }
+    if (method === 'GET' && (path === '/applications/@me' || path === '/oauth2/applications/@me')) {
+      return reply(200, { id: this.applicationId, name: this.bot.username, bot: this.bot, flags: 0, description: '' });
+    }
+    if (method === 'PUT' && (m = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path))) {
+      const [, applicationId, guildId] = m;
+      return reply(
+        200,
+        (body as any[]).map((command) => ({ ...command, id: snowflake(), application_id: applicationId, guild_id: guildId, version: snowflake() })),
+      );
+    }
+    if (method === 'POST' && (m = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path))) {
+      const token = m[2];
+      const data = body?.data ?? {};
+      if (body?.type === 4 || body?.type === 7) {
+        const previous = this.#originals.get(token);
+        this.#originals.set(token, this.#messageFrom(data, previous));
+      } else if (body?.type === 5) {
+        this.#originals.set(token, this.#messageFrom({ content: '', flags: data.flags ?? 0 }, undefined));
+      }
+      if (url.searchParams.get('with_response') === 'true') {
+        return reply(200, {
+          interaction: { id: m[1], type: 2, response_message_loading: body?.type === 5, response_message_ephemeral: Boolean((data.flags ?? 0) & 64) },
+          resource: { type: body?.type, message: this.#originals.get(token) },
+        });
+      }
+      return reply(204);
+    }
+    if ((m = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(@original|\d+)$/.exec(path))) {
+      const [, , token, which] = m;
+      const key = which === '@original' ? token : which;
+      const existing = which === '@original' ? this.#originals.get(token) : this.messages.get(which);
+      if (method === 'GET') return existing ? reply(200, existing) : reply(404, { message: 'Unknown Message', code: 10008 });
+      if (method === 'DELETE') {
+        if (which === '@original') this.#originals.delete(token);
+        return reply(204);
+      }
+      if (method === 'PATCH') {
+        if (!existing && which !== '@original') return reply(404, { message: 'Unknown Message', code: 10008 });
+        const updated = this.#messageFrom(body ?? {}, existing, files);
+        if (which === '@original') this.#originals.set(key, updated);
+        this.messages.set(updated.id, updated);
+        return reply(200, updated);
+      }
+    }
+    if (method === 'POST' && (m = /^\/webhooks\/(\d+)\/([^/]+)$/.exec(path))) {
+      const created = this.#messageFrom(body ?? {}, undefined, files);
+      this.messages.set(created.id, created);
+      return reply(200, created);
+    }
+    if ((method === 'PUT' || method === 'DELETE') && /^\/channels\/\d+\/messages\/\d+\/reactions\/[^/]+\/@me$/.test(path)) {
+      return reply(204);
+    }
+    if (method === 'POST' && (m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path))) {
+      const [, channelId, messageId] = m;
+      const parent = this.#findChannel(channelId);
+      return reply(201, {
+        id: messageId,
+        type: 11,
+        name: body?.name ?? 'thread',
+        guild_id: parent?.guildId,
+        parent_id: channelId,
+        owner_id: this.bot.id,
+        thread_metadata: { archived: false, auto_archive_duration: body?.auto_archive_duration ?? 1440, locked: false, archive_timestamp: new Date().toISOString() },
+        message_count: 0,
+        member_count: 1,
+      });
+    }
+    if (method === 'POST' && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
+      const channelId = m[1];
+      const created = this.#messageFrom({ ...(body ?? {}), channel_id: channelId }, undefined, files);
+      this.messages.set(created.id, created);
+      return reply(200, created);
+    }
+    if (method === 'GET' && (m = /^\/channels\/(\d+)$/.exec(path))) {
+      const found = this.#findChannel(m[1]);
+      return found ? reply(200, found.channel) : reply(404, { message: 'Unknown Channel', code: 10003 });
+    }
+    return reply(404, { message: `stand-in: no route ${method} ${path}`, code: 0 });
+  }
+
+  #findChannel(channelId: string) {
+    for (const g of this.guilds.values()) {
+      const channel = g.channels.find((c) => c.id === channelId);
+      if (channel) return { guildId: g.id, channel };
+    }
+    return null;
+  }
+
+  #messageFrom(data: Record<string, any>, previous: MessagePayload | undefined, files: RecordedFile[] = []): MessagePayload {
+    const base = previous ?? message({ channelId: data.channel_id ?? '0', author: this.bot, content: '' });
+    const attachments =
+      files.length > 0
+        ? files.map((file, index) => ({
+            id: snowflake(),
+            filename: file.filename,
+            size: file.data.length,
+            content_type: file.contentType,
+            url: `https://cdn.stand-in.invalid/attachments/${index}/${file.filename}`,
+            proxy_url: `https://cdn.stand-in.invalid/attachments/${index}/${file.filename}`,
+          }))
+        : (data.attachments ?? base.attachments);
+    return {
+      ...base,
+      author: this.bot,
+      application_id: this.applicationId,
+      content: data.content ?? base.content,
+      embeds: data.embeds ?? base.embeds,
+      components: data.components ?? base.components,
+      flags: data.flags ?? base.flags,
+      attachments,
+      edited_timestamp: previous ? new Date().toISOString() : null,
+      ...(data.message_reference ? { message_reference: data.message_reference } : {}),
+    } as MessagePayload;
+  }
+}
+
+export async function startDiscordStandIn(options: StandInOptions = {}): Promise<DiscordStandIn> {
+  return new DiscordStandIn(options).listen();
+}
+
+/** JSON, or multipart/form-data with `payload_json` and `files[n]` parts (undici parses it). */
+async function parseBody(raw: Buffer, contentType: string): Promise<{ body: any; files: RecordedFile[] }> {
+  if (raw.length === 0) return { body: null, files: [] };
+  if (contentType.startsWith('multipart/form-data')) {
+    const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
+    let body: any = null;
+    const files: RecordedFile[] = [];
+    for (const [field, value] of form.entries()) {
+      if (typeof value === 'string') {
+        if (field === 'payload_json') body = JSON.parse(value);
+      } else {
+        files.push({ field, filename: value.name, contentType: value.type, data: Buffer.from(await value.arrayBuffer()) });
+      }
+    }
+    return { body, files };
+  }
+  try {
+    return { body: JSON.parse(raw.toString('utf8')), files: [] };
+  } catch {
+    return { body: raw.toString('utf8'), files: [] };
+  }
+}
