@@ -1,0 +1,238 @@
+// Starts the Discord bot: a discord.js client pointed at config.discord.apiUrl (the gateway URL is
+// learned from GET /gateway/bot), command registration, and the routing of gateway events to the
+// handlers. A rejected token stops the bot with one clear log line instead of retrying forever.
+import {
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  Options,
+  Partials,
+  RESTEvents,
+  Routes,
+  type Interaction,
+} from 'discord.js';
+import type { Config } from '../../config.js';
+import { FindPager } from '../../core/chat/find-pager.js';
+import { errorMessage } from '../../core/chat/present.js';
+import type { Logger } from '../../core/logger.js';
+import { RateLimiter } from '../../core/rate-limit.js';
+import type { SnapService } from '../../core/service-api.js';
+import type { Snapshot } from '../../core/types.js';
+import { handleMessage, handleMessageDelete } from './auto-capture.js';
+import { CommandNames, commandDefinitions } from './commands.js';
+import { handleSnapConfig } from './config-command.js';
+import type { BotContext } from './context.js';
+import { DefaultReplyRetry } from './delivery.js';
+import { DiscordConnectError, DiscordTokenRejectedError } from './errors.js';
+import { handleFind, handleFindButton } from './find-command.js';
+import { handleForget, handleRetag, handleTags } from './manage-commands.js';
+import { FindButtonPrefix } from './render.js';
+import { ShareReplies } from './share-replies.js';
+import { handleSnap } from './snap-command.js';
+
+export interface DiscordBotOptions {
+  service: SnapService;
+  config: Config;
+  logger: Logger;
+  snapshotUrl: (snapshot: Snapshot) => string;
+  /** Tuning, mostly for tests: REST retries of a 5xx, reply retries, how long to wait for READY. */
+  tuning?: Partial<DiscordBotTuning>;
+}
+
+export interface DiscordBotTuning {
+  restRetries: number;
+  restTimeoutMs: number;
+  replyRetry: { attempts: number; firstDelayMs: number };
+  readyTimeoutMs: number;
+  findPageSize: number;
+  registerCommands: boolean;
+}
+
+export const DefaultDiscordBotTuning: DiscordBotTuning = {
+  restRetries: 3,
+  restTimeoutMs: 15_000,
+  replyRetry: DefaultReplyRetry,
+  readyTimeoutMs: 60_000,
+  findPageSize: 5,
+  registerCommands: true,
+};
+
+export interface DiscordBot {
+  /** Null when DISCORD_TOKEN is not set and the bot did not start. */
+  client: Client | null;
+  stop(): Promise<void>;
+}
+
+/** Gateway close codes after which reconnecting cannot help. */
+const CloseCodeAuthenticationFailed = 4004;
+const CloseCodeDisallowedIntents = 4014;
+
+export async function startDiscordBot(options: DiscordBotOptions): Promise<DiscordBot> {
+  const { service, config, logger, snapshotUrl } = options;
+  const tuning = { ...DefaultDiscordBotTuning, ...options.tuning };
+  const token = config.discord.token;
+  if (!token) {
+    logger({ level: 'info', context: 'discord', message: 'DISCORD_TOKEN is not set; the Discord bot is off' });
+    return { client: null, stop: async () => {} };
+  }
+
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+    // DM channels and deleted messages are usually not cached; partials let their events through.
+    partials: [Partials.Channel, Partials.Message],
+    rest: { api: config.discord.apiUrl, version: '10', retries: tuning.restRetries, timeout: tuning.restTimeoutMs },
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 100 }),
+  });
+
+  const replies = new ShareReplies({ client, service, logger, snapshotUrl, retry: tuning.replyRetry });
+  const ctx: BotContext = {
+    client,
+    service,
+    logger,
+    snapshotUrl,
+    replies,
+    pager: new FindPager({ service, pageSize: tuning.findPageSize }),
+    snapLimiter: new RateLimiter({ limit: config.rateLimit.snapsPerUserPerMinute, windowMs: 60_000 }),
+  };
+
+  let unsubscribe: (() => void) | null = null;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    unsubscribe?.();
+    await client.destroy();
+    logger({ level: 'info', context: 'discord', message: 'Discord bot stopped' });
+  };
+  const stopForToken = (where: string) => {
+    if (stopped) return;
+    logger({ level: 'error', context: 'discord', message: new DiscordTokenRejectedError(where).message, details: { where } });
+    void stop();
+  };
+
+  client.rest.on(RESTEvents.Response, (request, response) => {
+    // Interaction webhooks authenticate with their own token; a 401 there is an expired interaction.
+    if (response.status === 401 && request.data.auth !== false) stopForToken(`HTTP 401 on ${request.method.toUpperCase()} ${request.path}`);
+  });
+  client.on(Events.ShardDisconnect, (event, shardId) => {
+    if (event.code === CloseCodeAuthenticationFailed) stopForToken(`gateway closed with ${event.code}`);
+    else if (event.code === CloseCodeDisallowedIntents) {
+      logger({
+        level: 'error',
+        context: 'discord',
+        message: 'Discord refused the Message Content intent (close 4014): enable it for the bot in the Developer Portal; the Discord bot is stopped',
+      });
+      void stop();
+    } else logger({ level: 'warn', context: 'discord', message: `Gateway connection closed for good (code ${event.code})`, details: { shardId } });
+  });
+  client.on(Events.ShardReconnecting, (shardId) => logger({ level: 'info', context: 'discord', message: 'Gateway connection lost; reconnecting', details: { shardId } }));
+  client.on(Events.ShardResume, (shardId, replayed) => logger({ level: 'info', context: 'discord', message: 'Gateway session resumed', details: { shardId, replayed } }));
+  client.on(Events.Error, (error) => logger({ level: 'error', context: 'discord', message: 'discord.js reported an error', details: { error } }));
+
+  client.on(Events.InteractionCreate, (interaction) => void routeInteraction(ctx, interaction));
+  client.on(Events.MessageCreate, (message) =>
+    void handleMessage(ctx, message).catch((error) =>
+      logger({ level: 'error', context: 'discord', message: 'Auto-capture failed', details: { messageId: message.id, channelId: message.channelId, error } }),
+    ),
+  );
+  client.on(Events.MessageDelete, (message) =>
+    void handleMessageDelete(ctx, message).catch((error) =>
+      logger({ level: 'error', context: 'discord', message: 'Forgetting a deleted message failed', details: { messageId: message.id, error } }),
+    ),
+  );
+
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no READY within ${tuning.readyTimeoutMs} ms`)), tuning.readyTimeoutMs);
+    client.once(Events.ClientReady, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  try {
+    await client.login(token);
+    await ready;
+  } catch (error) {
+    await client.destroy().catch(() => undefined);
+    const rejected = (error as { code?: string }).code === 'TokenInvalid' || (error instanceof DiscordAPIError && error.status === 401);
+    const failure = rejected ? new DiscordTokenRejectedError('HTTP 401 on GET /gateway/bot', error) : new DiscordConnectError(config.discord.apiUrl, error);
+    logger({ level: 'error', context: 'discord', message: failure.message });
+    throw failure;
+  }
+  logger({
+    level: 'info',
+    context: 'discord',
+    message: `Discord bot connected as ${client.user?.tag}`,
+    details: { guilds: client.guilds.cache.size, applicationId: client.application?.id },
+  });
+
+  if (tuning.registerCommands && client.application) {
+    await putCommands(client.rest, client.application.id, config.discord.guildId, logger).catch((error) =>
+      logger({ level: 'warn', context: 'discord', message: 'Registering slash commands failed; existing ones stay in place', details: { error } }),
+    );
+  }
+  unsubscribe = service.subscribe('discord', replies.handle);
+  return { client, stop };
+}
+
+async function routeInteraction(ctx: BotContext, interaction: Interaction): Promise<void> {
+  try {
+    if (interaction.isChatInputCommand()) {
+      switch (interaction.commandName) {
+        case CommandNames.snap:
+          return await handleSnap(ctx, interaction);
+        case CommandNames.find:
+          return await handleFind(ctx, interaction);
+        case CommandNames.tags:
+          return await handleTags(ctx, interaction);
+        case CommandNames.retag:
+          return await handleRetag(ctx, interaction);
+        case CommandNames.forget:
+          return await handleForget(ctx, interaction);
+        case CommandNames.config:
+          return await handleSnapConfig(ctx, interaction);
+        default:
+          return;
+      }
+    }
+    if (interaction.isButton() && interaction.customId.startsWith(FindButtonPrefix)) return await handleFindButton(ctx, interaction);
+  } catch (error) {
+    ctx.logger({
+      level: 'error',
+      context: 'discord',
+      message: 'Handling an interaction failed',
+      details: { interactionId: interaction.id, command: interaction.isCommand() ? interaction.commandName : null, error },
+    });
+    if (!interaction.isRepliable()) return;
+    const content = errorMessage(interaction.locale, error);
+    await (interaction.deferred || interaction.replied ? interaction.editReply({ content }) : interaction.reply({ content, ephemeral: true })).catch(() => undefined);
+  }
+}
+
+type RestLike = Client['rest'];
+
+async function putCommands(rest: RestLike, applicationId: string, guildId: string | null, logger: Logger): Promise<void> {
+  const body = commandDefinitions();
+  await rest.put(guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId), { body });
+  logger({
+    level: 'info',
+    context: 'discord',
+    message: guildId ? `Registered ${body.length} slash commands in server ${guildId}` : `Registered ${body.length} global slash commands (they can take up to an hour to appear)`,
+  });
+}
+
+/** `linksnap discord:register`: registers the slash commands without connecting to the gateway. */
+export async function registerDiscordCommands(options: { config: Config; logger: Logger }): Promise<void> {
+  const { config, logger } = options;
+  if (!config.discord.token) throw new DiscordTokenRejectedError('DISCORD_TOKEN is not set');
+  const { REST } = await import('discord.js');
+  const rest = new REST({ api: config.discord.apiUrl, version: '10', retries: 2 }).setToken(config.discord.token);
+  let applicationId: string;
+  try {
+    applicationId = ((await rest.get(Routes.currentApplication())) as { id: string }).id;
+  } catch (error) {
+    if (error instanceof DiscordAPIError && error.status === 401) throw new DiscordTokenRejectedError('HTTP 401 on GET /applications/@me', error);
+    throw new DiscordConnectError(config.discord.apiUrl, error);
+  }
+  await putCommands(rest, applicationId, config.discord.guildId, logger);
+}

@@ -1,0 +1,110 @@
+// The slash commands the bot registers, with Simplified Chinese names shown to zh-CN clients.
+// Registered guild-scoped when DISCORD_GUILD_ID is set (instant, for development), global otherwise.
+import {
+  ChannelType,
+  InteractionContextType,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+
+const zh = (text: string) => ({ 'zh-CN': text });
+
+export const CommandNames = {
+  snap: 'snap',
+  find: 'find',
+  tags: 'tags',
+  retag: 'retag',
+  forget: 'forget',
+  config: 'snapconfig',
+} as const;
+
+export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+  const everywhere = [InteractionContextType.Guild, InteractionContextType.BotDM];
+  return [
+    new SlashCommandBuilder()
+      .setName(CommandNames.snap)
+      .setDescription('Capture a link: screenshot, archive and text, kept for the team')
+      .setDescriptionLocalizations(zh('保存链接快照:截图、存档和正文'))
+      .setContexts(everywhere)
+      .addStringOption((o) =>
+        o.setName('url').setDescription('The link to capture').setDescriptionLocalizations(zh('要保存的链接')).setRequired(true).setMaxLength(4096),
+      )
+      .addStringOption((o) =>
+        o.setName('tags').setDescription('Tags, separated by spaces or commas').setDescriptionLocalizations(zh('标签,用空格或逗号分隔')).setMaxLength(500),
+      ),
+    new SlashCommandBuilder()
+      .setName(CommandNames.find)
+      .setDescription('Find captured links by tag and text')
+      .setDescriptionLocalizations(zh('按标签和文字查找已保存的链接'))
+      .setContexts(everywhere)
+      .addStringOption((o) => o.setName('tag').setDescription('A tag (or several)').setDescriptionLocalizations(zh('标签(可多个)')).setMaxLength(200))
+      .addStringOption((o) => o.setName('text').setDescription('Words in the title, address or page').setDescriptionLocalizations(zh('标题、地址或正文中的文字')).setMaxLength(200))
+      .addBooleanOption((o) => o.setName('public').setDescription('Show the results to the channel').setDescriptionLocalizations(zh('在频道中公开显示结果'))),
+    new SlashCommandBuilder()
+      .setName(CommandNames.tags)
+      .setDescription('The tags used here, with counts')
+      .setDescriptionLocalizations(zh('本服务器使用的标签及数量'))
+      .setContexts(everywhere),
+    new SlashCommandBuilder()
+      .setName(CommandNames.retag)
+      .setDescription('Replace the tags of a captured link')
+      .setDescriptionLocalizations(zh('替换已保存链接的标签'))
+      .setContexts(everywhere)
+      .addStringOption((o) => o.setName('url').setDescription('The captured link').setDescriptionLocalizations(zh('已保存的链接')).setRequired(true).setMaxLength(4096))
+      .addStringOption((o) => o.setName('tags').setDescription('The new tags (empty clears them)').setDescriptionLocalizations(zh('新标签(留空则清除)')).setMaxLength(500)),
+    new SlashCommandBuilder()
+      .setName(CommandNames.forget)
+      .setDescription('Delete a captured link and all its snapshots')
+      .setDescriptionLocalizations(zh('删除已保存的链接及其全部快照'))
+      .setContexts(everywhere)
+      .addStringOption((o) => o.setName('url').setDescription('The captured link').setDescriptionLocalizations(zh('已保存的链接')).setRequired(true).setMaxLength(4096)),
+    new SlashCommandBuilder()
+      .setName(CommandNames.config)
+      .setDescription('Auto-capture settings for this server (Manage Server)')
+      .setDescriptionLocalizations(zh('本服务器的自动保存设置(需要"管理服务器")'))
+      .setContexts([InteractionContextType.Guild])
+      .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+      .addBooleanOption((o) => o.setName('auto_capture').setDescription('Capture links posted in channels').setDescriptionLocalizations(zh('自动保存频道中发布的链接')))
+      .addChannelOption((o) =>
+        o
+          .setName('channel')
+          .setDescription('A channel to include in or exclude from auto-capture')
+          .setDescriptionLocalizations(zh('要包含或排除的频道'))
+          .addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.GuildForum),
+      )
+      .addStringOption((o) =>
+        o
+          .setName('channel_mode')
+          .setDescription('What to do with the channel')
+          .setDescriptionLocalizations(zh('如何处理该频道'))
+          .addChoices(
+            { name: 'only capture in listed channels: add this one', value: 'include', name_localizations: zh('仅在列出的频道中保存:添加此频道') },
+            { name: 'never capture in this channel', value: 'exclude', name_localizations: zh('从不在此频道保存') },
+            { name: 'capture in every channel again', value: 'all', name_localizations: zh('恢复为所有频道') },
+          ),
+      )
+      .addBooleanOption((o) => o.setName('reply_in_thread').setDescription('Reply with the snapshot in a thread').setDescriptionLocalizations(zh('在话题中回复快照')))
+      .addStringOption((o) =>
+        o
+          .setName('on_repost')
+          .setDescription('How to answer a link that was shared before')
+          .setDescriptionLocalizations(zh('如何回应重复分享的链接'))
+          .addChoices(
+            { name: 'reaction', value: 'reaction', name_localizations: zh('表情回应') },
+            { name: 'short reply', value: 'reply', name_localizations: zh('简短回复') },
+            { name: 'off', value: 'off', name_localizations: zh('关闭') },
+          ),
+      )
+      .addBooleanOption((o) =>
+        o.setName('forget_on_delete').setDescription('Deleting a message removes its captures').setDescriptionLocalizations(zh('删除消息时删除其快照')),
+      )
+      .addStringOption((o) =>
+        o
+          .setName('language')
+          .setDescription('Language of automatic replies')
+          .setDescriptionLocalizations(zh('自动回复的语言'))
+          .addChoices({ name: 'English', value: 'en' }, { name: '简体中文', value: 'zh-CN' }, { name: 'server default', value: 'default', name_localizations: zh('服务器默认') }),
+      ),
+  ].map((builder) => builder.toJSON());
+}

@@ -1,0 +1,85 @@
+// /snapconfig: per-server auto-capture settings, limited to members with Manage Server. Without
+// options it shows the current settings.
+import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import { errorMessage } from '../../core/chat/present.js';
+import { t } from '../../core/i18n.js';
+import type { WorkspaceSettings } from '../../core/types.js';
+import type { BotContext } from './context.js';
+import { dt } from './messages.js';
+import { workspaceFor } from './visibility.js';
+
+export async function handleSnapConfig(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
+  const locale = interaction.locale;
+  if (!interaction.guild) {
+    await interaction.reply({ content: dt(locale, 'config.guildOnly'), flags: MessageFlags.Ephemeral });
+    return;
+  }
+  // Discord hides the command from members without the permission, but server admins can
+  // override that per role, so it is checked here too.
+  if (!interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) {
+    await interaction.reply({ content: t(locale, 'config.denied'), flags: MessageFlags.Ephemeral });
+    return;
+  }
+  await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const workspaceId = workspaceFor(interaction.guild, interaction.user).id;
+  try {
+    const current = await ctx.service.getSettings(workspaceId);
+    const patch = settingsPatch(interaction, current);
+    if (patch === 'channel-needed') {
+      await interaction.editReply({ content: dt(locale, 'config.channelNeeded') });
+      return;
+    }
+    const settings = Object.keys(patch).length ? await ctx.service.updateSettings(workspaceId, patch) : current;
+    if (Object.keys(patch).length) {
+      ctx.logger({ level: 'info', context: 'discord', message: 'Server settings changed', details: { workspace: workspaceId, patch, userId: interaction.user.id } });
+    }
+    const lines = [Object.keys(patch).length ? t(locale, 'config.saved') : '', describeSettings(settings, locale)].filter(Boolean);
+    await interaction.editReply({ content: lines.join('\n'), allowedMentions: { parse: [] } });
+  } catch (error) {
+    await interaction.editReply({ content: errorMessage(locale, error) });
+  }
+}
+
+function settingsPatch(interaction: ChatInputCommandInteraction, current: WorkspaceSettings): Partial<WorkspaceSettings> | 'channel-needed' {
+  const o = interaction.options;
+  const patch: Partial<WorkspaceSettings> = {};
+  const auto = o.getBoolean('auto_capture');
+  if (auto !== null) patch.autoCapture = auto;
+  const thread = o.getBoolean('reply_in_thread');
+  if (thread !== null) patch.replyInThread = thread;
+  const forget = o.getBoolean('forget_on_delete');
+  if (forget !== null) patch.forgetOnDelete = forget;
+  const repost = o.getString('on_repost');
+  if (repost === 'reaction' || repost === 'reply' || repost === 'off') patch.duplicateNotice = repost;
+  const language = o.getString('language');
+  if (language) patch.locale = language === 'default' ? null : language;
+  const mode = o.getString('channel_mode');
+  const channel = o.getChannel('channel');
+  if (mode === 'all') {
+    patch.autoCaptureChannels = null;
+    patch.autoCaptureExcluded = [];
+  } else if (mode === 'include' || mode === 'exclude' || channel) {
+    if (!channel) return 'channel-needed';
+    if (mode === 'exclude') {
+      patch.autoCaptureExcluded = [...new Set([...current.autoCaptureExcluded, channel.id])];
+      if (current.autoCaptureChannels) patch.autoCaptureChannels = current.autoCaptureChannels.filter((id) => id !== channel.id);
+    } else {
+      patch.autoCaptureChannels = [...new Set([...(current.autoCaptureChannels ?? []), channel.id])];
+      patch.autoCaptureExcluded = current.autoCaptureExcluded.filter((id) => id !== channel.id);
+    }
+  }
+  return patch;
+}
+
+export function describeSettings(settings: WorkspaceSettings, locale: string): string {
+  const yesNo = (value: boolean) => t(locale, value ? 'yes' : 'no');
+  const included = settings.autoCaptureChannels ? settings.autoCaptureChannels.map((id) => `<#${id}>`).join(' ') || '—' : t(locale, 'all.channels');
+  const excluded = settings.autoCaptureExcluded.length ? ` − ${settings.autoCaptureExcluded.map((id) => `<#${id}>`).join(' ')}` : '';
+  return t(locale, 'config.show', {
+    auto: yesNo(settings.autoCapture),
+    channels: `${included}${excluded}`,
+    thread: yesNo(settings.replyInThread),
+    repost: settings.duplicateNotice,
+    forget: yesNo(settings.forgetOnDelete),
+  });
+}

@@ -1,0 +1,94 @@
+// Getting a reply to Discord even when Discord is having a bad moment. discord.js already waits
+// out 429s and retries a 5xx a few times; on top of that a reply that still fails for a transient
+// reason is tried again with backoff, and one that fails for good is reported, not retried forever.
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DiscordAPIError, HTTPError, RESTJSONErrorCodes, Routes, type Client } from 'discord.js';
+import type { Logger } from '../../core/logger.js';
+import type { ReplyBody } from './render.js';
+
+/** Errors that say the interaction token is no longer usable (older than 15 minutes, or bad). */
+export function isExpiredInteraction(error: unknown): boolean {
+  return (
+    error instanceof DiscordAPIError &&
+    (error.code === RESTJSONErrorCodes.InvalidWebhookToken ||
+      error.code === RESTJSONErrorCodes.UnknownWebhook ||
+      error.code === RESTJSONErrorCodes.UnknownInteraction ||
+      (error.status === 401 && error.url.includes('/webhooks/')))
+  );
+}
+
+/** Worth trying again later: Discord 5xx, network failures, timeouts. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof HTTPError) return error.status >= 500;
+  if (error instanceof DiscordAPIError) return error.status >= 500 || error.status === 429;
+  if (error instanceof Error) return error.name === 'AbortError' || /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket|fetch failed/i.test(error.message);
+  return false;
+}
+
+export interface RetryOptions {
+  attempts: number;
+  firstDelayMs: number;
+  logger: Logger;
+  what: string;
+  details?: Record<string, unknown>;
+}
+
+export const DefaultReplyRetry = { attempts: 5, firstDelayMs: 1_000 } as const;
+
+/** Runs `fn`, retrying transient failures with doubling delays; rethrows the last error. */
+export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
+  let delay = options.firstDelayMs;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= options.attempts || !isTransient(error)) throw error;
+      options.logger({
+        level: 'warn',
+        context: 'discord',
+        message: `Discord did not take the ${options.what} (attempt ${attempt} of ${options.attempts}); retrying in ${delay} ms`,
+        details: { ...options.details, error },
+      });
+      await sleep(delay);
+      delay = Math.min(delay * 2, 30_000);
+    }
+  }
+}
+
+/** Adds or removes the bot's own reaction; both are idempotent on Discord's side. */
+export async function setReaction(client: Client, channelId: string, messageId: string, emoji: string, present: boolean): Promise<void> {
+  const route = Routes.channelMessageOwnReaction(channelId, messageId, encodeURIComponent(emoji));
+  if (present) await client.rest.put(route);
+  else await client.rest.delete(route);
+}
+
+/** Raw REST body for a message with files: Discord links `attachment://name` to `attachments[i]`. */
+export function restMessage(body: ReplyBody, extra: Record<string, unknown> = {}) {
+  return {
+    body: {
+      content: body.content,
+      embeds: body.embeds,
+      components: body.components,
+      attachments: body.files.map((file, id) => ({ id, filename: file.name })),
+      allowed_mentions: { parse: [] },
+      ...extra,
+    },
+    files: body.files.map((file, index) => ({ key: `files[${index}]`, name: file.name, data: file.attachment })),
+  };
+}
+
+/**
+ * Posts into the thread of a message, starting the thread when there is none yet. A thread started
+ * from a message has the message's id, so an existing one is found without a lookup.
+ */
+export async function postInThread(client: Client, channelId: string, messageId: string, threadName: string, body: ReplyBody): Promise<void> {
+  try {
+    await client.rest.post(Routes.threads(channelId, messageId), { body: { name: threadName.slice(0, 100), auto_archive_duration: 1440 } });
+  } catch (error) {
+    if (!(error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage)) throw error;
+  }
+  const payload = restMessage(body);
+  const files = await Promise.all(payload.files.map(async (file) => ({ ...file, data: await readFile(file.data) })));
+  await client.rest.post(Routes.channelMessages(messageId), { body: payload.body, files });
+}

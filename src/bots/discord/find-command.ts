@@ -1,0 +1,57 @@
+// /find tag:<tag> text:<…>: results newest first, a page at a time, with Previous / Next buttons that
+// only the asker can press (the pager keeps the query and who owns it). Ephemeral unless asked.
+import { GuildMember, MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { errorMessage } from '../../core/chat/present.js';
+import { ForbiddenError, NotFoundError } from '../../core/errors.js';
+import { t } from '../../core/i18n.js';
+import { parseTagList } from '../../core/tags.js';
+import type { BotContext } from './context.js';
+import { dt } from './messages.js';
+import { findReply, parseFindButton } from './render.js';
+import { viewerFor, workspaceFor } from './visibility.js';
+
+export async function handleFind(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
+  const locale = interaction.locale;
+  const isPublic = interaction.options.getBoolean('public') ?? false;
+  const tags = parseTagList(interaction.options.getString('tag'));
+  const text = interaction.options.getString('text')?.trim() || undefined;
+  if (tags.length === 0 && !text) {
+    await interaction.reply({ content: dt(locale, 'find.usage'), flags: MessageFlags.Ephemeral });
+    return;
+  }
+  await interaction.deferReply(isPublic ? {} : { flags: MessageFlags.Ephemeral });
+  const member = interaction.member instanceof GuildMember ? interaction.member : null;
+  const queryText = [...tags.map((tag) => `#${tag}`), text ? `"${text}"` : ''].filter(Boolean).join(' ');
+  try {
+    const page = await ctx.pager.start(
+      {
+        workspaceId: workspaceFor(interaction.guild, interaction.user).id,
+        tags: tags.length ? tags : undefined,
+        text,
+        viewer: viewerFor(interaction.guild, member),
+      },
+      interaction.user.id,
+    );
+    const body = findReply(page, { locale, queryText, viewUrl: ctx.snapshotUrl });
+    await interaction.editReply({ ...body, allowedMentions: { parse: [] } });
+  } catch (error) {
+    await interaction.editReply({ content: errorMessage(locale, error), embeds: [], components: [] });
+  }
+}
+
+/** Previous / Next on a /find page. */
+export async function handleFindButton(ctx: BotContext, interaction: ButtonInteraction): Promise<void> {
+  const locale = interaction.locale;
+  const parsed = parseFindButton(interaction.customId);
+  if (!parsed) return;
+  try {
+    const page = await ctx.pager.page(parsed.sessionId, parsed.index, interaction.user.id);
+    const queryText = [...(page.query.tags ?? []).map((tag) => `#${tag}`), page.query.text ? `"${page.query.text}"` : ''].filter(Boolean).join(' ');
+    const body = findReply(page, { locale, queryText, viewUrl: ctx.snapshotUrl });
+    await interaction.update({ ...body, attachments: [], allowedMentions: { parse: [] } });
+  } catch (error) {
+    const content =
+      error instanceof ForbiddenError ? t(locale, 'find.notYours') : error instanceof NotFoundError ? t(locale, 'find.expired') : errorMessage(locale, error);
+    await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+  }
+}

@@ -1,0 +1,39 @@
+// Wording only the Discord bot needs; everything shared with Slack and the web page lives in core/i18n.ts.
+import { pickLocale, type Locale } from '../../core/i18n.js';
+
+const en = {
+  'find.usage': 'Give a tag, some text, or both: `/find tag:news text:climate`.',
+  'find.topHit': 'Top hit',
+  'find.count': '{count} on this page',
+  'repost.dm': 'a direct message',
+  'repost.firstShared': 'First shared by {user} in {channel} {when}',
+  'link.notFound': 'No snapshot of {url} in this server that you can see.',
+  'thread.name': 'Snapshot: {title}',
+  'config.channelNeeded': 'Pick a channel to include or exclude.',
+  'config.guildOnly': 'Settings exist per server; run /snapconfig in a server channel.',
+  'tags.line': '{tag} ({count})',
+  'tags.more': '… and {count} more',
+} as const;
+
+export type DiscordMessageKey = keyof typeof en;
+
+const zhCN: Record<DiscordMessageKey, string> = {
+  'find.usage': '请提供标签、文字或两者:`/find tag:新闻 text:气候`。',
+  'find.topHit': '最相关结果',
+  'find.count': '本页 {count} 条',
+  'repost.dm': '私信',
+  'repost.firstShared': '{user} {when}在 {channel} 首次分享',
+  'link.notFound': '在本服务器中没有你可见的 {url} 快照。',
+  'thread.name': '快照:{title}',
+  'config.channelNeeded': '请选择要包含或排除的频道。',
+  'config.guildOnly': '设置按服务器保存,请在服务器频道中运行 /snapconfig。',
+  'tags.line': '{tag}({count})',
+  'tags.more': '……还有 {count} 个',
+};
+
+const catalogs: Record<Locale, Record<DiscordMessageKey, string>> = { en, 'zh-CN': zhCN };
+
+export function dt(locale: Locale | string | null | undefined, key: DiscordMessageKey, params: Record<string, string | number> = {}): string {
+  const catalog = catalogs[pickLocale(typeof locale === 'string' ? locale : null)];
+  return catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}

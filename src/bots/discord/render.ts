@@ -1,0 +1,160 @@
+// Discord shapes of the presentation in core/chat/present.ts: embeds, attachments and buttons.
+// Attachments are referenced from embeds as attachment://<name>, which is how Discord shows an
+// uploaded thumbnail inside an embed.
+import path from 'node:path';
+import {
+  ActionRowBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  EmbedBuilder,
+  type APIEmbed,
+  type APIActionRowComponent,
+  type APIComponentInMessageActionRow,
+} from 'discord.js';
+import type { FindPage } from '../../core/chat/find-pager.js';
+import { snapshotCard, truncateText, type SnapshotCard } from '../../core/chat/present.js';
+import { t } from '../../core/i18n.js';
+import type { Link, Snapshot, TagCount } from '../../core/types.js';
+import { dt } from './messages.js';
+
+export interface FileToSend {
+  /** Absolute path on disk. */
+  attachment: string;
+  name: string;
+}
+
+export interface ReplyBody {
+  content: string;
+  embeds: APIEmbed[];
+  files: FileToSend[];
+  components: Array<APIActionRowComponent<APIComponentInMessageActionRow>>;
+}
+
+const EmbedColour = { done: 0x2b8a3e, degraded: 0xe8590c, failed: 0xc92a2a, list: 0x1c7ed6 } as const;
+
+/** Discord renders `<t:…:f>` in each reader's own time zone and language. */
+function discordTime(iso: string | null): string | null {
+  if (!iso) return null;
+  const seconds = Math.floor(Date.parse(iso) / 1000);
+  return Number.isFinite(seconds) ? `<t:${seconds}:f>` : null;
+}
+
+function thumbnailFile(thumbnailPath: string | null, name: string): FileToSend | null {
+  if (!thumbnailPath) return null;
+  return { attachment: thumbnailPath, name: `${name}${path.extname(thumbnailPath) || '.webp'}` };
+}
+
+/** The final answer to a capture: an embed with the card, the thumbnail, and a link button. */
+export function snapshotReply(
+  snapshot: Snapshot,
+  link: Link,
+  options: { locale: string; viewUrl: string; note?: string | null },
+): ReplyBody {
+  const card = snapshotCard(snapshot, link, { locale: options.locale, viewUrl: options.viewUrl });
+  if (card.status === 'failed') {
+    return { content: [card.errorText ?? '', options.note ?? ''].filter(Boolean).join('\n'), embeds: [], files: [], components: [] };
+  }
+  const thumb = thumbnailFile(card.thumbnailPath, 'thumbnail');
+  const embed = cardEmbed(card, options.locale);
+  if (thumb) embed.setImage(`attachment://${thumb.name}`);
+  const lines = [card.degradedNote, options.note].filter(Boolean) as string[];
+  return {
+    content: lines.join('\n'),
+    embeds: [embed.toJSON()],
+    files: thumb ? [thumb] : [],
+    components: [viewButtonRow(card.viewUrl, options.locale)],
+  };
+}
+
+function cardEmbed(card: SnapshotCard, locale: string): EmbedBuilder {
+  const embed = new EmbedBuilder()
+    .setTitle(truncateText(card.title, 256))
+    .setURL(card.viewUrl)
+    .setColor(card.degradedNote ? EmbedColour.degraded : EmbedColour.done)
+    .addFields({ name: t(locale, 'field.site'), value: truncateText(card.site, 1024), inline: true });
+  if (card.description) embed.setDescription(truncateText(card.description, 4096));
+  embed.addFields({ name: 'URL', value: truncateText(card.url, 1024) });
+  if (card.finalUrl) embed.addFields({ name: t(locale, 'field.finalUrl'), value: truncateText(card.finalUrl, 1024) });
+  if (card.tags.length) embed.addFields({ name: t(locale, 'field.tags'), value: truncateText(card.tags.map((tag) => `#${tag}`).join(' '), 1024), inline: true });
+  const when = discordTime(card.capturedAt);
+  if (when) embed.addFields({ name: t(locale, 'field.captured'), value: when, inline: true });
+  if (card.httpStatus && card.httpStatus >= 400) embed.addFields({ name: t(locale, 'field.status'), value: String(card.httpStatus), inline: true });
+  return embed;
+}
+
+function viewButtonRow(url: string, locale: string): APIActionRowComponent<APIComponentInMessageActionRow> {
+  return new ActionRowBuilder<ButtonBuilder>()
+    .addComponents(new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(url).setLabel(t(locale, 'snap.view')))
+    .toJSON();
+}
+
+/** Progress while the capture runs: plain text, no embed. */
+export function progressReply(url: string, locale: string): ReplyBody {
+  return { content: t(locale, 'snap.capturing', { url }), embeds: [], files: [], components: [] };
+}
+
+export function textReply(content: string): ReplyBody {
+  return { content, embeds: [], files: [], components: [] };
+}
+
+/** Button custom ids carry the pager session and the page to show: `find:<session>:<index>`. */
+export const FindButtonPrefix = 'find:';
+
+export function parseFindButton(customId: string): { sessionId: string; index: number } | null {
+  const match = /^find:([A-Za-z0-9_-]+):(\d+)$/.exec(customId);
+  return match ? { sessionId: match[1], index: Number(match[2]) } : null;
+}
+
+/** One page of /find: a list embed, the top hit's thumbnail, and Previous / Next buttons. */
+export function findReply(page: FindPage, options: { locale: string; queryText: string; viewUrl: (snapshot: Snapshot) => string }): ReplyBody {
+  const { locale } = options;
+  if (page.items.length === 0) {
+    return textReply(t(locale, 'find.none', { query: options.queryText }));
+  }
+  const lines = page.items.map((item, offset) => {
+    const card = snapshotCard(item.snapshot, item.link, { locale, viewUrl: options.viewUrl(item.snapshot) });
+    const when = discordTime(card.capturedAt ?? item.snapshot.createdAt);
+    const tags = card.tags.length ? ` · ${card.tags.map((tag) => `#${tag}`).join(' ')}` : '';
+    const title = truncateText(card.title, 120).replace(/[[\]]/g, '');
+    return `**${page.from + offset}.** [${title}](${card.viewUrl}) · ${truncateText(card.url, 200)}${tags}${when ? ` · ${when}` : ''}`;
+  });
+  const embed = new EmbedBuilder()
+    .setColor(EmbedColour.list)
+    .setTitle(truncateText(t(locale, 'find.header', { query: options.queryText, from: page.from, to: page.to }), 256))
+    .setDescription(truncateText(lines.join('\n'), 4096));
+  const top = page.items[0];
+  const thumb = thumbnailFile(top.snapshot.artifacts.thumbnail?.path ?? null, 'top-hit');
+  if (thumb) embed.setThumbnail(`attachment://${thumb.name}`);
+  const buttons = new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder()
+      .setCustomId(`${FindButtonPrefix}${page.sessionId}:${Math.max(0, page.index - 1)}`)
+      .setStyle(ButtonStyle.Secondary)
+      .setLabel(t(locale, 'find.previous'))
+      .setDisabled(!page.hasPrev),
+    new ButtonBuilder()
+      .setCustomId(`${FindButtonPrefix}${page.sessionId}:${page.index + 1}`)
+      .setStyle(ButtonStyle.Primary)
+      .setLabel(t(locale, 'find.next'))
+      .setDisabled(!page.hasNext),
+  );
+  return { content: '', embeds: [embed.toJSON()], files: thumb ? [thumb] : [], components: [buttons.toJSON()] };
+}
+
+/** /tags: the workspace's tags with counts, most used first, within one embed. */
+export function tagsReply(tags: TagCount[], locale: string): ReplyBody {
+  if (tags.length === 0) return textReply(t(locale, 'tags.none'));
+  const sorted = [...tags].sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag));
+  const lines: string[] = [];
+  let length = 0;
+  for (const [index, entry] of sorted.entries()) {
+    const line = dt(locale, 'tags.line', { tag: `#${entry.tag}`, count: entry.count });
+    if (length + line.length + 40 > 4000) {
+      lines.push(dt(locale, 'tags.more', { count: sorted.length - index }));
+      break;
+    }
+    lines.push(line);
+    length += line.length + 1;
+  }
+  const embed = new EmbedBuilder().setColor(EmbedColour.list).setTitle(t(locale, 'tags.header')).setDescription(lines.join('\n'));
+  return { content: '', embeds: [embed.toJSON()], files: [], components: [] };
+}
