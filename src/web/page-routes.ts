@@ -1,0 +1,180 @@
+// The HTML pages: add link, link management, snapshot view, sign in. Each one reads through
+// the same service calls as the API.
+import fs from 'node:fs';
+import { LinksnapError } from '../core/errors.js';
+import { parseTagList } from '../core/tags.js';
+import type { Link, Snapshot } from '../core/types.js';
+import { listWorkspaces, workspaceRef, findQueryFrom } from './api-routes.js';
+import { errorMessage } from '../core/chat/present.js';
+import { SessionCookie } from './access.js';
+import { ClientScript } from './assets/client-script.js';
+import { StyleSheet } from './assets/style-sheet.js';
+import { cookie, readForm, redirect, sendHtml } from './http-io.js';
+import type { Router } from './router.js';
+import { checkId, checkWorkspaceId, requireAuth, snapshotGrant, WorkspaceCookie, type WebContext, type WebDeps } from './web-context.js';
+import { addPage } from './views/add-page.js';
+import type { LayoutOptions } from './views/layout.js';
+import { linksPage } from './views/links-page.js';
+import { loginPage } from './views/login-page.js';
+import { snapshotPage } from './views/snapshot-page.js';
+
+const MaxTextChars = 200_000;
+const SessionMaxAgeSec = 30 * 86_400;
+
+export function registerPageRoutes(router: Router<WebContext>, deps: WebDeps): void {
+  const { service } = deps;
+
+  router.on('GET', '/', (ctx) => redirect(ctx.res, '/links'));
+
+  router.on('GET', '/assets/style.css', (ctx) => sendAsset(ctx, StyleSheet, 'text/css; charset=utf-8'));
+  router.on('GET', '/assets/app.js', (ctx) => sendAsset(ctx, ClientScript, 'text/javascript; charset=utf-8'));
+
+  router.on('GET', '/healthz', (ctx) => {
+    ctx.res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    ctx.res.end('{"ok":true}');
+  });
+
+  router.on('GET', '/links', async (ctx) => {
+    requireAuth(ctx);
+    const params = new URLSearchParams(ctx.url.searchParams);
+    params.set('workspace', ctx.pageWorkspace);
+    const query = findQueryFrom(params);
+    const [result, tags] = await Promise.all([service.find(query), service.listTags(ctx.pageWorkspace, null)]);
+    sendHtml(
+      ctx.res,
+      200,
+      linksPage(await layoutOptions(ctx, deps), { result, tags, activeTags: query.tags, query: query.text ?? '', cursor: query.cursor }),
+    );
+  });
+
+  router.on('GET', '/add', async (ctx) => {
+    requireAuth(ctx);
+    sendHtml(ctx.res, 200, addPage(await layoutOptions(ctx, deps), { url: ctx.url.searchParams.get('url') ?? '' }));
+  });
+
+  // Without scripts the form posts here; the page script uses the JSON API instead.
+  router.on('POST', '/add', async (ctx) => {
+    requireAuth(ctx);
+    const form = await readForm(ctx.req);
+    const url = (form.get('url') ?? '').trim();
+    const tags = form.get('tags') ?? '';
+    try {
+      const accepted = await service.snap({
+        url,
+        tags: parseTagList(tags),
+        force: form.get('force') === '1',
+        workspace: await workspaceRef(deps, ctx.pageWorkspace),
+        requester: { id: 'local', name: 'web' },
+        source: { platform: 'web' },
+      });
+      redirect(ctx.res, `/s/${encodeURIComponent(accepted.snapshot.id)}`);
+    } catch (error) {
+      if (!(error instanceof LinksnapError) || error.code === 'internal') throw error;
+      sendHtml(ctx.res, 400, addPage(await layoutOptions(ctx, deps), { url, tags, error: errorMessage(ctx.locale, error) }));
+    }
+  });
+
+  router.on('GET', '/s/:id', async (ctx) => {
+    const id = checkId(ctx.params.id);
+    const grant = snapshotGrant(ctx, deps, id);
+    const snapshot = await service.getSnapshotById(id);
+    const [link, versions, shares] = await Promise.all([
+      service.getLink(snapshot.workspaceId, snapshot.linkId),
+      service.listVersions(snapshot.workspaceId, snapshot.linkId),
+      grant ? Promise.resolve([]) : service.listShares(snapshot.workspaceId, snapshot.linkId),
+    ]);
+    const options = await layoutOptions(ctx, deps, grant !== null);
+    sendHtml(
+      ctx.res,
+      200,
+      snapshotPage(options, {
+        snapshot,
+        link,
+        versions,
+        shares,
+        text: await readText(deps, snapshot),
+        grant,
+        deadSince: deadSince(link),
+      }),
+    );
+  });
+
+  router.on('GET', '/workspace', async (ctx) => {
+    requireAuth(ctx);
+    const ws = checkWorkspaceId(ctx.url.searchParams.get('ws'));
+    await workspaceRef(deps, ws);
+    redirect(ctx.res, '/links', { 'set-cookie': cookie(WorkspaceCookie, ws, { maxAgeSec: 365 * 86_400 }) });
+  });
+
+  router.on('GET', '/login', async (ctx) => {
+    if (!deps.policy.tokenRequired || ctx.authorized) return redirect(ctx.res, safeNext(ctx.url.searchParams.get('next')));
+    sendHtml(ctx.res, 200, loginPage(await layoutOptions(ctx, deps, true), safeNext(ctx.url.searchParams.get('next')), false));
+  });
+
+  router.on('POST', '/login', async (ctx) => {
+    const form = await readForm(ctx.req);
+    const next = safeNext(form.get('next'));
+    const session = deps.policy.sessionCookieValue();
+    if (!session || !deps.policy.checkToken(form.get('token') ?? '')) {
+      deps.logger({ level: 'warn', context: 'web', message: 'Sign-in with a wrong token', details: { remote: ctx.req.socket.remoteAddress } });
+      sendHtml(ctx.res, 401, loginPage(await layoutOptions(ctx, deps, true), next, true));
+      return;
+    }
+    redirect(ctx.res, next, { 'set-cookie': cookie(SessionCookie, session, { maxAgeSec: SessionMaxAgeSec }) });
+  });
+
+  router.on('POST', '/logout', (ctx) => {
+    redirect(ctx.res, '/login', { 'set-cookie': cookie(SessionCookie, '', { maxAgeSec: 0 }) });
+  });
+}
+
+export async function layoutOptions(ctx: WebContext, deps: WebDeps, minimal = false): Promise<Omit<LayoutOptions, 'title'>> {
+  const base = { locale: ctx.locale, t: ctx.t, here: ctx.url, workspace: ctx.pageWorkspace };
+  if (minimal || !ctx.authorized) return base;
+  const workspaces = (await listWorkspaces(deps)).map((w) => ({
+    id: w.id,
+    label: w.id === 'local' ? ctx.t('workspace.local') : `${w.name ?? w.id} (${w.platform}, ${w.links})`,
+  }));
+  return { ...base, workspaces, signOut: deps.policy.tokenRequired };
+}
+
+/** Only paths on this site, so the login form cannot bounce someone elsewhere. */
+function safeNext(next: string | null): string {
+  return next && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/links';
+}
+
+async function readText(deps: WebDeps, snapshot: Snapshot): Promise<{ content: string; truncated: boolean } | null> {
+  const ref = deps.service.artifact(snapshot, 'text') ?? deps.service.artifact(snapshot, 'visibleText');
+  if (!ref) return null;
+  try {
+    const handle = await fs.promises.open(ref.path, 'r');
+    try {
+      // UTF-8 takes up to 4 bytes a character; read enough for MaxTextChars and cut by characters.
+      const buffer = Buffer.alloc(Math.min(ref.size, MaxTextChars * 4));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      const text = buffer.subarray(0, bytesRead).toString('utf8');
+      const truncated = ref.size > bytesRead || text.length > MaxTextChars;
+      return { content: truncated ? text.slice(0, MaxTextChars).replace(/\uFFFD$/, '') : text, truncated };
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    deps.logger({ level: 'warn', context: 'web', message: 'Could not read the text of a snapshot', details: { snapshotId: snapshot.id, error } });
+    return null;
+  }
+}
+
+/** When the last link check found the original address gone, since when (shown as "no longer reachable"). */
+function deadSince(link: Link): string | null {
+  return link.lastCheck && !link.lastCheck.alive ? link.lastCheck.checkedAt : null;
+}
+
+function sendAsset(ctx: WebContext, body: string, type: string): void {
+  ctx.res.writeHead(200, {
+    'content-type': type,
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+  });
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
+}
+

@@ -1,0 +1,44 @@
+// The API's view of a snapshot: everything but the blob paths on disk, plus a URL per artifact.
+import type { ArtifactKind, Link, Snapshot } from '../core/types.js';
+
+export interface ArtifactJson {
+  kind: ArtifactKind;
+  sha256: string;
+  size: number;
+  mime: string;
+  url: string;
+}
+
+export type SnapshotJson = Omit<Snapshot, 'artifacts'> & { artifacts: Partial<Record<ArtifactKind, ArtifactJson>>; viewUrl: string };
+
+/** `grantQuery` (`sig=…`) is appended when the caller reached the snapshot through a signed link. */
+export function snapshotJson(snapshot: Snapshot, grantQuery: string | null = null): SnapshotJson {
+  const suffix = grantQuery ? `?${grantQuery}` : '';
+  const artifacts: Partial<Record<ArtifactKind, ArtifactJson>> = {};
+  for (const [kind, ref] of Object.entries(snapshot.artifacts) as Array<[ArtifactKind, NonNullable<Snapshot['artifacts'][ArtifactKind]>]>) {
+    artifacts[kind] = { kind, sha256: ref.sha256, size: ref.size, mime: ref.mime, url: artifactPath(snapshot.id, kind) + suffix };
+  }
+  const { artifacts: _paths, ...rest } = snapshot;
+  return { ...rest, artifacts, viewUrl: `/s/${encodeURIComponent(snapshot.id)}${suffix}` };
+}
+
+export function linkJson(link: Link): Link {
+  return { id: link.id, workspaceId: link.workspaceId, url: link.url, createdAt: link.createdAt, tags: link.tags, lastCheck: link.lastCheck ?? null };
+}
+
+/** Artifact kinds served over HTTP, by the path segment that names them. */
+export const ServedKinds: Record<string, ArtifactKind> = {
+  thumbnail: 'thumbnail',
+  screenshot: 'screenshot',
+  fullpage: 'fullpage',
+  archive: 'archive',
+  mhtml: 'mhtml',
+  text: 'text',
+  'visible-text': 'visibleText',
+  original: 'original',
+};
+
+export function artifactPath(snapshotId: string, kind: ArtifactKind): string {
+  const segment = Object.entries(ServedKinds).find(([, k]) => k === kind)?.[0] ?? kind;
+  return `/api/snapshots/${encodeURIComponent(snapshotId)}/${segment}`;
+}
