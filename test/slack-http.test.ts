@@ -235,8 +235,7 @@ describe('Slack app in HTTP mode', () => {
     await sendSlashCommand(eventsUrl, blocked, sign);
     const progress = await slack.waitFor(() => slack.callsTo('chat.postMessage').find((call) => call.params.text?.includes('10.1.2.3')), 10_000, 'progress');
     const updated = await slack.waitFor(() => slack.callsTo('chat.update').find((call) => call.params.ts === progress.response.ts), 10_000, 'refusal');
-    expect(updated.params.text).toContain(t('en', 'snap.failed', { url: '', reason: '' }).split(' ')[0]);
-    expect(updated.params.text).toMatch(/private or reserved network/);
+    expect(updated.params.text).toMatch(/^Could not capture http:\/\/10\.1\.2\.3\/admin: That address is on a private or reserved network/);
 
     slack.setUser('UZH', { locale: 'zh-CN' });
     const scheme = command({ command: '/snap', text: 'ftp://example.com/file', userId: 'UZH' });
@@ -285,7 +284,6 @@ describe('Slack app in HTTP mode', () => {
     await slack.waitFor(() => slack.reactions.get(`CPUBLIC:${deletedTs}`)?.has('camera'), 60_000, 'capture before delete');
     expect((await testApp.service.find({ workspaceId: `slack:${T1}`, text: 'deleted=1' })).items).toHaveLength(1);
     await sendEvent(eventsUrl, messageEventBody({ teamId: T1, channel: 'CPUBLIC', subtype: 'message_deleted', deletedTs }), sign);
-    await slack.waitFor(async () => false, 0).catch(() => {});
     const gone = await (async () => {
       for (let i = 0; i < 100; i += 1) {
         const found = await testApp.service.find({ workspaceId: `slack:${T1}`, text: 'deleted=1' });

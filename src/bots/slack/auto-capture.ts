@@ -4,6 +4,7 @@
 // (when the workspace keeps that setting on). Slack's retries of an event are dropped by event id.
 import type { App } from '@slack/bolt';
 import { errorMessage, relativeTime } from '../../core/chat/present.js';
+import { ErrorCode, asLinksnapError } from '../../core/errors.js';
 import { t } from '../../core/i18n.js';
 import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
@@ -115,10 +116,14 @@ async function onPosted(deps: AutoCaptureDeps, teamId: string, enterpriseId: str
       // Progress (at once when a recent snapshot was reused) arrives through the share event handler.
       acceptedCount += 1;
     } catch (error) {
+      await react(deps.client, 'add', message.channel, message.ts, ProgressReactions.failed);
+      if (asLinksnapError(error).code === ErrorCode.Internal) {
+        deps.logger({ level: 'error', context: 'slack', message: 'Auto-capture could not record a link', details: { workspace: workspace.id, url, error } });
+        continue;
+      }
       // A refused link (private address, bad scheme…) is explained to the person who posted it only.
       deps.logger({ level: 'info', context: 'slack', message: 'Auto-capture refused a link', details: { workspace: workspace.id, url, error } });
-      await react(deps.client, 'add', message.channel, message.ts, ProgressReactions.failed);
-      await postEphemeral(deps.client, message.channel, userId, errorMessage(locale, error), deps.logger);
+      await postEphemeral(deps.client, message.channel, userId, t(locale, 'snap.failed', { url, reason: errorMessage(locale, error) }), deps.logger);
     }
   }
   if (acceptedCount === 0) await react(deps.client, 'remove', message.channel, message.ts, ProgressReactions.pending);

@@ -49,7 +49,7 @@ async function handleSnap(deps: SnapCommandDeps, command: SlashCommand): Promise
   try {
     url = normalizeUrl(rawUrl);
   } catch (error) {
-    return whisper(errorMessage(locale, error));
+    return whisper(t(locale, 'snap.failed', { url: rawUrl, reason: errorMessage(locale, error) }));
   }
 
   const channel = await directory.channel(command.channel_id);
@@ -85,7 +85,7 @@ async function handleSnap(deps: SnapCommandDeps, command: SlashCommand): Promise
       },
     });
   } catch (error) {
-    const text = errorMessage(locale, error);
+    const text = t(locale, 'snap.failed', { url, reason: errorMessage(locale, error) });
     await client.chat.update({ channel: command.channel_id, ts, text, blocks: textMessage(`:warning: ${text}`).blocks });
     return;
   }
