@@ -1,0 +1,86 @@
+// Content-addressed blobs: the file name is the SHA-256 of the bytes, so identical content is
+// stored once and a stored file is never rewritten. Files are written to a temporary name and
+// renamed into place, so a reader or a crash never sees half a file. Behind BlobStore so an S3
+// store can replace the file one.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidInputError, NotFoundError } from '../core/errors.js';
+
+export interface StoredBlob {
+  sha256: string;
+  size: number;
+  /** Where the blob can be read (a file path for the file store). */
+  path: string;
+}
+
+export interface BlobStore {
+  put(data: Buffer): Promise<StoredBlob>;
+  path(sha256: string): string;
+  read(sha256: string): Promise<Buffer>;
+  exists(sha256: string): Promise<boolean>;
+  /** Deleting a blob that is not there is not an error. */
+  delete(sha256: string): Promise<void>;
+}
+
+const Sha256Pattern = /^[0-9a-f]{64}$/;
+
+/** Throws unless `sha256` is 64 lower-case hex digits, so it can never escape the blob folder. */
+export function assertSha256(sha256: string): void {
+  if (typeof sha256 !== 'string' || !Sha256Pattern.test(sha256)) {
+    throw new InvalidInputError(`Not a SHA-256 blob id (64 lower-case hex digits): ${JSON.stringify(String(sha256).slice(0, 80))}`);
+  }
+}
+
+export class FileBlobStore implements BlobStore {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = path.resolve(dir);
+  }
+
+  /** `<dir>/ab/cd/<sha256>`: two levels of 256 folders keep each folder small. */
+  path(sha256: string): string {
+    assertSha256(sha256);
+    return path.join(this.dir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  async put(data: Buffer): Promise<StoredBlob> {
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const file = this.path(sha256);
+    if (await this.exists(sha256)) return { sha256, size: data.length, path: file };
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await fs.writeFile(temp, data, { flag: 'wx' });
+      // Two writers of the same content race harmlessly: both renames put identical bytes in place.
+      await fs.rename(temp, file);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+    return { sha256, size: data.length, path: file };
+  }
+
+  async read(sha256: string): Promise<Buffer> {
+    try {
+      return await fs.readFile(this.path(sha256));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('blob', sha256);
+      throw error;
+    }
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    try {
+      return (await fs.stat(this.path(sha256))).isFile();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await fs.rm(this.path(sha256), { force: true });
+  }
+}

@@ -1,0 +1,99 @@
+// find(): newest first, tags ANDed, full-text, cursor paging, always inside one workspace.
+// Every plan reads rows already in newest-first order (links by seq, a tag's links by seq, search
+// matches by rowid = seq) and stops at one row past the page, so a page costs the same on page 1
+// and page 1,000 and no sort of all matches is ever needed.
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import { InvalidInputError } from '../core/errors.js';
+import { normalizeTags } from '../core/tags.js';
+import type { FindItem, FindQuery, FindResult } from '../core/types.js';
+import { hydrateLinks } from './links.js';
+import type { Db } from './schema.js';
+import { searchTable, searchTerms, textCondition } from './search-index.js';
+import { type BlobPathFn, hydrateSnapshots } from './snapshots.js';
+import { visibleTo } from './visibility.js';
+
+export const DefaultFindLimit = 20;
+export const MaxFindLimit = 100;
+
+export async function find(db: Db, query: FindQuery, blobPath: BlobPathFn): Promise<FindResult> {
+  const limit = Math.min(Math.max(Math.trunc(query.limit ?? DefaultFindLimit) || DefaultFindLimit, 1), MaxFindLimit);
+  const before = query.cursor ? decodeCursor(query.cursor) : null;
+  const tags = normalizeTags(query.tags ?? []);
+  const text = query.text && searchTerms(query.text).length ? query.text : null;
+  const page = await pageOfLinkIds(db, { workspaceId: query.workspaceId, tags, text, before, viewer: query.viewer ?? null, take: limit + 1 });
+  const hasMore = page.length > limit;
+  const ids = page.slice(0, limit);
+  const items = await hydrateItems(db, ids.map((row) => row.id), blobPath);
+  return { items, nextCursor: hasMore && ids.length ? encodeCursor(Number(ids[ids.length - 1].seq)) : null };
+}
+
+interface PagePlan {
+  workspaceId: string;
+  tags: string[];
+  text: string | null;
+  before: number | null;
+  viewer: FindQuery['viewer'];
+  take: number;
+}
+
+async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string; seq: number }>> {
+  // A link is only findable once it has a snapshot to show.
+  const filters: RawBuilder<SqlBool>[] = [sql<SqlBool>`l.workspace_id = ${plan.workspaceId} AND l.latest_snapshot_id IS NOT NULL`];
+  if (plan.viewer) filters.push(visibleTo(plan.viewer));
+  // CROSS JOIN pins the driving table: SQLite keeps that order and reads it newest first.
+  let source: RawBuilder<unknown>;
+  let key: RawBuilder<unknown>;
+  let tagsToProbe = plan.tags;
+  if (plan.text) {
+    source = sql`${searchTable} f CROSS JOIN links l ON l.seq = f.rowid`;
+    key = sql`f.rowid`;
+    filters.push(textCondition(plan.workspaceId, plan.text));
+  } else if (plan.tags.length) {
+    source = sql`link_tags t0 CROSS JOIN links l ON l.id = t0.link_id`;
+    key = sql`t0.seq`;
+    filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${plan.tags[0]}`);
+    tagsToProbe = plan.tags.slice(1);
+  } else {
+    source = sql`links l`;
+    key = sql`l.seq`;
+  }
+  for (const tag of tagsToProbe) {
+    filters.push(sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags tx WHERE tx.link_id = l.id AND tx.tag = ${tag})`);
+  }
+  if (plan.before !== null) filters.push(sql<SqlBool>`${key} < ${plan.before}`);
+  const result = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM ${source}
+    WHERE ${sql.join(filters, sql` AND `)} ORDER BY ${key} DESC LIMIT ${plan.take}`.execute(db);
+  return result.rows;
+}
+
+async function hydrateItems(db: Db, linkIds: string[], blobPath: BlobPathFn): Promise<FindItem[]> {
+  if (!linkIds.length) return [];
+  const linkRows = await db.selectFrom('links').selectAll().where('id', 'in', linkIds).execute();
+  const byId = new Map(linkRows.map((row) => [row.id, row]));
+  const ordered = linkIds.map((id) => byId.get(id)).filter((row) => row !== undefined);
+  const links = await hydrateLinks(db, ordered);
+  const snapshotIds = ordered.map((row) => row.latest_snapshot_id).filter((id): id is string => id !== null);
+  const snapshotRows = snapshotIds.length ? await db.selectFrom('snapshots').selectAll().where('id', 'in', snapshotIds).execute() : [];
+  const snapshots = new Map((await hydrateSnapshots(db, snapshotRows, blobPath)).map((snapshot) => [snapshot.id, snapshot]));
+  const items: FindItem[] = [];
+  ordered.forEach((row, index) => {
+    const snapshot = row.latest_snapshot_id ? snapshots.get(row.latest_snapshot_id) : undefined;
+    if (snapshot) items.push({ link: links[index], snapshot });
+  });
+  return items;
+}
+
+// Opaque to callers; versioned so the format can change without misreading old cursors.
+function encodeCursor(seq: number): string {
+  return Buffer.from(JSON.stringify({ v: 1, s: seq })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; s?: unknown };
+    if (value.v === 1 && typeof value.s === 'number' && Number.isSafeInteger(value.s)) return value.s;
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidInputError(`Not a valid find cursor: ${cursor.slice(0, 40)}`);
+}

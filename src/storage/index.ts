@@ -1,0 +1,42 @@
+// The store: SQLite through Kysely, repository functions of `db`, and the blob store.
+// Functions that return a Snapshot take `blobPath(sha256)` last and fill ArtifactRef.path with it.
+export { openDatabase, type OpenDatabaseOptions, type OpenedDatabase } from './db.js';
+export { migrateToLatest, Migrations } from './migrate.js';
+export { MigrationError } from './errors.js';
+export type { Database, Db } from './schema.js';
+export { writeTransaction } from './transaction.js';
+export { newId, isoNow } from './ids.js';
+export { ensureWorkspace, getSettings, updateSettings, listWorkspaces, type WorkspaceInfo } from './workspaces.js';
+export { upsertLink, getLink, findLinkByUrl, deleteLink, deleteLinkIfUnshared } from './links.js';
+export {
+  createSnapshot,
+  updateSnapshot,
+  setArtifacts,
+  indexSnapshotText,
+  completeSnapshot,
+  getSnapshot,
+  getSnapshotById,
+  latestSnapshotOfLink,
+  recentSnapshot,
+  listVersions,
+  type BlobPathFn,
+  type NewSnapshot,
+  type SnapshotPatch,
+  type StoredArtifact,
+} from './snapshots.js';
+export {
+  createShare,
+  firstShare,
+  listShares,
+  sharesBySnapshot,
+  sharesPendingNotification,
+  markShareNotified,
+  deleteSharesByMessage,
+  type NewShare,
+} from './shares.js';
+export { addTags, removeTags, setTags, listTags } from './tags.js';
+export { find, DefaultFindLimit, MaxFindLimit } from './find.js';
+export { searchTerms, type SearchDocument } from './search-index.js';
+export { enqueueJob, leaseNextJob, renewLease, releaseJob, completeJob, failJob, countJobs, getJob, type JobStatus, type LeasedJob } from './jobs.js';
+export { FileBlobStore, assertSha256, type BlobStore, type StoredBlob } from './blob-store.js';
+export { createServiceStore } from './service-store.js';

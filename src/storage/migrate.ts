@@ -1,0 +1,22 @@
+// Migrations are imported statically (not read from a folder at run time) so they run the same
+// under tsx, compiled to dist, and bundled.
+import { type Kysely, type Migration, Migrator } from 'kysely';
+import * as initial from '../../migrations/0001_initial.js';
+import * as searchIndexSqlite from '../../migrations/0002_search_index_sqlite.js';
+import { MigrationError } from './errors.js';
+
+export const Migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+  '0002_search_index_sqlite': searchIndexSqlite,
+};
+
+/** Applies every pending migration in order; returns the names applied (empty when up to date). */
+export async function migrateToLatest(db: Kysely<any>): Promise<{ applied: string[] }> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => Migrations } });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results.find((result) => result.status === 'Error');
+    throw new MigrationError(failed?.migrationName ?? null, error);
+  }
+  return { applied: results.filter((result) => result.status === 'Success').map((result) => result.migrationName) };
+}

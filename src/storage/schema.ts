@@ -1,0 +1,126 @@
+// Row types of every table, as stored. Flags are integers (0/1) and JSON is text, so the same
+// migrations run on SQLite and, later, Postgres; the repositories map rows to domain types.
+import type { Kysely } from 'kysely';
+
+export interface WorkspaceRow {
+  id: string;
+  platform: string;
+  name: string | null;
+  /** JSON of a Partial<WorkspaceSettings>; defaults are merged in on read. */
+  settings: string;
+  created_at: string;
+}
+
+export interface LinkRow {
+  id: string;
+  workspace_id: string;
+  url: string;
+  created_at: string;
+  /** Time of the latest snapshot (or of creation, before the first one). */
+  updated_at: string;
+  /**
+   * Global, strictly increasing position of the link's latest activity, reassigned with
+   * updated_at. Newest-first paging and the search index key on it, so no two links tie.
+   */
+  seq: number;
+  latest_snapshot_id: string | null;
+  /** 1 when some share of the link is readable by every member (public channel, web, CLI). */
+  public: number;
+}
+
+export interface SnapshotRow {
+  id: string;
+  link_id: string;
+  workspace_id: string;
+  url: string;
+  status: string;
+  error: string | null;
+  error_code: string | null;
+  degraded: number;
+  degraded_reason: string | null;
+  final_url: string | null;
+  http_status: number | null;
+  content_type: string | null;
+  content_hash: string | null;
+  title: string | null;
+  description: string | null;
+  site_name: string | null;
+  author: string | null;
+  published_time: string | null;
+  lang: string | null;
+  dir: string | null;
+  favicon: string | null;
+  canonical_url: string | null;
+  created_at: string;
+  started_at: string | null;
+  captured_at: string | null;
+}
+
+export interface ArtifactRow {
+  snapshot_id: string;
+  kind: string;
+  sha256: string;
+  size: number;
+  mime: string;
+}
+
+export interface TagRow {
+  workspace_id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface LinkTagRow {
+  link_id: string;
+  tag: string;
+  /** Copies of the link's workspace and seq, so one tag's links are read newest first from an index. */
+  workspace_id: string;
+  seq: number;
+}
+
+export interface ShareRow {
+  id: string;
+  workspace_id: string;
+  link_id: string;
+  snapshot_id: string;
+  platform: string;
+  user_id: string;
+  user_name: string | null;
+  channel_id: string | null;
+  channel_name: string | null;
+  channel_private: number;
+  message_id: string | null;
+  auto: number;
+  /** JSON, or null. */
+  reply_to: string | null;
+  created_at: string;
+  notified_at: string | null;
+  last_event: string | null;
+}
+
+export interface JobRow {
+  id: string;
+  snapshot_id: string;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  run_after: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  workspaces: WorkspaceRow;
+  links: LinkRow;
+  snapshots: SnapshotRow;
+  artifacts: ArtifactRow;
+  tags: TagRow;
+  link_tags: LinkTagRow;
+  shares: ShareRow;
+  jobs: JobRow;
+}
+
+export type Db = Kysely<Database>;

@@ -1,0 +1,56 @@
+// The core's ServiceStore seam (src/core/service-store.ts) over the repository functions: binds
+// the database and fills artifact paths from the blob store.
+import type { ServiceStore } from '../core/service-store.js';
+import type { Db } from './schema.js';
+import * as jobs from './jobs.js';
+import * as links from './links.js';
+import { find } from './find.js';
+import * as shares from './shares.js';
+import * as snapshots from './snapshots.js';
+import * as tags from './tags.js';
+import * as workspaces from './workspaces.js';
+
+export function createServiceStore(db: Db, blobs: { path(sha256: string): string }): ServiceStore {
+  const blobPath = (sha256: string) => blobs.path(sha256);
+  return {
+    async ensureWorkspace(id, platform, name) {
+      await workspaces.ensureWorkspace(db, { id, platform, name });
+    },
+    upsertLink: (workspaceId, url, now) => links.upsertLink(db, workspaceId, url, now),
+    getLink: (workspaceId, linkId) => links.getLink(db, workspaceId, linkId),
+    deleteLink: (workspaceId, linkId) => links.deleteLink(db, workspaceId, linkId),
+
+    recentSnapshot: (workspaceId, linkId, since) => snapshots.recentSnapshot(db, workspaceId, linkId, since, blobPath),
+    createSnapshotWithJob: (workspaceId, linkId, url, maxAttempts, now) =>
+      snapshots.createSnapshot(db, { workspaceId, linkId, url, now, job: { maxAttempts } }),
+    getSnapshot: (workspaceId, snapshotId) => snapshots.getSnapshot(db, workspaceId, snapshotId, blobPath),
+    getSnapshotById: (snapshotId) => snapshots.getSnapshotById(db, snapshotId, blobPath),
+    updateSnapshot: (snapshotId, patch) => snapshots.updateSnapshot(db, snapshotId, patch),
+    completeSnapshot: (snapshotId, patch, artifacts, search) => snapshots.completeSnapshot(db, snapshotId, patch, artifacts, search),
+    listVersions: (workspaceId, linkId) => snapshots.listVersions(db, workspaceId, linkId, blobPath),
+
+    createShare: (share) => shares.createShare(db, share),
+    firstShare: (linkId) => shares.firstShare(db, linkId),
+    listShares: (workspaceId, linkId) => shares.listShares(db, workspaceId, linkId),
+    deleteSharesByMessage: (workspaceId, channelId, messageId) => shares.deleteSharesByMessage(db, workspaceId, channelId, messageId),
+    sharesBySnapshot: (snapshotId) => shares.sharesBySnapshot(db, snapshotId),
+    sharesPendingNotification: (platform) => shares.sharesPendingNotification(db, platform),
+    markShareNotified: (shareId) => shares.markShareNotified(db, shareId),
+
+    addTags: (workspaceId, linkId, names) => tags.addTags(db, workspaceId, linkId, names),
+    removeTags: (workspaceId, linkId, names) => tags.removeTags(db, workspaceId, linkId, names),
+    setTags: (workspaceId, linkId, names) => tags.setTags(db, workspaceId, linkId, names),
+    listTags: (workspaceId, viewer) => tags.listTags(db, workspaceId, viewer),
+
+    find: (query) => find(db, query, blobPath),
+    listWorkspaces: () => workspaces.listWorkspaces(db),
+    getSettings: (workspaceId) => workspaces.getSettings(db, workspaceId),
+    updateSettings: (workspaceId, patch) => workspaces.updateSettings(db, workspaceId, patch),
+
+    leaseNextJob: (owner, leaseMs, now) => jobs.leaseNextJob(db, owner, leaseMs, now),
+    renewLease: (jobId, owner, leaseMs, now) => jobs.renewLease(db, jobId, owner, leaseMs, now),
+    releaseJob: (jobId, owner) => jobs.releaseJob(db, jobId, owner),
+    completeJob: (jobId) => jobs.completeJob(db, jobId),
+    failJob: (jobId, error, retryAt) => jobs.failJob(db, jobId, error, retryAt),
+  };
+}

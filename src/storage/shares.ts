@@ -1,0 +1,136 @@
+// Shares: each time someone shared or snapped a link, with where to answer them. Shares also
+// decide who may see a link in search (see visibility.ts), so links.public follows them.
+import { NotFoundError } from '../core/errors.js';
+import type { Platform, Share } from '../core/types.js';
+import { isoNow, newId } from './ids.js';
+import { refreshLinkVisibility } from './links.js';
+import type { Db, ShareRow } from './schema.js';
+import { writeTransaction } from './transaction.js';
+
+export interface NewShare {
+  workspaceId: string;
+  linkId: string;
+  snapshotId: string;
+  platform: Platform;
+  userId: string;
+  userName?: string | null;
+  channelId?: string | null;
+  channelName?: string | null;
+  channelPrivate?: boolean;
+  messageId?: string | null;
+  auto?: boolean;
+  replyTo?: unknown;
+  createdAt?: Date;
+}
+
+export async function createShare(db: Db, input: NewShare): Promise<Share> {
+  const row: ShareRow = {
+    id: newId(),
+    workspace_id: input.workspaceId,
+    link_id: input.linkId,
+    snapshot_id: input.snapshotId,
+    platform: input.platform,
+    user_id: input.userId,
+    user_name: input.userName ?? null,
+    channel_id: input.channelId ?? null,
+    channel_name: input.channelName ?? null,
+    channel_private: input.channelPrivate ? 1 : 0,
+    message_id: input.messageId ?? null,
+    auto: input.auto ? 1 : 0,
+    reply_to: input.replyTo === undefined || input.replyTo === null ? null : JSON.stringify(input.replyTo),
+    created_at: isoNow(input.createdAt),
+    notified_at: null,
+    last_event: null,
+  };
+  await writeTransaction(db, async (trx) => {
+    const link = await trx.selectFrom('links').select('id').where('id', '=', input.linkId).where('workspace_id', '=', input.workspaceId).executeTakeFirst();
+    if (!link) throw new NotFoundError('link', input.linkId);
+    await trx.insertInto('shares').values(row).execute();
+    if (!row.channel_private || row.platform === 'web' || row.platform === 'cli') {
+      await trx.updateTable('links').set({ public: 1 }).where('id', '=', input.linkId).execute();
+    }
+  });
+  return toShare(row);
+}
+
+/** Who shared the link first, or null. */
+export async function firstShare(db: Db, linkId: string): Promise<Share | null> {
+  const row = await db.selectFrom('shares').selectAll().where('link_id', '=', linkId).orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+  return row ? toShare(row) : null;
+}
+
+/** Shares of a link, oldest first. */
+export async function listShares(db: Db, workspaceId: string, linkId: string): Promise<Share[]> {
+  const rows = await db
+    .selectFrom('shares')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('link_id', '=', linkId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toShare);
+}
+
+export async function sharesBySnapshot(db: Db, snapshotId: string): Promise<Share[]> {
+  const rows = await db.selectFrom('shares').selectAll().where('snapshot_id', '=', snapshotId).orderBy('created_at').orderBy('id').execute();
+  return rows.map(toShare);
+}
+
+/** Shares made from `platform` whose snapshot is done or failed and that were not acknowledged. */
+export async function sharesPendingNotification(db: Db, platform: Platform): Promise<Share[]> {
+  const rows = await db
+    .selectFrom('shares as sh')
+    .innerJoin('snapshots as sn', 'sn.id', 'sh.snapshot_id')
+    .selectAll('sh')
+    .where('sh.platform', '=', platform)
+    .where('sh.notified_at', 'is', null)
+    .where('sn.status', 'in', ['done', 'failed'])
+    .orderBy('sh.created_at')
+    .orderBy('sh.id')
+    .execute();
+  return rows.map(toShare);
+}
+
+/** The platform acknowledged the share's terminal event. */
+export async function markShareNotified(db: Db, shareId: string, event: string | null = null, now: Date = new Date()): Promise<void> {
+  await db.updateTable('shares').set({ notified_at: isoNow(now), last_event: event }).where('id', '=', shareId).execute();
+}
+
+/** Removes the shares made from one message; returns the ids of the links they belonged to. */
+export async function deleteSharesByMessage(db: Db, workspaceId: string, channelId: string, messageId: string): Promise<string[]> {
+  return writeTransaction(db, async (trx) => {
+    const rows = await trx
+      .selectFrom('shares')
+      .select('link_id')
+      .distinct()
+      .where('workspace_id', '=', workspaceId)
+      .where('channel_id', '=', channelId)
+      .where('message_id', '=', messageId)
+      .execute();
+    const linkIds = rows.map((row) => row.link_id);
+    if (!linkIds.length) return [];
+    await trx.deleteFrom('shares').where('workspace_id', '=', workspaceId).where('channel_id', '=', channelId).where('message_id', '=', messageId).execute();
+    await refreshLinkVisibility(trx, linkIds);
+    return linkIds;
+  });
+}
+
+function toShare(row: ShareRow): Share {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    linkId: row.link_id,
+    snapshotId: row.snapshot_id,
+    platform: row.platform as Platform,
+    userId: row.user_id,
+    userName: row.user_name,
+    channelId: row.channel_id,
+    channelName: row.channel_name,
+    channelPrivate: Boolean(row.channel_private),
+    messageId: row.message_id,
+    auto: Boolean(row.auto),
+    replyTo: row.reply_to === null ? null : (JSON.parse(row.reply_to) as unknown),
+    createdAt: row.created_at,
+  };
+}

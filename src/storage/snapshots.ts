@@ -1,0 +1,281 @@
+// Snapshots (each capture of a link is a version) and their artifacts.
+// Artifact paths depend on the blob store, so every function that returns a Snapshot takes a
+// `blobPath(sha256)` function as its last argument and fills ArtifactRef.path with it.
+import type { Kysely } from 'kysely';
+import { NotFoundError } from '../core/errors.js';
+import type { ArtifactKind, ArtifactRef, PageMetadata, Snapshot, SnapshotStatus } from '../core/types.js';
+import { isoNow, newId } from './ids.js';
+import { touchLink } from './links.js';
+import type { Database, Db, SnapshotRow } from './schema.js';
+import { putDocument, type SearchDocument } from './search-index.js';
+import { writeTransaction } from './transaction.js';
+
+export type BlobPathFn = (sha256: string) => string;
+
+export interface SnapshotPatch extends Partial<PageMetadata> {
+  status?: SnapshotStatus;
+  error?: string | null;
+  errorCode?: string | null;
+  degraded?: boolean;
+  degradedReason?: string | null;
+  finalUrl?: string | null;
+  httpStatus?: number | null;
+  contentType?: string | null;
+  contentHash?: string | null;
+  startedAt?: string | null;
+  capturedAt?: string | null;
+}
+
+export interface StoredArtifact {
+  kind: ArtifactKind;
+  sha256: string;
+  size: number;
+  mime: string;
+}
+
+export interface NewSnapshot {
+  workspaceId: string;
+  linkId: string;
+  url: string;
+  now?: Date;
+  /** Also persist a capture job for it, in the same transaction. */
+  job?: { maxAttempts: number };
+}
+
+/** A queued snapshot (and optionally its job); the link moves to the top of the newest-first order. */
+export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapshot> {
+  const at = isoNow(input.now);
+  const row: SnapshotRow = {
+    id: newId(),
+    link_id: input.linkId,
+    workspace_id: input.workspaceId,
+    url: input.url,
+    status: 'queued',
+    error: null,
+    error_code: null,
+    degraded: 0,
+    degraded_reason: null,
+    final_url: null,
+    http_status: null,
+    content_type: null,
+    content_hash: null,
+    title: null,
+    description: null,
+    site_name: null,
+    author: null,
+    published_time: null,
+    lang: null,
+    dir: null,
+    favicon: null,
+    canonical_url: null,
+    created_at: at,
+    started_at: null,
+    captured_at: null,
+  };
+  await writeTransaction(db, async (trx) => {
+    const link = await trx.selectFrom('links').select('id').where('id', '=', input.linkId).where('workspace_id', '=', input.workspaceId).executeTakeFirst();
+    if (!link) throw new NotFoundError('link', input.linkId);
+    await trx.insertInto('snapshots').values(row).execute();
+    await touchLink(trx, input.linkId, row.id, at);
+    if (input.job) {
+      await trx
+        .insertInto('jobs')
+        .values({
+          id: newId(),
+          snapshot_id: row.id,
+          status: 'queued',
+          attempts: 0,
+          max_attempts: input.job.maxAttempts,
+          run_after: at,
+          lease_owner: null,
+          lease_expires_at: null,
+          last_error: null,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+    }
+  });
+  return toSnapshot(row, []);
+}
+
+export async function updateSnapshot(db: Db, snapshotId: string, patch: SnapshotPatch): Promise<void> {
+  const values = patchToRow(patch);
+  if (!Object.keys(values).length) return;
+  const result = await db.updateTable('snapshots').set(values).where('id', '=', snapshotId).executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new NotFoundError('snapshot', snapshotId);
+}
+
+/** Replaces the snapshot's artifacts with these. */
+export async function setArtifacts(db: Db, snapshotId: string, artifacts: StoredArtifact[]): Promise<void> {
+  await writeTransaction(db, async (trx) => {
+    await trx.deleteFrom('artifacts').where('snapshot_id', '=', snapshotId).execute();
+    if (!artifacts.length) return;
+    await trx
+      .insertInto('artifacts')
+      .values(artifacts.map((a) => ({ snapshot_id: snapshotId, kind: a.kind, sha256: a.sha256, size: a.size, mime: a.mime })))
+      .execute();
+  });
+}
+
+/**
+ * Indexes the snapshot's text for search when it is its link's latest done snapshot (an older
+ * capture finishing late must not replace newer text). Returns whether it was indexed.
+ */
+export async function indexSnapshotText(db: Db, snapshotId: string, doc: SearchDocument): Promise<boolean> {
+  return writeTransaction(db, async (trx) => {
+    const snapshot = await trx.selectFrom('snapshots').select(['link_id', 'workspace_id', 'created_at']).where('id', '=', snapshotId).executeTakeFirst();
+    if (!snapshot) throw new NotFoundError('snapshot', snapshotId);
+    const newer = await trx
+      .selectFrom('snapshots')
+      .select('id')
+      .where('link_id', '=', snapshot.link_id)
+      .where('status', '=', 'done')
+      .where('id', '!=', snapshotId)
+      .where('created_at', '>', snapshot.created_at)
+      .limit(1)
+      .executeTakeFirst();
+    if (newer) return false;
+    const link = await trx.selectFrom('links').select('seq').where('id', '=', snapshot.link_id).executeTakeFirstOrThrow();
+    await putDocument(trx, Number(link.seq), snapshot.workspace_id, doc);
+    return true;
+  });
+}
+
+/** A finished capture: metadata, artifacts and search text in one transaction. */
+export async function completeSnapshot(
+  db: Db,
+  snapshotId: string,
+  patch: SnapshotPatch,
+  artifacts: StoredArtifact[],
+  search: SearchDocument,
+): Promise<void> {
+  await writeTransaction(db, async (trx) => {
+    await updateSnapshot(trx, snapshotId, { status: 'done', ...patch });
+    await setArtifacts(trx, snapshotId, artifacts);
+    await indexSnapshotText(trx, snapshotId, search);
+  });
+}
+
+export async function getSnapshot(db: Db, workspaceId: string, snapshotId: string, blobPath: BlobPathFn): Promise<Snapshot> {
+  const row = await db.selectFrom('snapshots').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', snapshotId).executeTakeFirst();
+  if (!row) throw new NotFoundError('snapshot', snapshotId);
+  return (await hydrateSnapshots(db, [row], blobPath))[0];
+}
+
+export async function getSnapshotById(db: Db, snapshotId: string, blobPath: BlobPathFn): Promise<Snapshot> {
+  const row = await db.selectFrom('snapshots').selectAll().where('id', '=', snapshotId).executeTakeFirst();
+  if (!row) throw new NotFoundError('snapshot', snapshotId);
+  return (await hydrateSnapshots(db, [row], blobPath))[0];
+}
+
+export async function latestSnapshotOfLink(db: Db, linkId: string, blobPath: BlobPathFn): Promise<Snapshot | null> {
+  const row = await db.selectFrom('snapshots').selectAll().where('link_id', '=', linkId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return row ? (await hydrateSnapshots(db, [row], blobPath))[0] : null;
+}
+
+/** The latest queued, capturing or done snapshot of the link created at or after `since` (dedupe). */
+export async function recentSnapshot(db: Db, workspaceId: string, linkId: string, since: Date, blobPath: BlobPathFn): Promise<Snapshot | null> {
+  const row = await db
+    .selectFrom('snapshots')
+    .selectAll()
+    .where('link_id', '=', linkId)
+    .where('workspace_id', '=', workspaceId)
+    .where('created_at', '>=', isoNow(since))
+    .where('status', 'in', ['queued', 'capturing', 'done'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? (await hydrateSnapshots(db, [row], blobPath))[0] : null;
+}
+
+/** Every version of a link, newest first. */
+export async function listVersions(db: Db, workspaceId: string, linkId: string, blobPath: BlobPathFn): Promise<Snapshot[]> {
+  const link = await db.selectFrom('links').select('id').where('workspace_id', '=', workspaceId).where('id', '=', linkId).executeTakeFirst();
+  if (!link) throw new NotFoundError('link', linkId);
+  const rows = await db.selectFrom('snapshots').selectAll().where('link_id', '=', linkId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  return hydrateSnapshots(db, rows, blobPath);
+}
+
+/** Snapshots with their artifacts, in the order given. */
+export async function hydrateSnapshots(db: Kysely<Database>, rows: SnapshotRow[], blobPath: BlobPathFn): Promise<Snapshot[]> {
+  if (!rows.length) return [];
+  const artifactRows = await db
+    .selectFrom('artifacts')
+    .selectAll()
+    .where('snapshot_id', 'in', rows.map((row) => row.id))
+    .execute();
+  const bySnapshot = new Map<string, ArtifactRef[]>();
+  for (const a of artifactRows) {
+    const ref: ArtifactRef = { kind: a.kind as ArtifactKind, sha256: a.sha256, size: Number(a.size), mime: a.mime, path: blobPath(a.sha256) };
+    const list = bySnapshot.get(a.snapshot_id);
+    if (list) list.push(ref);
+    else bySnapshot.set(a.snapshot_id, [ref]);
+  }
+  return rows.map((row) => toSnapshot(row, bySnapshot.get(row.id) ?? []));
+}
+
+function toSnapshot(row: SnapshotRow, artifacts: ArtifactRef[]): Snapshot {
+  return {
+    id: row.id,
+    linkId: row.link_id,
+    workspaceId: row.workspace_id,
+    url: row.url,
+    status: row.status as SnapshotStatus,
+    error: row.error,
+    errorCode: row.error_code,
+    degraded: Boolean(row.degraded),
+    degradedReason: row.degraded_reason,
+    finalUrl: row.final_url,
+    httpStatus: row.http_status === null ? null : Number(row.http_status),
+    contentType: row.content_type,
+    contentHash: row.content_hash,
+    title: row.title,
+    description: row.description,
+    siteName: row.site_name,
+    author: row.author,
+    publishedTime: row.published_time,
+    lang: row.lang,
+    dir: row.dir === 'ltr' || row.dir === 'rtl' ? row.dir : null,
+    favicon: row.favicon,
+    canonicalUrl: row.canonical_url,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    capturedAt: row.captured_at,
+    artifacts: Object.fromEntries(artifacts.map((a) => [a.kind, a])),
+  };
+}
+
+const PatchColumns = {
+  status: 'status',
+  error: 'error',
+  errorCode: 'error_code',
+  degradedReason: 'degraded_reason',
+  finalUrl: 'final_url',
+  httpStatus: 'http_status',
+  contentType: 'content_type',
+  contentHash: 'content_hash',
+  title: 'title',
+  description: 'description',
+  siteName: 'site_name',
+  author: 'author',
+  publishedTime: 'published_time',
+  lang: 'lang',
+  dir: 'dir',
+  favicon: 'favicon',
+  canonicalUrl: 'canonical_url',
+  startedAt: 'started_at',
+  capturedAt: 'captured_at',
+} as const satisfies Record<Exclude<keyof SnapshotPatch, 'degraded'>, keyof SnapshotRow>;
+
+function patchToRow(patch: SnapshotPatch): Partial<SnapshotRow> {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(PatchColumns)) {
+    const value = patch[key as keyof typeof PatchColumns];
+    if (value !== undefined) row[column] = value;
+  }
+  if (patch.degraded !== undefined) row.degraded = patch.degraded ? 1 : 0;
+  return row as Partial<SnapshotRow>;
+}
+
