@@ -97,6 +97,18 @@ describe('Slack app in HTTP mode', () => {
     expect(slack.callsTo('files.completeUploadExternal').some((call) => call.params.files?.[0]?.id === image.slack_file.id)).toBe(true);
   });
 
+  it('answers through the response_url in a channel the app is not a member of', async () => {
+    slack.setNotInChannel('COUTSIDE');
+    const url = fixtures.url('/article.html?outside=1');
+    const fields = command({ command: '/snap', text: url, userId: 'UOUT', channelId: 'COUTSIDE' });
+    expect((await sendSlashCommand(eventsUrl, fields, sign)).status).toBe(200);
+    const queued = await slack.waitFor(() => responsesTo(fields.responseUrl)[0], 10_000, 'queued via response_url');
+    expect(queued.body.response_type).toBe('in_channel');
+    expect(queued.body.text).toBe(t('en', 'snap.queued', { url }));
+    const card = await slack.waitFor(() => responsesTo(fields.responseUrl).find((r) => blocksText(r.body.blocks ?? []).includes('The Quiet Lighthouse')), 60_000, 'card via response_url');
+    expect(card.body.replace_original).toBe(true);
+  });
+
   it('refuses a request with a missing, wrong or stale signature with 401 and captures nothing', async () => {
     const url = fixtures.url('/article.html?forged=1');
     const before = slack.calls.length;

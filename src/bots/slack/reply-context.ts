@@ -5,8 +5,13 @@ import type { Locale } from '../../core/i18n.js';
 export interface SnapReplyTo {
   kind: 'snap';
   channel: string;
-  /** The progress message that becomes the result card. */
-  ts: string;
+  /** The progress message that becomes the result card; null when the app is not in the channel. */
+  ts: string | null;
+  /**
+   * The command's response_url: how the answer reaches a channel the app is not a member of
+   * (valid for 30 minutes, which outlasts a capture's deadline).
+   */
+  responseUrl: string | null;
   userId: string;
   locale: Locale;
   /** Context lines kept under the card (who asked). */

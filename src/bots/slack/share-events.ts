@@ -8,7 +8,7 @@ import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
 import type { Locale } from '../../core/i18n.js';
 import type { Share, ShareEvent, Snapshot } from '../../core/types.js';
-import { snapshotCardMessage } from './blocks.js';
+import { snapshotCardMessage, type SlackMessage } from './blocks.js';
 import { ProgressReactions, isSlackReplyTo, type AutoReplyTo, type SnapReplyTo } from './reply-context.js';
 import { firstShareNote, shouldMentionFirstShare } from './repost.js';
 import { isAlreadyDone, isPermanentSlackError } from './slack-errors.js';
@@ -46,7 +46,23 @@ export function createShareEventHandler(deps: ShareEventDeps): (event: ShareEven
 async function onSnapProgress(deps: ShareEventDeps, event: ShareEvent, replyTo: SnapReplyTo): Promise<void> {
   if (event.type === 'queued') return; // the progress message already says so
   const message = await renderCard(deps, event.snapshot, event.share, replyTo.locale, replyTo.notes);
-  await deps.client.chat.update({ channel: replyTo.channel, ts: replyTo.ts, text: message.text, blocks: message.blocks });
+  await replaceProgress(deps.client, replyTo, message);
+}
+
+/** Replaces the /snap progress message: chat.update when the app posted it, else through the response_url. */
+export async function replaceProgress(client: webApi.WebClient, replyTo: SnapReplyTo, message: SlackMessage): Promise<void> {
+  if (replyTo.ts) {
+    await client.chat.update({ channel: replyTo.channel, ts: replyTo.ts, text: message.text, blocks: message.blocks });
+  } else if (replyTo.responseUrl) {
+    await postToResponseUrl(replyTo.responseUrl, { response_type: 'in_channel', replace_original: true, ...message });
+  }
+}
+
+/** Posts to a response_url; Slack answers 404 once it expired, which is not worth retrying. */
+export async function postToResponseUrl(url: string, body: Record<string, unknown>): Promise<void> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  if (response.status === 404 || response.status === 410) return;
+  if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
 }
 
 async function onAutoProgress(deps: ShareEventDeps, event: ShareEvent, replyTo: AutoReplyTo): Promise<void> {

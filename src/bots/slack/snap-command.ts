@@ -9,12 +9,14 @@ import type { RateLimiter } from '../../core/rate-limit.js';
 import type { SnapService } from '../../core/service-api.js';
 import { parseTagList } from '../../core/tags.js';
 import { normalizeUrl } from '../../core/url.js';
-import { escapeMrkdwn, textMessage } from './blocks.js';
+import { escapeMrkdwn, textMessage, type SlackMessage } from './blocks.js';
 import type { SlackDirectory } from './directory.js';
 import { commandWords } from './message-text.js';
 import { st } from './messages.js';
 import type { SnapReplyTo } from './reply-context.js';
 import type { ShareEventDeps } from './share-events.js';
+import { postToResponseUrl, replaceProgress } from './share-events.js';
+import { slackErrorCode } from './slack-errors.js';
 import { slackWorkspace } from './workspace.js';
 
 export interface SnapCommandDeps extends ShareEventDeps {
@@ -34,9 +36,9 @@ export function registerSnapCommand(app: App, deps: SnapCommandDeps, commandName
 }
 
 async function handleSnap(deps: SnapCommandDeps, command: SlashCommand): Promise<void> {
-  const { client, service, directory } = deps;
+  const { service, directory } = deps;
   const locale = await directory.locale(command.user_id);
-  const whisper = (text: string) => postEphemeral(client, command.channel_id, command.user_id, text, deps.logger);
+  const whisper = (text: string) => postEphemeral(deps.client, command.channel_id, command.user_id, text, deps.logger, command.response_url);
   const [rawUrl, ...tagWords] = commandWords(command.text);
   if (!rawUrl) return whisper(t(locale, 'snap.noUrl'));
 
@@ -53,19 +55,15 @@ async function handleSnap(deps: SnapCommandDeps, command: SlashCommand): Promise
   }
 
   const channel = await directory.channel(command.channel_id);
-  const progress = await client.chat.postMessage({
-    channel: command.channel_id,
-    text: t(locale, 'snap.queued', { url }),
-    blocks: [
-      ...textMessage(`:hourglass: ${t(locale, 'snap.queued', { url })}`).blocks,
-      { type: 'context', elements: [{ type: 'mrkdwn', text: st(locale, 'snap.requestedBy', { user: command.user_id }) }] },
-    ],
-    unfurl_links: false,
-    unfurl_media: false,
-  });
-  const ts = progress.ts!;
   const notes = [st(locale, 'snap.requestedBy', { user: command.user_id })];
-  const replyTo: SnapReplyTo = { kind: 'snap', channel: command.channel_id, ts, userId: command.user_id, locale, notes };
+  const queued = t(locale, 'snap.queued', { url });
+  const progressMessage = {
+    text: queued,
+    blocks: [...textMessage(`:hourglass: ${queued}`).blocks, { type: 'context' as const, elements: notes.map((text) => ({ type: 'mrkdwn' as const, text })) }],
+  };
+  const ts = await postProgress(deps, command, progressMessage);
+  const replyTo: SnapReplyTo = { kind: 'snap', channel: command.channel_id, ts, responseUrl: command.response_url ?? null, userId: command.user_id, locale, notes };
+  const replace = (text: string) => replaceProgress(deps.client, replyTo, { text, blocks: textMessage(`:warning: ${text}`).blocks });
 
   let accepted;
   try {
@@ -85,8 +83,7 @@ async function handleSnap(deps: SnapCommandDeps, command: SlashCommand): Promise
       },
     });
   } catch (error) {
-    const text = t(locale, 'snap.failed', { url, reason: errorMessage(locale, error) });
-    await client.chat.update({ channel: command.channel_id, ts, text, blocks: textMessage(`:warning: ${text}`).blocks });
+    await replace(t(locale, 'snap.failed', { url, reason: errorMessage(locale, error) }));
     return;
   }
 
@@ -95,11 +92,32 @@ async function handleSnap(deps: SnapCommandDeps, command: SlashCommand): Promise
   deps.logger({ level: 'debug', context: 'slack', message: '/snap accepted', details: { workspace: workspace.id, url, snapshotId: accepted.snapshot.id, deduplicated: accepted.deduplicated } });
 }
 
-export async function postEphemeral(client: webApi.WebClient, channel: string, user: string, text: string, logger: Logger): Promise<void> {
+/**
+ * Posts the progress message in the channel and returns its ts; in a channel the app is not a
+ * member of (chat.postMessage refuses), the message goes through the command's response_url instead.
+ */
+async function postProgress(deps: SnapCommandDeps, command: SlashCommand, message: SlackMessage): Promise<string | null> {
   try {
-    await client.chat.postEphemeral({ channel, user, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } }] });
+    const posted = await deps.client.chat.postMessage({ channel: command.channel_id, ...message, unfurl_links: false, unfurl_media: false });
+    return posted.ts ?? null;
   } catch (error) {
-    logger({ level: 'warn', context: 'slack', message: 'chat.postEphemeral failed', details: { channel, user, error } });
+    if (!['not_in_channel', 'channel_not_found'].includes(slackErrorCode(error) ?? '') || !command.response_url) throw error;
+    await postToResponseUrl(command.response_url, { response_type: 'in_channel', ...message });
+    return null;
   }
 }
 
+/** A message only `user` sees; through the response_url when the app is not in the channel. */
+export async function postEphemeral(client: webApi.WebClient, channel: string, user: string, text: string, logger: Logger, responseUrl?: string): Promise<void> {
+  const message = { text, blocks: [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: escapeMrkdwn(text) } }] };
+  try {
+    await client.chat.postEphemeral({ channel, user, ...message });
+  } catch (error) {
+    try {
+      if (!responseUrl) throw error;
+      await postToResponseUrl(responseUrl, { response_type: 'ephemeral', ...message });
+    } catch (fallbackError) {
+      logger({ level: 'warn', context: 'slack', message: 'Could not send an ephemeral message', details: { channel, user, error: fallbackError } });
+    }
+  }
+}

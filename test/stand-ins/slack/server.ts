@@ -55,6 +55,8 @@ export interface SlackStandIn {
   readonly botUserId: string;
   readonly botId: string;
   addChannel(channel: ChannelFixture): void;
+  /** The app is not a member of this channel: posting there fails with not_in_channel. */
+  setNotInChannel(channelId: string): void;
   setUser(id: string, fields: { locale?: string; name?: string }): void;
   /** Channels users.conversations reports for a user. */
   setMemberships(userId: string, channelIds: string[]): void;
@@ -82,6 +84,7 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
   const channels = new Map<string, ChannelFixture>();
   const users = new Map<string, { locale?: string; name?: string }>();
   const memberships = new Map<string, string[]>();
+  const outsideChannels = new Set<string>();
   const pendingUploads = new Map<string, { filename: string; length: number }>();
   let seq = 0;
   let tsCounter = 0;
@@ -96,6 +99,7 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
     'auth.test': () => ({ ok: true, url: 'https://standin.slack.test/', team: 'Stand-in', user: 'linksnap', team_id: options.teamId ?? 'T0STANDIN', user_id: botUserId, bot_id: botId }),
     'chat.postMessage': (p) => {
       if (!p.channel) return { ok: false, error: 'channel_not_found' };
+      if (outsideChannels.has(p.channel)) return { ok: false, error: 'not_in_channel' };
       const ts = nextTs();
       const message: StoredMessage = { channel: p.channel, ts, text: p.text ?? '', blocks: p.blocks ?? [], thread_ts: p.thread_ts, updates: 0 };
       messages.set(`${p.channel}:${ts}`, message);
@@ -109,7 +113,10 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
       message.updates += 1;
       return { ok: true, channel: p.channel, ts: p.ts, text: message.text };
     },
-    'chat.postEphemeral': (p) => (p.channel && p.user ? { ok: true, message_ts: nextTs() } : { ok: false, error: 'user_not_in_channel' }),
+    'chat.postEphemeral': (p) => {
+      if (outsideChannels.has(p.channel)) return { ok: false, error: 'not_in_channel' };
+      return p.channel && p.user ? { ok: true, message_ts: nextTs() } : { ok: false, error: 'user_not_in_channel' };
+    },
     'reactions.add': (p) => {
       const key = `${p.channel}:${p.timestamp}`;
       const set = reactions.get(key) ?? new Set<string>();
@@ -218,6 +225,7 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
     botUserId,
     botId,
     addChannel: (channel) => void channels.set(channel.id, channel),
+    setNotInChannel: (channelId) => void outsideChannels.add(channelId),
     setUser: (id, fields) => void users.set(id, fields),
     setMemberships: (userId, ids) => void memberships.set(userId, ids),
     responseUrl: () => `${base}/response/${randomBytes(6).toString('hex')}`,
