@@ -5,7 +5,6 @@ import { sql } from 'kysely';
 import { NotFoundError } from '../core/errors.js';
 import { isoNow, newId } from './ids.js';
 import type { Db, JobRow } from './schema.js';
-import { writeTransaction } from './transaction.js';
 
 export type JobStatus = 'queued' | 'leased' | 'done' | 'failed';
 
@@ -29,26 +28,26 @@ export async function enqueueJob(db: Db, snapshotId: string, maxAttempts: number
 
 /**
  * Claims the job due first (queued and due, or leased with an expired lease) for `owner`, or
- * returns null. One statement under the write lock, so two processes never hold the same job.
+ * returns null. Two processes never hold the same job.
  */
 export async function leaseNextJob(db: Db, owner: string, leaseMs: number, now: Date = new Date()): Promise<LeasedJob | null> {
   const at = isoNow(now);
   const expires = isoNow(new Date(now.getTime() + leaseMs));
   const leasable = sql<boolean>`((status = 'queued' AND run_after <= ${at}) OR (status = 'leased' AND lease_expires_at <= ${at}))`;
-  const row = await writeTransaction(db, (trx) =>
-    trx
-      .updateTable('jobs')
-      .set((eb) => ({ status: 'leased', lease_owner: owner, lease_expires_at: expires, attempts: eb('attempts', '+', 1), updated_at: at }))
-      .where(
-        'id',
-        '=',
-        trx.selectFrom('jobs').select('id').where(leasable).orderBy('run_after').orderBy('created_at').orderBy('id').limit(1),
-      )
-      // Checked again on the row itself: on databases where the subquery may see a stale row.
-      .where(leasable)
-      .returning(['id', 'snapshot_id', 'attempts', 'max_attempts'])
-      .executeTakeFirst(),
-  );
+  // A writing statement takes SQLite's write lock before it reads, so the pick and the claim are
+  // one atomic step across connections and processes; no explicit transaction is needed.
+  const row = await db
+    .updateTable('jobs')
+    .set((eb) => ({ status: 'leased', lease_owner: owner, lease_expires_at: expires, attempts: eb('attempts', '+', 1), updated_at: at }))
+    .where(
+      'id',
+      '=',
+      db.selectFrom('jobs').select('id').where(leasable).orderBy('run_after').orderBy('created_at').orderBy('id').limit(1),
+    )
+    // Checked again on the row itself: on databases where the subquery may see a stale row.
+    .where(leasable)
+    .returning(['id', 'snapshot_id', 'attempts', 'max_attempts'])
+    .executeTakeFirst();
   return row ? { id: row.id, snapshotId: row.snapshot_id, attempts: Number(row.attempts), maxAttempts: Number(row.max_attempts) } : null;
 }
 
