@@ -182,9 +182,22 @@ export class DiscordStandIn {
     user: UserPayload;
     locale?: string;
   }): InteractionHandle {
+    // Channel options come with their channel objects under `resolved`, as Discord sends them.
+    const channels: Record<string, unknown> = {};
+    for (const option of options.options ?? []) {
+      if (option.type !== 7) continue;
+      const found = this.#findChannel(String(option.value));
+      channels[String(option.value)] = found ? { ...found.channel, guild_id: found.guildId, permissions: '0' } : { id: option.value, type: 0 };
+    }
     return this.#interaction(options, {
       type: 2,
-      data: { id: snowflake(), name: options.name, type: 1, options: options.options ?? [] },
+      data: {
+        id: snowflake(),
+        name: options.name,
+        type: 1,
+        options: options.options ?? [],
+        ...(Object.keys(channels).length ? { resolved: { channels } } : {}),
+      },
     });
   }
 
