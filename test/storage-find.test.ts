@@ -1,0 +1,192 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../src/core/errors.js';
+import type { Platform } from '../src/core/types.js';
+import {
+  addTags,
+  completeSnapshot,
+  createShare,
+  createSnapshot,
+  deleteSharesByMessage,
+  ensureWorkspace,
+  find,
+  listTags,
+  migrateToLatest,
+  openDatabase,
+  upsertLink,
+  type Db,
+  type OpenedDatabase,
+} from '../src/storage/index.js';
+
+const blobPath = (sha256: string) => `/blobs/${sha256}`;
+let handle: OpenedDatabase;
+let db: Db;
+
+beforeEach(async () => {
+  handle = openDatabase({ path: ':memory:' });
+  db = handle.db;
+  await migrateToLatest(db);
+  await ensureWorkspace(db, { id: 'local', platform: 'web' });
+  await ensureWorkspace(db, { id: 'discord:1', platform: 'discord' });
+});
+afterEach(async () => {
+  await handle.close();
+});
+
+interface Page {
+  workspaceId?: string;
+  url: string;
+  title?: string;
+  text?: string;
+  tags?: string[];
+  share?: { platform: Platform; channelId?: string; channelPrivate?: boolean; messageId?: string };
+}
+
+/** A captured, indexed link, like the service leaves it after a capture. */
+async function captured(page: Page): Promise<string> {
+  const workspaceId = page.workspaceId ?? 'local';
+  const link = await upsertLink(db, workspaceId, page.url);
+  const snapshot = await createSnapshot(db, { workspaceId, linkId: link.id, url: link.url });
+  await createShare(db, { workspaceId, linkId: link.id, snapshotId: snapshot.id, userId: 'u', ...(page.share ?? { platform: 'web' }) });
+  if (page.tags) await addTags(db, workspaceId, link.id, page.tags);
+  await completeSnapshot(db, snapshot.id, { title: page.title ?? null }, [], {
+    title: page.title ?? null,
+    description: null,
+    url: link.url,
+    text: page.text ?? '',
+  });
+  return link.id;
+}
+
+const urls = async (query: Parameters<typeof find>[1]) => (await find(db, query, blobPath)).items.map((item) => item.link.url);
+
+describe('find', () => {
+  it('ANDs tags, matches text anywhere, and lists newest first', async () => {
+    await captured({ url: 'https://a.test/1', title: 'Node DNS', text: 'call socket.getaddrinfo to resolve', tags: ['#Node', 'dns'] });
+    await captured({ url: 'https://a.test/2', title: '快照说明', text: '网页快照可以离线查看', tags: ['技术', 'node'] });
+    await captured({ url: 'https://a.test/3', title: 'C++ notes', text: 'templates and socket programming', tags: ['C++'] });
+
+    expect(await urls({ workspaceId: 'local' })).toEqual(['https://a.test/3', 'https://a.test/2', 'https://a.test/1']);
+    expect(await urls({ workspaceId: 'local', tags: ['node'] })).toEqual(['https://a.test/2', 'https://a.test/1']);
+    expect(await urls({ workspaceId: 'local', tags: ['NODE', '#dns'] })).toEqual(['https://a.test/1']);
+    expect(await urls({ workspaceId: 'local', tags: ['技术'] })).toEqual(['https://a.test/2']);
+    expect(await urls({ workspaceId: 'local', tags: ['c++'] })).toEqual(['https://a.test/3']);
+    expect(await urls({ workspaceId: 'local', tags: ['node', 'c++'] })).toEqual([]);
+    expect(await urls({ workspaceId: 'local', text: 'socket.getaddrinfo' })).toEqual(['https://a.test/1']);
+    expect(await urls({ workspaceId: 'local', text: 'getaddr' })).toEqual(['https://a.test/1']);
+    expect(await urls({ workspaceId: 'local', text: 'SOCKET' })).toEqual(['https://a.test/3', 'https://a.test/1']);
+    expect(await urls({ workspaceId: 'local', text: '快照' })).toEqual(['https://a.test/2']);
+    expect(await urls({ workspaceId: 'local', text: '离线查看' })).toEqual(['https://a.test/2']);
+    expect(await urls({ workspaceId: 'local', text: 'socket templates' })).toEqual(['https://a.test/3']);
+    expect(await urls({ workspaceId: 'local', text: 'socket', tags: ['node'] })).toEqual(['https://a.test/1']);
+    expect(await urls({ workspaceId: 'local', text: 'a.test/2' })).toEqual(['https://a.test/2']);
+    expect(await urls({ workspaceId: 'local', text: '  ' })).toHaveLength(3);
+  });
+
+  it('searches FTS syntax characters literally and never throws on them', async () => {
+    await captured({ url: 'https://a.test/q', text: 'he said "hello" (twice) - a*b AND c OR NEAR x^2 {col}: done' });
+    await captured({ url: 'https://a.test/plain', text: 'nothing special here at all' });
+    const literal = ['"hello"', '"', '(twice)', '(', '-', 'a*b', '*', 'AND', 'OR', 'NEAR', '{col}:', 'x^2', 'said "hello"', 'c OR'];
+    for (const text of literal) {
+      expect(await urls({ workspaceId: 'local', text }), text).toEqual(['https://a.test/q']);
+    }
+    // LIKE wildcards are escaped: `%` and `_` appear in neither page.
+    expect(await urls({ workspaceId: 'local', text: '%' })).toEqual([]);
+    expect(await urls({ workspaceId: 'local', text: '_' })).toEqual([]);
+    expect(await urls({ workspaceId: 'local', text: '"unbalanced' })).toEqual([]);
+    // `NOT` is a term like any other (it occurs in "nothing"), not an operator that excludes the page.
+    expect(await urls({ workspaceId: 'local', text: 'NOT nothing' })).toEqual(['https://a.test/plain']);
+  });
+
+  it('pages with cursors across pages with no duplicates or gaps, also while new links arrive', async () => {
+    const all: string[] = [];
+    for (let i = 0; i < 23; i++) {
+      all.unshift(`https://p.test/${i}`);
+      await captured({ url: `https://p.test/${i}`, text: `page number ${i} common words`, tags: i % 2 ? ['odd', 'all'] : ['all'] });
+    }
+    for (const query of [{}, { tags: ['all'] }, { text: 'common' }, { text: 'common', tags: ['all'] }]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      const expectedPages = Math.ceil(all.length / 5);
+      do {
+        const result = await find(db, { workspaceId: 'local', ...query, limit: 5, cursor }, blobPath);
+        seen.push(...result.items.map((item) => item.link.url));
+        cursor = result.nextCursor;
+        pages++;
+        // A link captured mid-paging lands on top, outside the pages already being walked.
+        if (pages === 2) await captured({ url: `https://p.test/new-${JSON.stringify(query)}`, text: 'common', tags: ['all'] });
+      } while (cursor);
+      expect(seen, JSON.stringify(query)).toEqual(all);
+      expect(pages).toBe(expectedPages);
+      all.unshift(`https://p.test/new-${JSON.stringify(query)}`);
+    }
+    const odd = await find(db, { workspaceId: 'local', tags: ['odd'], limit: 11 }, blobPath);
+    expect(odd.items.map((item) => item.link.url)).toEqual(all.filter((url) => /\/\d*[13579]$/.test(url)));
+    expect(odd.nextCursor).toBeNull();
+    await expect(find(db, { workspaceId: 'local', cursor: 'not-a-cursor' }, blobPath)).rejects.toBeInstanceOf(InvalidInputError);
+  });
+
+  it('moves a link to the top when it is captured again and keeps its text searchable meanwhile', async () => {
+    const first = await captured({ url: 'https://r.test/1', text: 'alpha version' });
+    await captured({ url: 'https://r.test/2', text: 'bravo' });
+    const again = await createSnapshot(db, { workspaceId: 'local', linkId: first, url: 'https://r.test/1' });
+    const top = await find(db, { workspaceId: 'local' }, blobPath);
+    expect(top.items.map((item) => [item.link.url, item.snapshot.status])).toEqual([
+      ['https://r.test/1', 'queued'],
+      ['https://r.test/2', 'done'],
+    ]);
+    expect(await urls({ workspaceId: 'local', text: 'alpha' })).toEqual(['https://r.test/1']);
+    await completeSnapshot(db, again.id, {}, [], { title: null, description: null, url: 'https://r.test/1', text: 'charlie version' });
+    expect(await urls({ workspaceId: 'local', text: 'alpha' })).toEqual([]);
+    expect(await urls({ workspaceId: 'local', text: 'charlie' })).toEqual(['https://r.test/1']);
+  });
+
+  it('never returns another workspace’s links, even for a workspace id that is a prefix of another', async () => {
+    await ensureWorkspace(db, { id: 'discord:12', platform: 'discord' });
+    await captured({ workspaceId: 'discord:1', url: 'https://w.test/one', text: 'shared words', tags: ['t'] });
+    await captured({ workspaceId: 'discord:12', url: 'https://w.test/twelve', text: 'shared words', tags: ['t'] });
+    for (const query of [{}, { tags: ['t'] }, { text: 'shared' }, { text: 'sh' }, { text: 'shared', tags: ['t'] }]) {
+      expect(await urls({ workspaceId: 'discord:1', ...query }), JSON.stringify(query)).toEqual(['https://w.test/one']);
+      expect(await urls({ workspaceId: 'local', ...query }), JSON.stringify(query)).toEqual([]);
+    }
+    expect(await listTags(db, 'discord:12')).toEqual([{ tag: 't', count: 1 }]);
+  });
+
+  it('hides links shared only in private channels from viewers outside them', async () => {
+    const discord = (channelId: string, channelPrivate: boolean, messageId: string) => ({ platform: 'discord' as const, channelId, channelPrivate, messageId });
+    await captured({ workspaceId: 'discord:1', url: 'https://v.test/public', tags: ['v'], share: discord('general', false, 'm1') });
+    await captured({ workspaceId: 'discord:1', url: 'https://v.test/secret', tags: ['v'], text: 'secret plans', share: discord('staff', true, 'm2') });
+    const both = await captured({ workspaceId: 'discord:1', url: 'https://v.test/both', tags: ['v'], share: discord('staff', true, 'm3') });
+
+    const outsider = { channelIds: ['general'] };
+    const staff = { channelIds: ['general', 'staff'] };
+    expect(await urls({ workspaceId: 'discord:1', viewer: outsider })).toEqual(['https://v.test/public']);
+    expect(await urls({ workspaceId: 'discord:1', viewer: { channelIds: [] } })).toEqual(['https://v.test/public']);
+    expect(await urls({ workspaceId: 'discord:1', viewer: staff })).toHaveLength(3);
+    expect(await urls({ workspaceId: 'discord:1', viewer: null })).toHaveLength(3);
+    expect(await urls({ workspaceId: 'discord:1', text: 'secret', viewer: outsider })).toEqual([]);
+    expect(await urls({ workspaceId: 'discord:1', tags: ['v'], viewer: outsider })).toEqual(['https://v.test/public']);
+    expect(await listTags(db, 'discord:1', outsider)).toEqual([{ tag: 'v', count: 1 }]);
+    expect(await listTags(db, 'discord:1', null)).toEqual([{ tag: 'v', count: 3 }]);
+
+    // Shared again in a public channel: now everyone sees it; that message deleted: hidden again.
+    const snapshot = (await find(db, { workspaceId: 'discord:1', tags: ['v'] }, blobPath)).items.find((item) => item.link.id === both)!.snapshot;
+    await createShare(db, { workspaceId: 'discord:1', linkId: both, snapshotId: snapshot.id, userId: 'u', ...discord('general', false, 'm4') });
+    expect(await urls({ workspaceId: 'discord:1', viewer: outsider })).toEqual(['https://v.test/both', 'https://v.test/public']);
+    await deleteSharesByMessage(db, 'discord:1', 'general', 'm4');
+    expect(await urls({ workspaceId: 'discord:1', viewer: outsider })).toEqual(['https://v.test/public']);
+  });
+
+  it('returns snapshots with their artifacts and links with their tags', async () => {
+    const link = await upsertLink(db, 'local', 'https://h.test/');
+    const snapshot = await createSnapshot(db, { workspaceId: 'local', linkId: link.id, url: link.url });
+    await addTags(db, 'local', link.id, ['b', 'a']);
+    await completeSnapshot(db, snapshot.id, { title: 'Home' }, [{ kind: 'thumbnail', sha256: 'f'.repeat(64), size: 9, mime: 'image/webp' }], {
+      title: 'Home', description: null, url: link.url, text: '',
+    });
+    const [item] = (await find(db, { workspaceId: 'local', text: 'home' }, blobPath)).items;
+    expect(item.link).toMatchObject({ id: link.id, tags: ['a', 'b'] });
+    expect(item.snapshot).toMatchObject({ id: snapshot.id, status: 'done', title: 'Home' });
+    expect(item.snapshot.artifacts.thumbnail?.path).toBe(`/blobs/${'f'.repeat(64)}`);
+  });
+});
