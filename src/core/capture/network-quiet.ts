@@ -8,10 +8,17 @@ export interface NetworkQuiet {
   waitForQuiet(quietMs: number, maxMs: number, signal: AbortSignal): Promise<{ quiet: boolean }>;
 }
 
+/**
+ * Requests that never change what the page shows: beacons, long-lived streams, the favicon
+ * Chromium asks for after `load` (type "other"), manifests. Waiting for them only adds latency.
+ */
+const IgnoredTypes = new Set(['ping', 'websocket', 'eventsource', 'manifest', 'other', 'cspviolationreport', 'prefetch']);
+
 export function trackNetwork(page: Page): NetworkQuiet {
   const pending = new Set<unknown>();
   let lastChange = performance.now();
   page.on('request', (request) => {
+    if (IgnoredTypes.has(request.resourceType())) return;
     pending.add(request);
     lastChange = performance.now();
   });
