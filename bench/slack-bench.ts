@@ -25,7 +25,7 @@ export interface SlackBenchResult {
 
 export async function runSlackBench(options: { requests?: number; concurrency?: number } = {}): Promise<SlackBenchResult> {
   const requests = options.requests ?? 400;
-  const concurrency = options.concurrency ?? 20;
+  const concurrency = options.concurrency ?? 10;
   const signingSecret = 'bench-signing-secret';
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linksnap-slack-bench-'));
   const slack = await startSlackStandIn();
