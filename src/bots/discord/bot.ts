@@ -98,6 +98,9 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
 
   let unsubscribe: (() => void) | null = null;
   let stopped = false;
+  // While logging in, a rejected token surfaces as login()'s error and is reported once, there.
+  let connecting = true;
+  let gatewayRejectedToken = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
@@ -106,7 +109,7 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     logger({ level: 'info', context: 'discord', message: 'Discord bot stopped' });
   };
   const stopForToken = (where: string) => {
-    if (stopped) return;
+    if (stopped || connecting) return;
     logger({ level: 'error', context: 'discord', message: new DiscordTokenRejectedError(where).message, details: { where } });
     void stop();
   };
@@ -116,7 +119,10 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     if (response.status === 401 && request.data.auth !== false) stopForToken(`HTTP 401 on ${request.method.toUpperCase()} ${request.path}`);
   });
   client.on(Events.ShardDisconnect, (event, shardId) => {
-    if (event.code === CloseCodeAuthenticationFailed) stopForToken(`gateway closed with ${event.code}`);
+    if (event.code === CloseCodeAuthenticationFailed) {
+      gatewayRejectedToken = true;
+      stopForToken(`gateway closed with ${event.code}`);
+    }
     else if (event.code === CloseCodeDisallowedIntents) {
       logger({
         level: 'error',
@@ -155,10 +161,14 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   } catch (error) {
     await client.destroy().catch(() => undefined);
     const rejected = (error as { code?: string }).code === 'TokenInvalid' || (error instanceof DiscordAPIError && error.status === 401);
-    const failure = rejected ? new DiscordTokenRejectedError('HTTP 401 on GET /gateway/bot', error) : new DiscordConnectError(config.discord.apiUrl, error);
+    const failure = rejected
+      ? new DiscordTokenRejectedError('HTTP 401 on GET /gateway/bot', error)
+      : gatewayRejectedToken
+        ? new DiscordTokenRejectedError(`gateway closed with ${CloseCodeAuthenticationFailed}`, error) : new DiscordConnectError(config.discord.apiUrl, error);
     logger({ level: 'error', context: 'discord', message: failure.message });
     throw failure;
   }
+  connecting = false;
   logger({
     level: 'info',
     context: 'discord',
