@@ -1,5 +1,8 @@
 // The real Bolt app in HTTP mode, mounted on a real web server, against the stand-in Slack and the
 // real service (SQLite in a temp folder, real Chromium capturing local fixture pages).
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackApp, type SlackAppHandle } from '../src/bots/slack/index.js';
 import { FindActionIds } from '../src/bots/slack/blocks.js';
@@ -46,7 +49,7 @@ function blocksText(blocks: any[]): string {
 }
 
 beforeAll(async () => {
-  testApp = await startTestApp({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SigningSecret, LINKSNAP_SNAPS_PER_MINUTE: '3' } });
+  testApp = await startTestApp({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SigningSecret, LINKSNAP_SNAPS_PER_MINUTE: '3', LINKSNAP_JOB_ATTEMPTS: '1' } });
   fixtures = await startFixtureServer();
   slack = await startSlackStandIn();
   web = await startMountServer();
@@ -107,6 +110,29 @@ describe('Slack app in HTTP mode', () => {
     expect(queued.body.text).toBe(t('en', 'snap.queued', { url }));
     const card = await slack.waitFor(() => responsesTo(fields.responseUrl).find((r) => blocksText(r.body.blocks ?? []).includes('The Quiet Lighthouse')), 60_000, 'card via response_url');
     expect(card.body.replace_original).toBe(true);
+  });
+
+  it('reports a failed capture: a warning reaction on the message and the reason in the card', async () => {
+    const closed = http.createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const url = `http://127.0.0.1:${port}/gone`;
+
+    const ts = newTs();
+    await sendEvent(eventsUrl, messageEventBody({ teamId: T1, channel: 'CPUBLIC', user: 'UFAIL', ts, text: `<${url}>` }), sign);
+    await slack.waitFor(() => slack.reactions.get(`CPUBLIC:${ts}`)?.has('warning'), 60_000, 'warning reaction');
+    expect(slack.reactions.get(`CPUBLIC:${ts}`)?.has('hourglass')).toBe(false);
+
+    await sendSlashCommand(eventsUrl, command({ command: '/snap', text: `${url}?again=1`, userId: 'UFAIL' }), sign);
+    const progress = await slack.waitFor(() => slack.callsTo('chat.postMessage').find((call) => call.params.text?.includes('again=1')), 10_000, 'progress');
+    const failed = await slack.waitFor(() => {
+      const stored = slack.messages.get(`CPUBLIC:${progress.response.ts}`);
+      return stored?.text.startsWith('Could not capture') ? stored : null;
+    }, 60_000, 'failure card');
+    expect(failed.text).toContain('The site could not be reached.');
+    expect(blocksText(failed.blocks)).toContain(':warning:');
   });
 
   it('refuses a request with a missing, wrong or stale signature with 401 and captures nothing', async () => {
