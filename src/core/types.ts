@@ -107,6 +107,15 @@ export interface Link {
   url: string;
   createdAt: string;
   tags: string[];
+  /** Whether the original URL still answered when last checked (schedule.ts); absent until checked. */
+  lastCheck?: LinkCheck | null;
+}
+
+export interface LinkCheck {
+  checkedAt: string;
+  alive: boolean;
+  httpStatus: number | null;
+  error: string | null;
 }
 
 /** One time someone shared or snapped a link: who, where, and how to answer them. */

@@ -1,0 +1,83 @@
+// The CLI as a user runs it: a real process, a real data folder, a real capture.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
+import { TestEnv } from './helpers/app.js';
+
+const run = promisify(execFile);
+let fixtures: FixtureServer;
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linksnap-cli-'));
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      env: { ...process.env, ...TestEnv, LINKSNAP_LOG_LEVEL: 'error', LINKSNAP_DATA_DIR: dataDir },
+      timeout: 90_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+beforeAll(async () => {
+  fixtures = await startFixtureServer();
+});
+
+afterAll(async () => {
+  await fixtures?.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('linksnap CLI', () => {
+  it('snap --json captures, waits and prints the documented shape', async () => {
+    const result = await cli('snap', fixtures.url('/article.html'), '--tag', 'Docs', '--tag', '技术', '--json');
+    expect(result.code, result.stderr).toBe(0);
+    const data = JSON.parse(result.stdout);
+    for (const key of ['id', 'url', 'finalUrl', 'status', 'title', 'tags', 'capturedAt', 'httpStatus', 'error', 'artifacts']) {
+      expect(data).toHaveProperty(key);
+    }
+    expect(data.status).toBe('done');
+    expect(data.httpStatus).toBe(200);
+    expect(data.tags.sort()).toEqual(['docs', '技术']);
+    for (const kind of ['screenshot', 'thumbnail', 'archive', 'mhtml', 'text']) {
+      expect(fs.existsSync(data.artifacts[kind]), kind).toBe(true);
+    }
+
+    const found = await cli('find', '--tag', 'docs', '--json');
+    expect(found.code).toBe(0);
+    expect(JSON.parse(found.stdout).items.map((item: { id: string }) => item.id)).toEqual([data.id]);
+
+    const shown = await cli('show', data.id);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(data.title);
+
+    const tags = await cli('tags');
+    expect(tags.stdout).toMatch(/1\s+docs/);
+  });
+
+  it('exits 1 with a clear message when the URL is refused', async () => {
+    const result = await cli('snap', 'http://192.168.1.1/admin');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Refused to connect to 192\.168\.1\.1.*private/i);
+  });
+
+  it('exits 1 and says why when the capture fails', async () => {
+    const result = await cli('snap', fixtures.url('/redirect?n=1&to=http://10.1.2.3/'), '--json');
+    expect(result.code).toBe(1);
+    const data = JSON.parse(result.stdout);
+    expect(data.status).toBe('failed');
+    expect(data.errorCode).toBe('blocked_address');
+  });
+
+  it('show of an unknown id fails cleanly', async () => {
+    const result = await cli('show', 'does-not-exist');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/No snapshot with id/);
+  });
+});
