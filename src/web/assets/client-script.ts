@@ -128,7 +128,8 @@ export const ClientScript = String.raw`
     });
   }
   function tagListFor(node) {
-    var holder = node.closest('.card, .card-actions');
+    // The card on the link list, the action row on the snapshot view.
+    var holder = node.closest('.card') || node.closest('.card-actions');
     return holder ? holder.querySelector('ul.tags') : null;
   }
   document.addEventListener('submit', function (event) {
