@@ -164,7 +164,8 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     const failure = rejected
       ? new DiscordTokenRejectedError('HTTP 401 on GET /gateway/bot', error)
       : gatewayRejectedToken
-        ? new DiscordTokenRejectedError(`gateway closed with ${CloseCodeAuthenticationFailed}`, error) : new DiscordConnectError(config.discord.apiUrl, error);
+        ? new DiscordTokenRejectedError(`gateway closed with ${CloseCodeAuthenticationFailed}`, error)
+        : new DiscordConnectError(config.discord.apiUrl, error);
     logger({ level: 'error', context: 'discord', message: failure.message });
     throw failure;
   }

@@ -8,6 +8,9 @@ export function linksInMessage(content: string): string[] {
   const visible = content
     .replace(/```[\s\S]*?(```|$)/g, ' ')
     .replace(/`[^`\n]*`/g, ' ')
-    .replace(/<https?:\/\/[^\s>]+>/gi, ' ');
+    .replace(/<https?:\/\/[^\s>]+>/gi, ' ')
+    // Chinese and Japanese writers put no space before a link ("看这个https://…"); linkify-it only
+    // starts a link at a word boundary, so one is made.
+    .replace(/(?<=[^\x00-\x7F])(?=https?:\/\/)/gi, ' ');
   return findUrls(visible);
 }
