@@ -265,6 +265,8 @@ class ArchiveConverter {
     const part = this.lookup(value, base);
     if (!part) return EmptyResource;
     if (part.mime === 'text/css') return this.dataUri('text/css', Buffer.from(this.sheet(part, base), 'utf8'));
+    // HTML reached through <object>/<embed> would be inlined with its scripts: only frames get converted.
+    if (part.mime === 'text/html' || part.mime === 'application/xhtml+xml') return EmptyResource;
     const fragment = value.includes('#') && (part.mime === 'image/svg+xml') ? value.slice(value.indexOf('#')) : '';
     return this.dataUri(part.mime, part.body, part) + fragment;
   }
