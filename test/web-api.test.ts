@@ -377,6 +377,35 @@ describe('pages', () => {
   });
 });
 
+describe('workspaces', () => {
+  it('lists, searches and captures in another workspace the host keeps, and the page switches to it', async () => {
+    const other = { id: 'slack:TWEBTEST', platform: 'slack' as const, name: 'Web test team' };
+    const accepted = await t.service.snap({ url: fixtures.url('/article.html'), tags: ['team'], workspace: other, requester: { id: 'U1' }, source: { platform: 'slack', channelId: 'C1' } });
+    await t.service.waitFor(accepted.snapshot.id);
+    const workspaces = await request(open.base, 'GET', '/api/workspaces');
+    expect(workspaces.json.workspaces.map((w: { id: string }) => w.id)).toEqual(expect.arrayContaining(['local', other.id]));
+    const inOther = await request(open.base, 'GET', `/api/snapshots?workspace=${encodeURIComponent(other.id)}`);
+    expect(inOther.json.items.map((item: { snapshot: Snapshot }) => item.snapshot.id)).toEqual([accepted.snapshot.id]);
+    const inLocal = await request(open.base, 'GET', '/api/snapshots?tag=team');
+    expect(inLocal.json.items).toEqual([]);
+    expect((await request(open.base, 'GET', `/api/tags?workspace=${encodeURIComponent(other.id)}`)).json.tags).toEqual([{ tag: 'team', count: 1 }]);
+
+    const posted = await request(open.base, 'POST', '/api/snapshots', json({ url: fixtures.url('/cjk.html'), workspace: other.id }));
+    expect(posted.status).toBe(202);
+    expect(posted.json.snapshot.workspaceId).toBe(other.id);
+    await t.service.waitFor(posted.json.snapshot.id);
+
+    const switched = await request(open.base, 'GET', `/workspace?ws=${encodeURIComponent(other.id)}`);
+    const cookie = String(switched.headers['set-cookie']).split(';')[0];
+    const page = await request(open.base, 'GET', '/links', { headers: { cookie } });
+    expect(page.text).toMatch(new RegExp(`<option value="${other.id}" selected>`));
+    expect(page.text).toContain('#team');
+    expect(page.text).toContain('网页快照测试');
+    const localPage = await request(open.base, 'GET', '/links');
+    expect(localPage.text).not.toContain('#team');
+  });
+});
+
 describe('access with LINKSNAP_API_TOKEN', () => {
   it('requires the token as a bearer header for the API', async () => {
     const none = await request(locked.base, 'GET', '/api/snapshots');
@@ -424,6 +453,14 @@ describe('access with LINKSNAP_API_TOKEN', () => {
     expect(links.text).toContain('The Quiet Lighthouse of Vannamere');
     expect((await request(locked.base, 'GET', '/api/tags', { headers: { cookie } })).status).toBe(200);
     expect((await request(locked.base, 'GET', '/api/tags', { headers: { cookie: 'linksnap_session=forged' } })).status).toBe(401);
+    const secure = await startWeb({ ...t.config, apiToken: Token, publicUrl: 'https://snap.example.org' });
+    try {
+      const behindTls = await request(secure.base, 'POST', '/login', form(Token));
+      expect(String(behindTls.headers['set-cookie'])).toMatch(/; Secure/);
+    } finally {
+      await secure.web.close();
+    }
+    expect(setCookie).not.toMatch(/; Secure/);
     const out = await request(locked.base, 'POST', '/logout', { headers: { cookie } });
     expect(String(out.headers['set-cookie'])).toMatch(/^linksnap_session=; .*Max-Age=0/);
   });

@@ -284,6 +284,54 @@ describe('web page in Chromium', () => {
     await shot('6-hostile-sandboxed');
   });
 
+  it('a snapshot still being captured updates itself when ready', async () => {
+    const accepted = await t.service.snap({
+      url: fixtures.url('/slow?ms=2500'),
+      workspace: { id: 'local', platform: 'web' },
+      requester: { id: 'local' },
+      source: { platform: 'web' },
+    });
+    await page.goto(`${base}/s/${accepted.snapshot.id}`);
+    const reloaded = page.waitForNavigation({ timeout: 45_000 });
+    await expectVisible('#pending');
+    await reloaded;
+    expect(await page.$eval('article.snapshot', (el) => el.getAttribute('data-status'))).toBe('done');
+    expect(await page.$('#pending')).toBeNull();
+    await expectVisible('img.screenshot');
+  });
+
+  it('a signed link opens the snapshot, its files and the sandboxed archive in a fresh browser without the token', async () => {
+    const locked = createWebServer({ service: t.service, config: { ...t.config, apiToken: 'browser-test-token-123' }, logger: t.logger });
+    const lockedBase = await locked.listen();
+    const context = await browser.createBrowserContext();
+    try {
+      const [item] = (await t.service.find({ workspaceId: 'local', tags: ['news'] })).items;
+      const signed = locked.snapshotUrl(item.snapshot);
+      expect(signed.startsWith(`${lockedBase}/s/`)).toBe(true);
+      const guest = await context.newPage();
+      await guest.setViewport({ width: 1280, height: 900 });
+      const response = await guest.goto(signed);
+      expect(response!.status()).toBe(200);
+      expect(await guest.$eval('h1', (el) => el.textContent)).toBe('The Quiet Lighthouse of Vannamere');
+      await guest.waitForSelector('img.screenshot', { visible: true });
+      expect(await guest.$eval('img.screenshot', (img) => (img as HTMLImageElement).naturalWidth)).toBe(1280);
+      const frameHandle = await guest.waitForSelector('iframe#archive-frame');
+      await frameHandle!.scrollIntoView();
+      const frame = await frameHandle!.contentFrame();
+      await frame.waitForSelector('h1');
+      expect(await frame.$eval('h1', (el) => el.textContent)).toContain('Lighthouse');
+      expect(await guest.$('button.delete')).toBeNull();
+      await guest.screenshot({ path: path.join(ScreenshotDir, '9-signed-link.png') as `${string}.png`, fullPage: true });
+      // The same browser still cannot see anything else.
+      await guest.goto(`${lockedBase}/links`);
+      expect(new URL(guest.url()).pathname).toBe('/login');
+      await guest.waitForSelector('input[type=password]', { visible: true });
+    } finally {
+      await context.close();
+      await locked.close();
+    }
+  });
+
   it('deletes a link from the list after confirming', async () => {
     const doomed = await snapViaService(fixtures.url('/empty.html'), ['doomed']);
     await page.goto(`${base}/links?tag=doomed`);

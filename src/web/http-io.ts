@@ -113,9 +113,11 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return out;
 }
 
-export function cookie(name: string, value: string, options: { maxAgeSec?: number; httpOnly?: boolean } = {}): string {
+/** `secure` when the public URL is https (behind a TLS proxy), so the cookie never travels in clear. */
+export function cookie(name: string, value: string, options: { maxAgeSec?: number; httpOnly?: boolean; secure?: boolean } = {}): string {
   const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', 'SameSite=Strict'];
   if (options.httpOnly !== false) parts.push('HttpOnly');
+  if (options.secure) parts.push('Secure');
   if (options.maxAgeSec !== undefined) parts.push(`Max-Age=${options.maxAgeSec}`);
   return parts.join('; ');
 }

@@ -13,7 +13,7 @@ import { registerApiRoutes } from './api-routes.js';
 import { cookie, parseCookies, redirect, sendHtml, sendJson, sendText } from './http-io.js';
 import { loadLinkSecret, LinkSigner } from './link-signer.js';
 import { translator } from './messages.js';
-import { layoutOptions, registerPageRoutes } from './page-routes.js';
+import { layoutOptions, registerPageRoutes, secureCookies } from './page-routes.js';
 import { ProgressHub } from './progress.js';
 import { Router } from './router.js';
 import { checkWorkspaceId, LangCookie, WorkspaceCookie, type WebContext, type WebDeps } from './web-context.js';
@@ -86,7 +86,7 @@ export function createWebServer({ service, config, logger }: WebServerOptions): 
         // The language switch: remember the choice, then show the same page without the parameter.
         const lang = pickLocale(url.searchParams.get('lang'));
         url.searchParams.delete('lang');
-        redirect(res, url.pathname + url.search, { 'set-cookie': cookie(LangCookie, lang, { maxAgeSec: 365 * 86_400 }) });
+        redirect(res, url.pathname + url.search, { 'set-cookie': cookie(LangCookie, lang, { maxAgeSec: 365 * 86_400, secure: secureCookies(deps) }) });
         return;
       }
       const match = router.match(req.method ?? 'GET', url.pathname);

@@ -103,7 +103,7 @@ export function registerPageRoutes(router: Router<WebContext>, deps: WebDeps): v
     requireAuth(ctx);
     const ws = checkWorkspaceId(ctx.url.searchParams.get('ws'));
     await workspaceRef(deps, ws);
-    redirect(ctx.res, '/links', { 'set-cookie': cookie(WorkspaceCookie, ws, { maxAgeSec: 365 * 86_400 }) });
+    redirect(ctx.res, '/links', { 'set-cookie': cookie(WorkspaceCookie, ws, { maxAgeSec: 365 * 86_400, secure: secureCookies(deps) }) });
   });
 
   router.on('GET', '/login', async (ctx) => {
@@ -120,11 +120,11 @@ export function registerPageRoutes(router: Router<WebContext>, deps: WebDeps): v
       sendHtml(ctx.res, 401, loginPage(await layoutOptions(ctx, deps, true), next, true));
       return;
     }
-    redirect(ctx.res, next, { 'set-cookie': cookie(SessionCookie, session, { maxAgeSec: SessionMaxAgeSec }) });
+    redirect(ctx.res, next, { 'set-cookie': cookie(SessionCookie, session, { maxAgeSec: SessionMaxAgeSec, secure: secureCookies(deps) }) });
   });
 
   router.on('POST', '/logout', (ctx) => {
-    redirect(ctx.res, '/login', { 'set-cookie': cookie(SessionCookie, '', { maxAgeSec: 0 }) });
+    redirect(ctx.res, '/login', { 'set-cookie': cookie(SessionCookie, '', { maxAgeSec: 0, secure: secureCookies(deps) }) });
   });
 }
 
@@ -136,6 +136,10 @@ export async function layoutOptions(ctx: WebContext, deps: WebDeps, minimal = fa
     label: w.id === 'local' ? ctx.t('workspace.local') : `${w.name ?? w.id} (${w.platform}, ${w.links})`,
   }));
   return { ...base, workspaces, signOut: deps.policy.tokenRequired };
+}
+
+export function secureCookies(deps: WebDeps): boolean {
+  return deps.config.publicUrl.startsWith('https:');
 }
 
 /** Only paths on this site, so the login form cannot bounce someone elsewhere. */
