@@ -1,0 +1,236 @@
+// find() latency on a synthetic workspace: n captured links with a few hundred words of text each
+// (a tenth in Chinese), a few hundred tags with a skewed spread, as the store lays them out. The
+// rows are bulk-inserted in the store's layout (links.seq, link_tags.seq, search rows keyed by seq)
+// so building 100,000 takes minutes, not hours; the queries go through the real find().
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { FindQuery } from '../src/core/types.js';
+import { openDatabase } from '../src/storage/db.js';
+import { find } from '../src/storage/find.js';
+import { migrateToLatest } from '../src/storage/migrate.js';
+
+export interface LatencyFigures {
+  queries: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  /**
+   * CPU time of this process per query: on a shared, busy machine wall-clock tails measure the
+   * scheduler as much as the query, CPU time only the query.
+   */
+  p50CpuMs: number;
+  p95CpuMs: number;
+  /** Mean number of items returned, so an empty-result query cannot pass for a fast one. */
+  meanItems: number;
+}
+
+export interface FindBenchResult {
+  n: number;
+  buildSeconds: number;
+  dbMegabytes: number;
+  byTag: LatencyFigures;
+  byTwoTags: LatencyFigures;
+  byText: LatencyFigures;
+  byCjkTwoChars: LatencyFigures;
+  byTagAndText: LatencyFigures;
+  secondPage: LatencyFigures;
+  newestFirst: LatencyFigures;
+}
+
+export interface FindBenchOptions {
+  n?: number;
+  queries?: number;
+  pageSize?: number;
+  seed?: number;
+}
+
+const WorkspaceId = 'bench';
+const TagCount = 300;
+const VocabularySize = 6_000;
+
+export async function runFindBench({ n = 100_000, queries = 200, pageSize = 10, seed = 42 }: FindBenchOptions = {}): Promise<FindBenchResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linksnap-find-bench-'));
+  const file = path.join(dir, 'bench.db');
+  const random = mulberry32(seed);
+  const words = vocabulary(VocabularySize, random);
+  const tags = Array.from({ length: TagCount }, (_, i) => (i % 10 === 7 ? `标签${i}` : `tag-${i}`));
+  const opened = openDatabase({ path: file });
+  try {
+    await migrateToLatest(opened.db);
+    const started = performance.now();
+    build(opened.sqlite, n, words, tags, random);
+    const buildSeconds = round((performance.now() - started) / 1000);
+    const dbMegabytes = round(fs.statSync(file).size / 1024 / 1024);
+
+    const pick = <T>(list: T[], skew = 1.2) => list[Math.min(list.length - 1, Math.floor(list.length * random() ** (1 + skew)))];
+    const query = (extra: Partial<FindQuery>): FindQuery => ({ workspaceId: WorkspaceId, limit: pageSize, ...extra });
+    const run = (make: () => FindQuery) => measure(queries, async () => (await find(opened.db, make(), blobPath)).items.length);
+
+    const result: FindBenchResult = {
+      n,
+      buildSeconds,
+      dbMegabytes,
+      newestFirst: await run(() => query({})),
+      byTag: await run(() => query({ tags: [pick(tags)] })),
+      byTwoTags: await run(() => query({ tags: [pick(tags), pick(tags)] })),
+      byText: await run(() => query({ text: pick(words, 0.3) })),
+      byCjkTwoChars: await run(() => query({ text: pick(CjkBigrams, 0) })),
+      byTagAndText: await run(() => query({ tags: [pick(tags)], text: pick(words, 0.3) })),
+      secondPage: await measure(queries, async () => {
+        const first = await find(opened.db, query({ tags: [pick(tags)] }), blobPath);
+        if (!first.nextCursor) return -1;
+        const started2 = performance.now();
+        const cpu2 = process.cpuUsage();
+        const second = await find(opened.db, query({ tags: first.items[0].link.tags.slice(0, 1), cursor: first.nextCursor }), blobPath);
+        return { items: second.items.length, ms: performance.now() - started2, cpuMs: cpuMs(process.cpuUsage(cpu2)) };
+      }),
+    };
+    return result;
+  } finally {
+    await opened.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function blobPath(sha256: string): string {
+  return `/bench/${sha256}`;
+}
+
+/** Times each call; a call may report its own item count and duration (to time a second page only). */
+async function measure(count: number, call: () => Promise<number | { items: number; ms: number; cpuMs: number }>): Promise<LatencyFigures> {
+  for (let i = 0; i < Math.min(20, count); i++) await call();
+  const times: number[] = [];
+  const cpuTimes: number[] = [];
+  let items = 0;
+  let measured = 0;
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    const outcome = await call();
+    const elapsed = performance.now() - started;
+    const elapsedCpu = cpuMs(process.cpuUsage(cpu));
+    if (outcome === -1) continue;
+    times.push(typeof outcome === 'number' ? elapsed : outcome.ms);
+    cpuTimes.push(typeof outcome === 'number' ? elapsedCpu : outcome.cpuMs);
+    items += typeof outcome === 'number' ? outcome : outcome.items;
+    measured++;
+  }
+  times.sort((a, b) => a - b);
+  cpuTimes.sort((a, b) => a - b);
+  const at = (list: number[], q: number) => round(list[Math.min(list.length - 1, Math.floor(q * list.length))] ?? 0);
+  return {
+    queries: measured,
+    p50Ms: at(times, 0.5),
+    p95Ms: at(times, 0.95),
+    maxMs: round(times[times.length - 1] ?? 0),
+    p50CpuMs: at(cpuTimes, 0.5),
+    p95CpuMs: at(cpuTimes, 0.95),
+    meanItems: round(items / Math.max(1, measured)),
+  };
+}
+
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
+}
+
+// Common Chinese characters, and two-character words made of them, for the CJK share of pages.
+const CjkChars = '的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质';
+const CjkBigrams = ['快照', '网页', '技术', '数据', '搜索', '标签', '存档', '链接', '系统', '问题', '发展', '经济', '社会', '文化', '历史', '学生', '工作', '时间', '国家', '世界'];
+
+function build(sqlite: ReturnType<typeof openDatabase>['sqlite'], n: number, words: string[], tags: string[], random: () => number): void {
+  const epoch = Date.parse('2024-01-01T00:00:00.000Z');
+  sqlite.prepare(`INSERT INTO workspaces (id, platform, name, settings, created_at) VALUES (?, 'web', 'Bench', '{}', ?)`).run(WorkspaceId, iso(epoch));
+  // A second, small workspace shares the search index, as tenants do in one database.
+  sqlite.prepare(`INSERT INTO workspaces (id, platform, name, settings, created_at) VALUES ('other', 'web', 'Other', '{}', ?)`).run(iso(epoch));
+  const link = sqlite.prepare(`INSERT INTO links (id, workspace_id, url, created_at, updated_at, seq, latest_snapshot_id, public) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`);
+  const snapshot = sqlite.prepare(`INSERT INTO snapshots (id, link_id, workspace_id, url, status, degraded, title, description, created_at, captured_at, http_status)
+    VALUES (?, ?, ?, ?, 'done', 0, ?, ?, ?, ?, 200)`);
+  const artifact = sqlite.prepare(`INSERT INTO artifacts (snapshot_id, kind, sha256, size, mime) VALUES (?, ?, ?, ?, ?)`);
+  const share = sqlite.prepare(`INSERT INTO shares (id, workspace_id, link_id, snapshot_id, platform, user_id, channel_private, auto, created_at) VALUES (?, ?, ?, ?, 'web', 'local', 0, 0, ?)`);
+  const tag = sqlite.prepare(`INSERT OR IGNORE INTO tags (workspace_id, name, created_at) VALUES (?, ?, ?)`);
+  const linkTag = sqlite.prepare(`INSERT OR IGNORE INTO link_tags (link_id, tag, workspace_id, seq) VALUES (?, ?, ?, ?)`);
+  const search = sqlite.prepare(`INSERT INTO link_search (rowid, scope, title, description, url, text) VALUES (?, ?, ?, ?, ?, ?)`);
+  const pickSkewed = <T>(list: T[], skew: number) => list[Math.min(list.length - 1, Math.floor(list.length * random() ** (1 + skew)))];
+  const insertAll = sqlite.transaction(() => {
+    for (let i = 1; i <= n; i++) {
+      const workspaceId = i % 50 === 0 ? 'other' : WorkspaceId;
+      const cjk = random() < 0.1;
+      const length = 150 + Math.floor(random() * 300);
+      const parts: string[] = [];
+      for (let w = 0; w < length; w++) {
+        parts.push(cjk ? cjkWord(random) : pickSkewed(words, 1.5));
+      }
+      const text = parts.join(cjk ? '' : ' ');
+      const title = cjk ? `${cjkWord(random)}${cjkWord(random)}${pickSkewed(CjkBigrams, 0)}` : `${pickSkewed(words, 0.5)} ${pickSkewed(words, 0.5)} ${pickSkewed(words, 0.5)}`;
+      const description = parts.slice(0, 25).join(cjk ? '' : ' ');
+      const url = `https://site${i % 997}.example/${pickSkewed(words, 0.5)}/${i}`;
+      const at = iso(epoch + i * 60_000);
+      const linkId = `l${i.toString(36).padStart(15, '0')}`;
+      const snapshotId = `s${i.toString(36).padStart(15, '0')}`;
+      link.run(linkId, workspaceId, url, at, at, i, snapshotId);
+      snapshot.run(snapshotId, linkId, workspaceId, url, title, description, at, at);
+      for (const kind of ['screenshot', 'thumbnail', 'archive', 'text']) {
+        artifact.run(snapshotId, kind, (i.toString(16) + kind).padEnd(64, '0').slice(0, 64), 1000, 'application/octet-stream');
+      }
+      share.run(`h${i.toString(36).padStart(15, '0')}`, workspaceId, linkId, snapshotId, at);
+      const tagCount = 1 + Math.floor(random() * 4);
+      for (let t = 0; t < tagCount; t++) {
+        const name = pickSkewed(tags, 1.2);
+        tag.run(workspaceId, name, at);
+        linkTag.run(linkId, name, workspaceId, i);
+      }
+      search.run(i, `<${workspaceId}>`, title, description, url, text);
+    }
+  });
+  insertAll();
+  sqlite.exec('ANALYZE');
+}
+
+function cjkWord(random: () => number): string {
+  if (random() < 0.08) return CjkBigrams[Math.floor(random() * CjkBigrams.length)];
+  const length = 1 + Math.floor(random() * 3);
+  let word = '';
+  for (let i = 0; i < length; i++) word += CjkChars[Math.floor(random() ** 1.5 * CjkChars.length)];
+  return word;
+}
+
+/** Pronounceable pseudo-words, most frequent first; a few dotted API names like real docs have. */
+function vocabulary(size: number, random: () => number): string[] {
+  const consonants = 'bcdfghjklmnprstvwz';
+  const vowels = 'aeiou';
+  const seen = new Set<string>();
+  while (seen.size < size) {
+    const syllables = 1 + Math.floor(random() * 3);
+    let word = '';
+    for (let s = 0; s < syllables; s++) word += consonants[Math.floor(random() * consonants.length)] + vowels[Math.floor(random() * vowels.length)];
+    if (random() < 0.3) word += consonants[Math.floor(random() * consonants.length)];
+    if (word.length >= 3) seen.add(random() < 0.02 ? `${word}.${word.slice(0, 3)}info` : word);
+  }
+  return [...seen];
+}
+
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const n = Number(process.argv[2] ?? 100_000);
+  console.log(JSON.stringify(await runFindBench({ n }), null, 2));
+}
