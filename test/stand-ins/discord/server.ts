@@ -3,6 +3,7 @@
 // dispatches). The real discord.js is pointed at it, so tests exercise the same code paths as
 // production. Every REST call is recorded with its parsed body and multipart files.
 import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -37,6 +38,7 @@ export interface RestCall {
   files: RecordedFile[];
   /** The status the stand-in answered with. */
   status: number;
+  /** performance.now() when the request was complete, for latency measurements in-process. */
   at: number;
 }
 
@@ -395,7 +397,7 @@ export class DiscordStandIn {
       body,
       files,
       status: 0,
-      at: Date.now(),
+      at: performance.now(),
     };
     const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
