@@ -465,6 +465,21 @@ describe('access with LINKSNAP_API_TOKEN', () => {
     expect(String(out.headers['set-cookie'])).toMatch(/^linksnap_session=; .*Max-Age=0/);
   });
 
+  it('slows down token guessing at the login form', async () => {
+    const guarded = await startWeb({ ...t.config, apiToken: Token });
+    try {
+      const attempt = (token: string) =>
+        request(guarded.base, 'POST', '/login', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}&next=%2Flinks` });
+      for (let i = 0; i < 10; i += 1) expect((await attempt(`guess-${i}`)).status).toBe(401);
+      const limited = await attempt(Token);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(limited.headers['set-cookie']).toBeUndefined();
+    } finally {
+      await guarded.web.close();
+    }
+  });
+
   it('a signed link opens its one snapshot and files without logging in, and nothing else', async () => {
     const signed = new URL(locked.web.snapshotUrl(article));
     expect(signed.origin).toBe(locked.base);

@@ -1,7 +1,8 @@
 // The HTML pages: add link, link management, snapshot view, sign in. Each one reads through
 // the same service calls as the API.
 import fs from 'node:fs';
-import { LinksnapError } from '../core/errors.js';
+import { LinksnapError, RateLimitedError } from '../core/errors.js';
+import { RateLimiter } from '../core/rate-limit.js';
 import { parseTagList } from '../core/tags.js';
 import type { Link, Snapshot } from '../core/types.js';
 import { listWorkspaces, workspaceRef, findQueryFrom } from './api-routes.js';
@@ -19,10 +20,13 @@ import { loginPage } from './views/login-page.js';
 import { snapshotPage } from './views/snapshot-page.js';
 
 const MaxTextChars = 200_000;
+/** Sign-in attempts per client address a minute: enough for typos, too few to guess a token. */
+const LoginAttemptsPerMinute = 10;
 const SessionMaxAgeSec = 30 * 86_400;
 
 export function registerPageRoutes(router: Router<WebContext>, deps: WebDeps): void {
   const { service } = deps;
+  const loginAttempts = new RateLimiter({ limit: LoginAttemptsPerMinute, windowMs: 60_000 });
 
   router.on('GET', '/', (ctx) => redirect(ctx.res, '/links'));
 
@@ -112,6 +116,8 @@ export function registerPageRoutes(router: Router<WebContext>, deps: WebDeps): v
   });
 
   router.on('POST', '/login', async (ctx) => {
+    const attempt = loginAttempts.take(ctx.req.socket.remoteAddress ?? 'unknown');
+    if (!attempt.ok) throw new RateLimitedError(attempt.retryAfterMs);
     const form = await readForm(ctx.req);
     const next = safeNext(form.get('next'));
     const session = deps.policy.sessionCookieValue();
