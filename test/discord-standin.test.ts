@@ -113,6 +113,19 @@ describe('stand-in Discord with the real discord.js', () => {
     expect(standIn.gatewayOps.filter((op) => op === 2)).toHaveLength(1);
   });
 
+  it('acknowledges heartbeats; without ACKs discord.js treats the connection as a zombie and resumes', async () => {
+    world();
+    const { ready, login } = makeClient();
+    await login;
+    await ready;
+    await standIn.waitUntil(() => standIn.gatewayOps.filter((op) => op === 1).length >= 2, 10_000, 'heartbeats');
+    expect(standIn.gatewayOps).not.toContain(6);
+    standIn.ackHeartbeats = false;
+    await standIn.waitUntil(() => standIn.gatewayOps.includes(6), 10_000, 'resume after missed ACKs');
+    standIn.ackHeartbeats = true;
+    expect(standIn.gatewayOps.filter((op) => op === 2)).toHaveLength(1);
+  });
+
   it('answers a wrong token with 401, which discord.js reports as an invalid token', async () => {
     world();
     const { login } = makeClient('not-the-token');

@@ -6,6 +6,7 @@ import {
   DiscordAPIError,
   Events,
   GatewayIntentBits,
+  MessageFlags,
   Options,
   Partials,
   RESTEvents,
@@ -216,7 +217,7 @@ async function routeInteraction(ctx: BotContext, interaction: Interaction): Prom
     });
     if (!interaction.isRepliable()) return;
     const content = errorMessage(interaction.locale, error);
-    await (interaction.deferred || interaction.replied ? interaction.editReply({ content }) : interaction.reply({ content, ephemeral: true })).catch(() => undefined);
+    await (interaction.deferred || interaction.replied ? interaction.editReply({ content }) : interaction.reply({ content, flags: MessageFlags.Ephemeral })).catch(() => undefined);
   }
 }
 
