@@ -41,10 +41,6 @@ function snap(as: UserPayload, channelId: string, guildId: string | undefined, u
   });
 }
 
-function reactionCalls(messageId: string, emoji: string, method: 'PUT' | 'DELETE') {
-  return w.standIn.calls.filter((call) => call.method === method && call.path === `/channels/${call.path.split('/')[2]}/messages/${messageId}/reactions/${emoji}/@me`);
-}
-
 describe('startup', () => {
   it('registers the slash commands in the configured guild when it connects', async () => {
     const put = await w.standIn.waitForCall((call) => call.method === 'PUT' && call.path === `/applications/${w.standIn.applicationId}/guilds/${w.a.guild.id}/commands`);
@@ -172,6 +168,13 @@ describe('auto-capture', () => {
     w.standIn.deleteMessage({ channelId: w.a.general, guildId: w.a.guild.id, messageId: posted.id });
     await w.standIn.waitUntil(() => w.app.logs.some((e) => e.message.startsWith('Message deleted; forgot')), 10_000, 'forget on delete');
     expect((await w.app.service.find({ workspaceId: ws(w.a.guild.id), text: 'to-delete' })).items).toHaveLength(0);
+
+    // A moderator purging messages deletes them in bulk.
+    const purged = w.standIn.postMessage({ channelId: w.a.general, guildId: w.a.guild.id, author: w.a.bob, content: fixtures.url('/article.html?purged') });
+    await w.standIn.waitForCall((call) => call.method === 'PUT' && call.path.includes(`/messages/${purged.id}/reactions/📸/`));
+    w.standIn.dispatch('MESSAGE_DELETE_BULK', { ids: [purged.id, '1234'], channel_id: w.a.general, guild_id: w.a.guild.id });
+    await w.standIn.waitUntil(() => w.app.logs.filter((e) => e.message.startsWith('Message deleted; forgot')).length === 2, 10_000, 'bulk forget');
+    expect((await w.app.service.find({ workspaceId: ws(w.a.guild.id), text: 'purged' })).items).toHaveLength(0);
   });
 
   it('does not capture in a channel /snapconfig excluded, and only Manage Server may change settings', async () => {

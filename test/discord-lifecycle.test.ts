@@ -105,6 +105,8 @@ describe('replies that outlive the bot process', () => {
     w.bot = await startDiscordBot({ service: w.app.service, config: w.app.config, logger: w.app.logger, snapshotUrl: w.snapshotUrl, tuning: { restRetries: 0, registerCommands: false } });
     const posted = await w.standIn.waitForCall((call) => call.method === 'POST' && call.path === `/channels/${w.a.general}/messages` && call.body?.embeds?.length > 0);
     expect(posted.body.embeds[0].title).toBe('The Quiet Lighthouse of Vannamere');
+    expect(posted.body.content).toContain(`<@${w.a.alice.id}>`);
+    expect(posted.body.allowed_mentions).toEqual({ parse: [] });
     expect(posted.files).toHaveLength(1);
     expect(posted.body.attachments).toEqual([{ id: 0, filename: posted.files[0].filename }]);
   });

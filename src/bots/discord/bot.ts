@@ -143,6 +143,9 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
       logger({ level: 'error', context: 'discord', message: 'Auto-capture failed', details: { messageId: message.id, channelId: message.channelId, error } }),
     ),
   );
+  client.on(Events.MessageBulkDelete, (messages) => {
+    for (const message of messages.values()) client.emit(Events.MessageDelete, message);
+  });
   client.on(Events.MessageDelete, (message) =>
     void handleMessageDelete(ctx, message).catch((error) =>
       logger({ level: 'error', context: 'discord', message: 'Forgetting a deleted message failed', details: { messageId: message.id, error } }),

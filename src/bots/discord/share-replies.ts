@@ -115,7 +115,9 @@ export class ShareReplies {
       if (!isExpiredInteraction(error) || !target.channelId) throw error;
       // An interaction token lives 15 minutes; a capture that outlived it (or a restart) answers in the channel.
       this.#logger({ level: 'info', context: 'discord', message: 'Interaction expired; posting the snapshot in the channel instead', details });
-      await withRetries(() => this.#postToChannel(target.channelId!, body), { ...this.#retry, logger: this.#logger, what: 'snapshot message', details });
+      // Without the interaction frame around it, the message says whose /snap it answers.
+      const inChannel = { ...body, content: [`<@${share.userId}>`, body.content].filter(Boolean).join(' ') };
+      await withRetries(() => this.#postToChannel(target.channelId!, inChannel), { ...this.#retry, logger: this.#logger, what: 'snapshot message', details });
     }
     this.#advance(share.id, type);
     this.#logger({ level: 'info', context: 'discord', message: `Answered /snap with the ${type} snapshot`, details });
