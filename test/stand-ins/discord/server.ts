@@ -94,6 +94,8 @@ export class DiscordStandIn {
   readonly #failures: FailureRule[] = [];
   readonly #waiters = new Set<{ test: (call: RestCall) => boolean; resolve: (call: RestCall) => void }>();
   readonly #originals = new Map<string, MessagePayload>();
+  /** The channel each interaction token was used in, so its reply message is placed there. */
+  readonly #tokenChannels = new Map<string, string>();
   #callSeq = 0;
   #port = 0;
 
@@ -277,6 +279,7 @@ export class DiscordStandIn {
   ): InteractionHandle {
     const id = snowflake();
     const token = `itk-${id}-${Math.random().toString(36).slice(2)}`;
+    this.#tokenChannels.set(token, options.channelId);
     const g = options.guildId ? this.guilds.get(options.guildId) : undefined;
     if (options.guildId && !g) throw new Error(`stand-in: no guild ${options.guildId}`);
     const channel = g?.channels.find((c) => c.id === options.channelId);
@@ -450,9 +453,9 @@ export class DiscordStandIn {
       const data = body?.data ?? {};
       if (body?.type === 4 || body?.type === 7) {
         const previous = this.#originals.get(token);
-        this.#originals.set(token, this.#messageFrom(data, previous));
+        this.#originals.set(token, this.#messageFrom({ channel_id: this.#tokenChannels.get(token), ...data }, previous));
       } else if (body?.type === 5) {
-        this.#originals.set(token, this.#messageFrom({ content: '', flags: data.flags ?? 0 }, undefined));
+        this.#originals.set(token, this.#messageFrom({ channel_id: this.#tokenChannels.get(token), content: '', flags: data.flags ?? 0 }, undefined));
       }
       if (url.searchParams.get('with_response') === 'true') {
         return reply(200, {
@@ -473,14 +476,14 @@ export class DiscordStandIn {
       }
       if (method === 'PATCH') {
         if (!existing && which !== '@original') return reply(404, { message: 'Unknown Message', code: 10008 });
-        const updated = this.#messageFrom(body ?? {}, existing, files);
+        const updated = this.#messageFrom({ channel_id: this.#tokenChannels.get(token), ...(body ?? {}) }, existing, files);
         if (which === '@original') this.#originals.set(key, updated);
         this.messages.set(updated.id, updated);
         return reply(200, updated);
       }
     }
     if (method === 'POST' && (m = /^\/webhooks\/(\d+)\/([^/]+)$/.exec(path))) {
-      const created = this.#messageFrom(body ?? {}, undefined, files);
+      const created = this.#messageFrom({ channel_id: this.#tokenChannels.get(m[2]), ...(body ?? {}) }, undefined, files);
       this.messages.set(created.id, created);
       return reply(200, created);
     }
