@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMrkdwn, findButtonValue, mrkdwnLink, parseFindButtonValue } from '../src/bots/slack/blocks.js';
+import { escapeMrkdwn, findButtonValue, mrkdwnLink, parseFindButtonValue, tagsMessage } from '../src/bots/slack/blocks.js';
+import { parseConfigText } from '../src/bots/slack/config-command.js';
+import { t } from '../src/core/i18n.js';
 import { commandWords, parseSlackText } from '../src/bots/slack/message-text.js';
 import { slackWorkspaceId } from '../src/bots/slack/workspace.js';
 
@@ -49,5 +51,38 @@ describe('Slack rendering helpers', () => {
     expect(slackWorkspaceId('T1')).toBe('slack:T1');
     expect(slackWorkspaceId('T1', 'E9')).toBe('slack:E9:T1');
     expect(slackWorkspaceId('T1', null)).toBe('slack:T1');
+  });
+});
+
+describe('/snapconfig text', () => {
+  it('reads several settings in one command, channel references and bare ids', () => {
+    expect(parseConfigText('autocapture off thread ON repost reply forget-on-delete no language zh-CN')).toEqual({
+      patch: { autoCapture: false, replyInThread: true, duplicateNotice: 'reply', forgetOnDelete: false, locale: 'zh-CN' },
+    });
+    expect(parseConfigText('channels <#C0AAA|news> <#G0BBB> C0CCCCCC exclude none')).toEqual({
+      patch: { autoCaptureChannels: ['C0AAA', 'G0BBB', 'C0CCCCCC'], autoCaptureExcluded: [] },
+    });
+    expect(parseConfigText('channels all exclude <#C0X|x> thread off')).toEqual({ patch: { autoCaptureChannels: null, autoCaptureExcluded: ['C0X'], replyInThread: false } });
+    expect(parseConfigText('')).toEqual({ patch: {} });
+    expect(parseConfigText('show')).toEqual({ patch: {} });
+  });
+
+  it('rejects unknown settings, bad values and channel names without ids', () => {
+    expect(parseConfigText('thread maybe')).toEqual({ error: 'usage' });
+    expect(parseConfigText('repost')).toEqual({ error: 'usage' });
+    expect(parseConfigText('volume 11')).toEqual({ error: 'usage' });
+    expect(parseConfigText('channels')).toEqual({ error: 'usage' });
+    expect(parseConfigText('channels #general')).toEqual({ error: '#general' });
+    expect(parseConfigText('show thread on')).toEqual({ error: 'usage' });
+  });
+
+  it('draws the tag list most used first and notes the tags that do not fit', () => {
+    const many = Array.from({ length: 400 }, (_, i) => ({ tag: `tag-number-${i}`, count: i === 7 ? 99 : 1 }));
+    const message = tagsMessage(many, 'en');
+    const body = (message.blocks[0] as { text: { text: string } }).text.text;
+    expect(body.length).toBeLessThanOrEqual(3000);
+    expect(body.indexOf('`tag-number-7` (99)')).toBeLessThan(body.indexOf('`tag-number-0` (1)'));
+    expect(body).toMatch(/… and \d+ more$/);
+    expect(tagsMessage([], 'zh-CN').text).toBe(t('zh-CN', 'tags.none'));
   });
 });

@@ -5,6 +5,7 @@ import type { FindPage } from '../../core/chat/find-pager.js';
 import type { SnapshotCard } from '../../core/chat/present.js';
 import { truncateText } from '../../core/chat/present.js';
 import { t, type Locale } from '../../core/i18n.js';
+import type { TagCount } from '../../core/types.js';
 import { st } from './messages.js';
 
 export type Block = types.KnownBlock;
@@ -40,6 +41,8 @@ export interface CardExtras {
   thumbnailFileId?: string | null;
   /** Context lines shown under the card (repost notice, who asked). */
   notes?: string[];
+  /** The link the card shows: adds Retag and Forget buttons for it. */
+  manageLinkId?: string | null;
 }
 
 export function snapshotCardMessage(card: SnapshotCard, locale: Locale, extras: CardExtras = {}): SlackMessage {
@@ -51,6 +54,7 @@ export function snapshotCardMessage(card: SnapshotCard, locale: Locale, extras: 
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text: `:warning: ${escapeMrkdwn(text)}` } },
         ...contextBlock(notes),
+        ...manageBlock(extras.manageLinkId, locale),
       ],
     };
   }
@@ -84,6 +88,7 @@ export function snapshotCardMessage(card: SnapshotCard, locale: Locale, extras: 
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:camera: ${mrkdwnLink(card.viewUrl, t(locale, 'snap.view'))}` } });
   if (card.degradedNote) notes.unshift(`:warning: ${escapeMrkdwn(card.degradedNote)}`);
   blocks.push(...contextBlock(notes));
+  blocks.push(...manageBlock(extras.manageLinkId, locale));
   return { text: `${t(locale, 'snap.done')}: ${card.title} ${card.url}`, blocks };
 }
 
@@ -141,4 +146,95 @@ export function findPageMessage(
 
 function contextBlock(notes: string[]): Block[] {
   return notes.length ? [{ type: 'context', elements: notes.slice(0, 10).map((note) => ({ type: 'mrkdwn', text: note })) }] : [];
+}
+
+export const ManageActionIds = { retag: 'linksnap_retag', forget: 'linksnap_forget' } as const;
+export const RetagViewId = 'linksnap_retag_view';
+export const RetagInput = { block: 'tags', action: 'tags_input' } as const;
+
+/**
+ * Retag and Forget under a card. Everyone in the channel sees them; who may use them is checked when
+ * they are pressed. Forget asks for confirmation in Slack's own dialog before anything is sent.
+ */
+function manageBlock(linkId: string | null | undefined, locale: Locale): Block[] {
+  if (!linkId) return [];
+  return [
+    {
+      type: 'actions',
+      block_id: 'linksnap_manage',
+      elements: [
+        { type: 'button', action_id: ManageActionIds.retag, text: { type: 'plain_text', text: st(locale, 'manage.retag') }, value: linkId },
+        {
+          type: 'button',
+          action_id: ManageActionIds.forget,
+          style: 'danger',
+          text: { type: 'plain_text', text: st(locale, 'manage.forget') },
+          value: linkId,
+          confirm: {
+            title: { type: 'plain_text', text: st(locale, 'forget.confirmTitle') },
+            text: { type: 'plain_text', text: st(locale, 'forget.confirmText') },
+            confirm: { type: 'plain_text', text: st(locale, 'manage.forget') },
+            deny: { type: 'plain_text', text: st(locale, 'manage.cancel') },
+            style: 'danger',
+          },
+        },
+      ],
+    },
+  ];
+}
+
+/** The workspace's tags, most used first, as `tag` (count) within one section (Slack caps it at 3000 characters). */
+export function tagsMessage(tags: TagCount[], locale: Locale, footer: string | null = null): SlackMessage {
+  if (!tags.length) return textMessage(t(locale, 'tags.none'));
+  const header = t(locale, 'tags.header');
+  const sorted = [...tags].sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag));
+  const parts: string[] = [];
+  let length = 0;
+  for (const [index, entry] of sorted.entries()) {
+    const part = `\`${escapeMrkdwn(entry.tag)}\` (${entry.count})`;
+    if (length + part.length > 2_600) {
+      parts.push(escapeMrkdwn(st(locale, 'tags.more', { count: sorted.length - index })));
+      break;
+    }
+    parts.push(part);
+    length += part.length + 2;
+  }
+  const body = [`*${escapeMrkdwn(header)}*`, parts.join('  '), footer ?? ''].filter(Boolean).join('\n');
+  const plain = `${header}: ${sorted.slice(0, 50).map((entry) => `${entry.tag} (${entry.count})`).join(', ')}`;
+  return { text: plain, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: body } }] };
+}
+
+/** What the retag modal carries to its submission: the link and the card to refresh afterwards. */
+export interface RetagMetadata {
+  workspaceId: string;
+  linkId: string;
+  channel: string | null;
+  messageTs: string | null;
+}
+
+export function retagModal(locale: Locale, url: string, currentTags: string[], metadata: RetagMetadata): types.ModalView {
+  return {
+    type: 'modal',
+    callback_id: RetagViewId,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: truncateText(st(locale, 'retag.title'), 24) },
+    submit: { type: 'plain_text', text: st(locale, 'retag.submit') },
+    close: { type: 'plain_text', text: st(locale, 'manage.cancel') },
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: mrkdwnLink(url, truncateText(url, 200)) } },
+      {
+        type: 'input',
+        block_id: RetagInput.block,
+        optional: true,
+        label: { type: 'plain_text', text: st(locale, 'retag.label') },
+        hint: { type: 'plain_text', text: st(locale, 'retag.hint') },
+        element: {
+          type: 'plain_text_input',
+          action_id: RetagInput.action,
+          initial_value: currentTags.join(' '),
+          max_length: 500,
+        },
+      },
+    ],
+  };
 }

@@ -20,6 +20,7 @@ export class SlackDirectory {
   readonly #locales = new TtlCache<Locale>();
   readonly #channels = new TtlCache<ChannelInfo>();
   readonly #memberships = new TtlCache<string[]>();
+  readonly #admins = new TtlCache<boolean>();
 
   constructor(options: { client: webApi.WebClient; logger: Logger; ttls?: Partial<typeof DefaultDirectoryTtls> }) {
     this.#client = options.client;
@@ -36,6 +37,23 @@ export class SlackDirectory {
       } catch (error) {
         this.#logger({ level: 'warn', context: 'slack', message: 'users.info failed; answering in English', details: { userId, error } });
         return 'en';
+      }
+    });
+  }
+
+  /**
+   * Whether the user is an admin or owner of the workspace (users.info), kept only as long as
+   * memberships so a demoted admin loses the right within a minute. Any failure counts as "no".
+   */
+  async isAdmin(userId: string): Promise<boolean> {
+    return this.#admins.getOrLoad(userId, this.#ttls.membershipMs, async () => {
+      try {
+        const result = await this.#client.users.info({ user: userId });
+        const user = (result.user ?? {}) as { is_admin?: boolean; is_owner?: boolean; is_primary_owner?: boolean };
+        return Boolean(user.is_admin || user.is_owner || user.is_primary_owner);
+      } catch (error) {
+        this.#logger({ level: 'warn', context: 'slack', message: 'users.info failed; treating the user as not an admin', details: { userId, error } });
+        return false;
       }
     });
   }
@@ -68,10 +86,13 @@ export class SlackDirectory {
 
   /**
    * Channels the user is a member of (users.conversations, every page). On failure only `alsoReadable`
-   * (the channel the user is typing in) counts, which hides more rather than less.
+   * (the channel the user is typing in) counts, which hides more rather than less. On Enterprise Grid
+   * the team is named: an org-wide install's token spans every team of the org, and Slack refuses
+   * users.conversations from it without `team_id`.
    */
-  async readableChannels(userId: string, alsoReadable: string[] = []): Promise<string[]> {
-    const member = await this.#memberships.getOrLoad(userId, this.#ttls.membershipMs, async () => {
+  async readableChannels(userId: string, alsoReadable: string[] = [], grid: { teamId: string; enterpriseId?: string | null } | null = null): Promise<string[]> {
+    const teamId = grid?.enterpriseId ? grid.teamId : null;
+    const member = await this.#memberships.getOrLoad(teamId ? `${teamId}:${userId}` : userId, this.#ttls.membershipMs, async () => {
       const ids: string[] = [];
       try {
         let cursor: string | undefined;
@@ -81,6 +102,7 @@ export class SlackDirectory {
             types: 'public_channel,private_channel,mpim,im',
             exclude_archived: false,
             limit: 999,
+            ...(teamId ? { team_id: teamId } : {}),
             ...(cursor ? { cursor } : {}),
           });
           for (const channel of page.channels ?? []) if (channel.id) ids.push(channel.id);

@@ -11,7 +11,7 @@ import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
 import { normalizeTag } from '../../core/tags.js';
 import type { Snapshot } from '../../core/types.js';
-import { FindActionIds, escapeMrkdwn, findPageMessage, parseFindButtonValue, textMessage, type SlackMessage } from './blocks.js';
+import { FindActionIds, findPageMessage, tagsMessage, parseFindButtonValue, textMessage, type SlackMessage } from './blocks.js';
 import type { SlackDirectory } from './directory.js';
 import { commandWords } from './message-text.js';
 import { st } from './messages.js';
@@ -35,14 +35,11 @@ export function registerFindCommand(app: App, deps: FindCommandDeps, commandName
     const locale = await deps.directory.locale(command.user_id);
     try {
       const workspaceId = slackWorkspaceId(command.team_id, command.enterprise_id);
-      const viewer = { channelIds: await deps.directory.readableChannels(command.user_id, [command.channel_id]) };
+      const viewer = { channelIds: await deps.directory.readableChannels(command.user_id, [command.channel_id], { teamId: command.team_id, enterpriseId: command.enterprise_id }) };
       const [rawTag, ...textWords] = commandWords(command.text);
       if (!rawTag) {
         const tags = await deps.service.listTags(workspaceId, viewer);
-        const text = tags.length
-          ? `*${t(locale, 'tags.header')}*\n${tags.slice(0, 100).map((entry) => `\`${escapeMrkdwn(entry.tag)}\` (${entry.count})`).join('  ')}\n${st(locale, 'find.usage')}`
-          : t(locale, 'tags.none');
-        await respond({ response_type: 'ephemeral', text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+        await respond({ response_type: 'ephemeral', ...tagsMessage(tags, locale, tags.length ? st(locale, 'find.usage') : null) });
         return;
       }
       const tag = normalizeTag(rawTag);

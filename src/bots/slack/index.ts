@@ -1,4 +1,4 @@
-// The Slack app: /snap, /find with paging, and auto-capture of links posted in channels the app is in.
+// The Slack app: /snap, /find with paging, /tags, /snapconfig, Retag/Forget buttons, and auto-capture of links posted in channels the app is in.
 // Socket Mode when an app-level token is set (no public URL needed; it wins when both are set),
 // otherwise HTTP mode on the web server's `/slack/events`, where Bolt verifies every request's
 // signature and timestamp before anything is handled.
@@ -12,10 +12,14 @@ import type { Snapshot } from '../../core/types.js';
 import { registerAutoCapture } from './auto-capture.js';
 import { boltLogger } from './bolt-logger.js';
 import { SlackDirectory } from './directory.js';
+import { registerConfigCommand } from './config-command.js';
 import { registerFindCommand } from './find-command.js';
+import { registerLifecycleEvents } from './lifecycle-events.js';
+import { registerManageActions } from './manage-actions.js';
 import { createShareEventHandler } from './share-events.js';
 import { SlackSetupError } from './slack-errors.js';
 import { registerSnapCommand } from './snap-command.js';
+import { registerTagsCommand } from './tags-command.js';
 import { ThumbnailUploader } from './thumbnails.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -92,7 +96,11 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Slac
   const common = { client, service, uploader, snapshotUrl, logger, directory };
   registerSnapCommand(app, { ...common, rateLimiter });
   registerFindCommand(app, common);
+  registerTagsCommand(app, common);
+  registerConfigCommand(app, common);
+  registerManageActions(app, common);
   registerAutoCapture(app, common);
+  registerLifecycleEvents(app, logger);
 
   let stopped = false;
   if (mode === 'socket') {

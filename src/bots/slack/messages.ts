@@ -7,6 +7,21 @@ const en = {
   'snap.requestedBy': 'Requested by <@{user}>',
   'repost.footer': 'First shared by <@{user}> in {channel} {when}',
   'repost.dm': 'a direct message',
+  'tags.more': '… and {count} more',
+  'perm.denied': 'Only the person who captured it, or workspace admins and owners, can do that.',
+  'config.denied': 'Only workspace admins and owners can change settings.',
+  'config.usage': 'Usage: `/snapconfig [show | autocapture on|off | channels all|#c1 #c2 | exclude none|#c1 #c2 | thread on|off | repost reaction|reply|off | forget-on-delete on|off]`',
+  'config.badChannel': 'Pick channels from the list Slack offers after `#`, so their ids are sent: {word} is not a channel.',
+  'config.noWorkspace': 'Settings can be saved once linksnap has captured its first link in this workspace.',
+  'manage.retag': 'Retag',
+  'manage.forget': 'Forget',
+  'forget.confirmTitle': 'Forget this snapshot?',
+  'forget.confirmText': 'This deletes the link, every snapshot of it and who shared it, for everyone in this workspace.',
+  'manage.cancel': 'Cancel',
+  'retag.title': 'Retag snapshot',
+  'retag.label': 'Tags',
+  'retag.hint': 'Separated by spaces or commas; leave empty to remove every tag.',
+  'retag.submit': 'Save',
 } as const;
 
 export type SlackMessageKey = keyof typeof en;
@@ -17,6 +32,21 @@ const zhCN: Record<SlackMessageKey, string> = {
   'snap.requestedBy': '<@{user}> 请求的快照',
   'repost.footer': '<@{user}> {when}在 {channel} 首次分享',
   'repost.dm': '私信',
+  'tags.more': '……还有 {count} 个',
+  'perm.denied': '只有保存者或工作区管理员和所有者可以这样做。',
+  'config.denied': '只有工作区管理员和所有者可以修改设置。',
+  'config.usage': '用法:`/snapconfig [show | autocapture on|off | channels all|#频道1 #频道2 | exclude none|#频道1 #频道2 | thread on|off | repost reaction|reply|off | forget-on-delete on|off]`',
+  'config.badChannel': '请从输入 `#` 后 Slack 提供的列表中选择频道,这样才会发送频道 ID:{word} 不是频道。',
+  'config.noWorkspace': '本工作区保存第一个链接之后才能保存设置。',
+  'manage.retag': '修改标签',
+  'manage.forget': '删除',
+  'forget.confirmTitle': '删除这个快照?',
+  'forget.confirmText': '这会为本工作区的所有人删除该链接、它的全部快照和分享记录。',
+  'manage.cancel': '取消',
+  'retag.title': '修改快照标签',
+  'retag.label': '标签',
+  'retag.hint': '用空格或逗号分隔;留空则删除所有标签。',
+  'retag.submit': '保存',
 };
 
 const catalogs: Record<Locale, Record<SlackMessageKey, string>> = { en, 'zh-CN': zhCN };

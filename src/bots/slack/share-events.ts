@@ -98,7 +98,7 @@ export async function renderCard(
   const allNotes = shouldMentionFirstShare(first, share, share.channelId ?? '') ? [firstShareNote(first, locale), ...notes] : notes;
   const card = snapshotCard(snapshot, link, { locale, viewUrl: deps.snapshotUrl(snapshot) });
   const thumbnailFileId = await deps.uploader.fileIdFor(snapshot);
-  return snapshotCardMessage(card, locale, { thumbnailFileId, notes: allNotes });
+  return snapshotCardMessage(card, locale, { thumbnailFileId, notes: allNotes, manageLinkId: link.id });
 }
 
 /** Adds or removes a reaction, treating "already there" / "not there" as success. */

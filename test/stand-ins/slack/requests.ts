@@ -144,6 +144,8 @@ export interface BlockActionFields {
   value: string;
   responseUrl: string;
   enterpriseId?: string;
+  /** The message the button is on; default an ephemeral message (a /find page). */
+  messageTs?: string;
 }
 
 /** A `block_actions` payload of a button click in an ephemeral message. */
@@ -153,7 +155,7 @@ export function blockActionPayload(fields: BlockActionFields): Record<string, un
     user: { id: fields.userId, username: fields.userId.toLowerCase(), team_id: fields.teamId },
     api_app_id: 'A0STANDIN',
     token: 'deprecated-verification-token',
-    container: { type: 'message', message_ts: newTs(), channel_id: fields.channelId, is_ephemeral: true },
+    container: { type: 'message', message_ts: fields.messageTs ?? newTs(), channel_id: fields.channelId, is_ephemeral: !fields.messageTs },
     trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
     team: { id: fields.teamId, domain: fields.teamId.toLowerCase() },
     enterprise: fields.enterpriseId ? { id: fields.enterpriseId, name: 'Grid' } : null,
@@ -167,4 +169,61 @@ export function blockActionPayload(fields: BlockActionFields): Record<string, un
 export function sendBlockAction(url: string, fields: BlockActionFields, options: SignOptions): Promise<SlackResponse> {
   const body = new URLSearchParams({ payload: JSON.stringify(blockActionPayload(fields)) }).toString();
   return postSigned(url, body, 'application/x-www-form-urlencoded', options);
+}
+
+export interface ViewSubmissionFields {
+  teamId: string;
+  userId: string;
+  enterpriseId?: string;
+  /** The view as the app opened it (from the stand-in's views.open record). */
+  view: Record<string, any>;
+  viewId: string;
+  /** block id → action id → value typed into a plain_text_input. */
+  values: Record<string, Record<string, string | null>>;
+}
+
+/** A `view_submission` payload: a modal's Submit pressed, with what was typed in it. */
+export function viewSubmissionPayload(fields: ViewSubmissionFields): Record<string, unknown> {
+  const values: Record<string, Record<string, unknown>> = {};
+  for (const [block, actions] of Object.entries(fields.values)) {
+    values[block] = Object.fromEntries(Object.entries(actions).map(([action, value]) => [action, { type: 'plain_text_input', value }]));
+  }
+  return {
+    type: 'view_submission',
+    team: { id: fields.teamId, domain: fields.teamId.toLowerCase() },
+    user: { id: fields.userId, username: fields.userId.toLowerCase(), team_id: fields.teamId },
+    enterprise: fields.enterpriseId ? { id: fields.enterpriseId, name: 'Grid' } : null,
+    api_app_id: 'A0STANDIN',
+    token: 'deprecated-verification-token',
+    trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
+    view: {
+      ...fields.view,
+      id: fields.viewId,
+      team_id: fields.teamId,
+      app_id: 'A0STANDIN',
+      state: { values },
+      hash: randomBytes(4).toString('hex'),
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+  };
+}
+
+export function sendViewSubmission(url: string, fields: ViewSubmissionFields, options: SignOptions): Promise<SlackResponse> {
+  const body = new URLSearchParams({ payload: JSON.stringify(viewSubmissionPayload(fields)) }).toString();
+  return postSigned(url, body, 'application/x-www-form-urlencoded', options);
+}
+
+/** An Events API `event_callback` carrying any event (app_uninstalled, tokens_revoked…). */
+export function eventCallbackBody(teamId: string, event: Record<string, unknown>): Record<string, unknown> {
+  return {
+    token: 'deprecated-verification-token',
+    team_id: teamId,
+    api_app_id: 'A0STANDIN',
+    event: { event_ts: String(Date.now() / 1000), ...event },
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: teamId, user_id: 'UBOTLINKSNAP', is_bot: true, is_enterprise_install: false }],
+  };
 }

@@ -41,6 +41,20 @@ export interface ChannelFixture {
   is_mpim?: boolean;
 }
 
+export interface UserFixture {
+  locale?: string;
+  name?: string;
+  is_admin?: boolean;
+  is_owner?: boolean;
+  is_primary_owner?: boolean;
+}
+
+export interface OpenedView {
+  id: string;
+  triggerId: string;
+  view: Record<string, any>;
+}
+
 export interface SlackStandIn {
   readonly url: string;
   /** What SLACK_API_URL should be. */
@@ -52,12 +66,14 @@ export interface SlackStandIn {
   readonly reactions: Map<string, Set<string>>;
   /** file id → uploaded bytes. */
   readonly uploads: Map<string, Buffer>;
+  /** Modals opened with views.open, in order. */
+  readonly views: OpenedView[];
   readonly botUserId: string;
   readonly botId: string;
   addChannel(channel: ChannelFixture): void;
   /** The app is not a member of this channel: posting there fails with not_in_channel. */
   setNotInChannel(channelId: string): void;
-  setUser(id: string, fields: { locale?: string; name?: string }): void;
+  setUser(id: string, fields: UserFixture): void;
   /** Channels users.conversations reports for a user. */
   setMemberships(userId: string, channelIds: string[]): void;
   /** A fresh response_url served by the stand-in. */
@@ -82,7 +98,8 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
   const reactions = new Map<string, Set<string>>();
   const uploads = new Map<string, Buffer>();
   const channels = new Map<string, ChannelFixture>();
-  const users = new Map<string, { locale?: string; name?: string }>();
+  const users = new Map<string, UserFixture>();
+  const views: OpenedView[] = [];
   const memberships = new Map<string, string[]>();
   const outsideChannels = new Set<string>();
   const pendingUploads = new Map<string, { filename: string; length: number }>();
@@ -145,7 +162,22 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
       const channel = channels.get(p.channel);
       return channel ? { ok: true, channel: { is_private: false, is_im: false, is_mpim: false, ...channel } } : { ok: false, error: 'channel_not_found' };
     },
-    'users.info': (p) => ({ ok: true, user: { id: p.user, name: users.get(p.user)?.name ?? p.user, locale: users.get(p.user)?.locale ?? 'en-US' } }),
+    'users.info': (p) => {
+      const user = users.get(p.user) ?? {};
+      return {
+        ok: true,
+        user: { id: p.user, name: user.name ?? p.user, locale: user.locale ?? 'en-US', is_admin: Boolean(user.is_admin), is_owner: Boolean(user.is_owner), is_primary_owner: Boolean(user.is_primary_owner) },
+      };
+    },
+    // Slack refuses a view without a trigger id or a modal without title/callback; the stand-in checks the same.
+    'views.open': (p) => {
+      const view = typeof p.view === 'string' ? safeJson(p.view) : p.view;
+      if (!p.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
+      if (!view || typeof view !== 'object' || (view as any).type !== 'modal' || !(view as any).title) return { ok: false, error: 'invalid_arguments' };
+      const id = `V${randomBytes(5).toString('hex').toUpperCase()}`;
+      views.push({ id, triggerId: p.trigger_id, view: view as Record<string, any> });
+      return { ok: true, view: { id, ...(view as object) } };
+    },
     'users.conversations': (p) => ({ ok: true, channels: (memberships.get(p.user) ?? []).map((id) => ({ id })), response_metadata: { next_cursor: '' } }),
     'apps.connections.open': () => ({ ok: true, url: `${base.replace(/^http/, 'ws')}/socket?ticket=${randomBytes(4).toString('hex')}` }),
   };
@@ -222,6 +254,7 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
     messages,
     reactions,
     uploads,
+    views,
     botUserId,
     botId,
     addChannel: (channel) => void channels.set(channel.id, channel),

@@ -1,0 +1,149 @@
+// /snapconfig: the workspace's auto-capture settings, for workspace admins and owners only
+// (users.info is_admin / is_owner). Without arguments, or with `show`, it shows the settings;
+// otherwise it takes `name value` pairs, several in one command:
+//   autocapture on|off · channels all|#c1 #c2 · exclude none|#c1 #c2 · thread on|off ·
+//   repost reaction|reply|off · forget-on-delete on|off · language en|zh-CN|default
+// Channels must arrive as Slack's `<#C…|name>` references (the command escapes them) or bare ids.
+import type { App } from '@slack/bolt';
+import { errorMessage } from '../../core/chat/present.js';
+import { NotFoundError } from '../../core/errors.js';
+import { t, type Locale } from '../../core/i18n.js';
+import type { Logger } from '../../core/logger.js';
+import type { SnapService } from '../../core/service-api.js';
+import type { WorkspaceSettings } from '../../core/types.js';
+import { escapeMrkdwn, textMessage } from './blocks.js';
+import type { SlackDirectory } from './directory.js';
+import { st } from './messages.js';
+import { slackWorkspaceId } from './workspace.js';
+
+export interface ConfigCommandDeps {
+  service: SnapService;
+  directory: SlackDirectory;
+  logger: Logger;
+}
+
+export function registerConfigCommand(app: App, deps: ConfigCommandDeps, commandName = '/snapconfig'): void {
+  app.command(commandName, async ({ command, ack, respond }) => {
+    await ack();
+    const locale = await deps.directory.locale(command.user_id);
+    const answer = (text: string, mrkdwn = false) =>
+      respond({ response_type: 'ephemeral', text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: mrkdwn ? text : escapeMrkdwn(text) } }] });
+    try {
+      if (!(await deps.directory.isAdmin(command.user_id))) return void (await answer(st(locale, 'config.denied')));
+      const workspaceId = slackWorkspaceId(command.team_id, command.enterprise_id);
+      const parsed = parseConfigText(command.text);
+      if ('error' in parsed) {
+        const problem = parsed.error === 'usage' ? st(locale, 'config.usage') : st(locale, 'config.badChannel', { word: parsed.error });
+        return void (await answer(problem));
+      }
+      const changed = Object.keys(parsed.patch).length > 0;
+      let settings;
+      try {
+        settings = changed ? await deps.service.updateSettings(workspaceId, parsed.patch) : await deps.service.getSettings(workspaceId);
+      } catch (error) {
+        // The store keeps settings on the workspace's row, which its first capture creates; the
+        // service API offers no other way to create it.
+        if (error instanceof NotFoundError) return void (await answer(st(locale, 'config.noWorkspace')));
+        throw error;
+      }
+      if (changed) {
+        deps.logger({ level: 'info', context: 'slack', message: 'Workspace settings changed', details: { workspace: workspaceId, patch: parsed.patch, userId: command.user_id } });
+      }
+      const lines = [changed ? escapeMrkdwn(t(locale, 'config.saved')) : '', describeSettings(settings, locale)].filter(Boolean);
+      await answer(lines.join('\n'), true);
+    } catch (error) {
+      deps.logger({ level: 'error', context: 'slack', message: '/snapconfig failed', details: { team: command.team_id, error } });
+      await answer(errorMessage(locale, error)).catch(() => {});
+    }
+  });
+}
+
+const FlagSettings: Record<string, 'autoCapture' | 'replyInThread' | 'forgetOnDelete' | undefined> = {
+  autocapture: 'autoCapture',
+  'auto-capture': 'autoCapture',
+  thread: 'replyInThread',
+  'forget-on-delete': 'forgetOnDelete',
+};
+const On = new Set(['on', 'yes', 'true', '1']);
+const Off = new Set(['off', 'no', 'false', '0']);
+
+/** The settings a /snapconfig text asks for; `error` is 'usage' or the word that is not a channel. */
+export function parseConfigText(text: string | null | undefined): { patch: Partial<WorkspaceSettings> } | { error: string } {
+  const words = [...(text ?? '').matchAll(/<[^<>]*>|\S+/g)].map((match) => match[0]);
+  const patch: Partial<WorkspaceSettings> = {};
+  let i = 0;
+  const flag = (word: string | undefined): boolean | null => (word && On.has(word.toLowerCase()) ? true : word && Off.has(word.toLowerCase()) ? false : null);
+  while (i < words.length) {
+    const name = words[i].toLowerCase().replace(/_/g, '-');
+    const value = words[i + 1];
+    if (name === 'show' && words.length === 1) return { patch };
+    if (name === 'channels' || name === 'exclude') {
+      const reset = value?.toLowerCase() === (name === 'channels' ? 'all' : 'none');
+      if (reset) {
+        if (name === 'channels') patch.autoCaptureChannels = null;
+        else patch.autoCaptureExcluded = [];
+        i += 2;
+        continue;
+      }
+      const ids: string[] = [];
+      i += 1;
+      while (i < words.length && !isSettingName(words[i])) {
+        const id = channelId(words[i]);
+        if (!id) return { error: words[i] };
+        ids.push(id);
+        i += 1;
+      }
+      if (!ids.length) return { error: 'usage' };
+      if (name === 'channels') patch.autoCaptureChannels = [...new Set(ids)];
+      else patch.autoCaptureExcluded = [...new Set(ids)];
+      continue;
+    }
+    if (name === 'repost') {
+      const mode = value?.toLowerCase();
+      if (mode !== 'reaction' && mode !== 'reply' && mode !== 'off') return { error: 'usage' };
+      patch.duplicateNotice = mode;
+    } else if (name === 'language') {
+      const lower = value?.toLowerCase();
+      if (lower === 'default') patch.locale = null;
+      else if (lower === 'en') patch.locale = 'en';
+      else if (lower === 'zh-cn' || lower === 'zh') patch.locale = 'zh-CN';
+      else return { error: 'usage' };
+    } else {
+      const key = FlagSettings[name];
+      const on = flag(value);
+      if (!key || on === null) return { error: 'usage' };
+      patch[key] = on;
+    }
+    i += 2;
+  }
+  return { patch };
+}
+
+const SettingNames = new Set(['autocapture', 'auto-capture', 'auto_capture', 'channels', 'exclude', 'thread', 'repost', 'forget-on-delete', 'forget_on_delete', 'language']);
+
+function isSettingName(word: string): boolean {
+  return SettingNames.has(word.toLowerCase());
+}
+
+/** `<#C123|general>`, `<#C123>` or a bare channel id; anything else (a plain `#general`) is not usable. */
+function channelId(word: string): string | null {
+  const ref = /^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(word);
+  if (ref) return ref[1];
+  return /^[CG][A-Z0-9]{6,}$/.test(word) ? word : null;
+}
+
+export function describeSettings(settings: WorkspaceSettings, locale: Locale): string {
+  const yesNo = (value: boolean) => t(locale, value ? 'yes' : 'no');
+  const included = settings.autoCaptureChannels ? settings.autoCaptureChannels.map((id) => `<#${id}>`).join(' ') || '—' : escapeMrkdwn(t(locale, 'all.channels'));
+  const excluded = settings.autoCaptureExcluded.length ? ` − ${settings.autoCaptureExcluded.map((id) => `<#${id}>`).join(' ')}` : '';
+  // Only the channel references are mrkdwn; the sentence around them is escaped.
+  return escapeMrkdwn(
+    t(locale, 'config.show', {
+      auto: yesNo(settings.autoCapture),
+      channels: '\u0000',
+      thread: yesNo(settings.replyInThread),
+      repost: settings.duplicateNotice,
+      forget: yesNo(settings.forgetOnDelete),
+    }),
+  ).replace('\u0000', `${included}${excluded}`);
+}

@@ -1,0 +1,144 @@
+// The Retag and Forget buttons under a snapshot card. Either is allowed to whoever captured the link
+// first and to workspace admins and owners; everyone else is told so, privately. Retag opens a modal
+// (views.open) prefilled with the current tags; its submission is checked again, because a modal can
+// stay open while someone's rights change. Forget replaces the card with a note that it was forgotten.
+import type { App, RespondFn } from '@slack/bolt';
+import { errorMessage } from '../../core/chat/present.js';
+import { t, type Locale } from '../../core/i18n.js';
+import type { SnapService } from '../../core/service-api.js';
+import { parseTagList } from '../../core/tags.js';
+import { ManageActionIds, RetagInput, RetagViewId, retagModal, textMessage, type RetagMetadata } from './blocks.js';
+import type { SlackDirectory } from './directory.js';
+import { st } from './messages.js';
+import { isSlackReplyTo } from './reply-context.js';
+import { renderCard, type ShareEventDeps } from './share-events.js';
+import { postEphemeral } from './snap-command.js';
+import { slackWorkspaceId } from './workspace.js';
+
+export interface ManageActionDeps extends ShareEventDeps {
+  service: SnapService;
+  directory: SlackDirectory;
+}
+
+/** The parts of block_actions and view_submission payloads used here. */
+interface InteractionBody {
+  user: { id: string; team_id?: string };
+  team?: { id?: string } | null;
+  enterprise?: { id?: string } | null;
+  trigger_id?: string;
+  container?: { channel_id?: string; message_ts?: string; is_ephemeral?: boolean };
+  channel?: { id?: string } | null;
+}
+
+function workspaceOf(body: InteractionBody): string | null {
+  const teamId = body.team?.id ?? body.user.team_id ?? null;
+  return teamId ? slackWorkspaceId(teamId, body.enterprise?.id ?? null) : null;
+}
+
+/** True when `userId` shared the link first in this workspace or is an admin or owner of it. */
+export async function mayManage(deps: Pick<ManageActionDeps, 'service' | 'directory'>, workspaceId: string, linkId: string, userId: string): Promise<boolean> {
+  const shares = await deps.service.listShares(workspaceId, linkId);
+  if (shares[0]?.userId === userId) return true;
+  return deps.directory.isAdmin(userId);
+}
+
+export function registerManageActions(app: App, deps: ManageActionDeps): void {
+  const whisper = (respond: RespondFn, text: string) => respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(text) }).catch(() => {});
+
+  app.action(ManageActionIds.retag, async ({ ack, body, action, respond }) => {
+    await ack();
+    const interaction = body as unknown as InteractionBody;
+    const userId = interaction.user.id;
+    const locale = await deps.directory.locale(userId);
+    try {
+      const workspaceId = workspaceOf(interaction);
+      const linkId = (action as { value?: string }).value ?? '';
+      if (!workspaceId) throw new Error('The button press named no team');
+      const link = await deps.service.getLink(workspaceId, linkId);
+      if (!(await mayManage(deps, workspaceId, link.id, userId))) return void (await whisper(respond, st(locale, 'perm.denied')));
+      const metadata: RetagMetadata = {
+        workspaceId,
+        linkId: link.id,
+        channel: interaction.container?.channel_id ?? interaction.channel?.id ?? null,
+        messageTs: interaction.container?.is_ephemeral ? null : (interaction.container?.message_ts ?? null),
+      };
+      await deps.client.views.open({ trigger_id: interaction.trigger_id!, view: retagModal(locale, link.url, link.tags, metadata) });
+    } catch (error) {
+      deps.logger({ level: 'warn', context: 'slack', message: 'Retag button failed', details: { userId, error } });
+      await whisper(respond, errorMessage(locale, error));
+    }
+  });
+
+  app.view(RetagViewId, async ({ ack, body, view }) => {
+    const interaction = body as unknown as InteractionBody;
+    const userId = interaction.user.id;
+    const locale = await deps.directory.locale(userId);
+    const refuse = (text: string) => ack({ response_action: 'errors', errors: { [RetagInput.block]: text } });
+    let metadata: RetagMetadata;
+    try {
+      metadata = JSON.parse(view.private_metadata) as RetagMetadata;
+    } catch {
+      return void (await refuse(t(locale, 'error.generic', { reason: 'private_metadata' })));
+    }
+    // The metadata travels through Slack's client; the workspace is taken from the signed request.
+    if (workspaceOf(interaction) !== metadata.workspaceId) return void (await refuse(st(locale, 'perm.denied')));
+    let url: string;
+    let tags: string[];
+    try {
+      if (!(await mayManage(deps, metadata.workspaceId, metadata.linkId, userId))) return void (await refuse(st(locale, 'perm.denied')));
+      const value = view.state.values[RetagInput.block]?.[RetagInput.action]?.value ?? '';
+      const updated = await deps.service.setTags(metadata.workspaceId, metadata.linkId, parseTagList(value));
+      url = updated.url;
+      tags = updated.tags;
+    } catch (error) {
+      return void (await refuse(errorMessage(locale, error)));
+    }
+    await ack();
+    deps.logger({ level: 'info', context: 'slack', message: 'Retagged a link', details: { workspace: metadata.workspaceId, linkId: metadata.linkId, userId, tags } });
+    const done = t(locale, 'retag.done', { url, tags: tags.length ? tags.map((tag) => `#${tag}`).join(' ') : '—' });
+    if (metadata.channel) await postEphemeral(deps.client, metadata.channel, userId, done, deps.logger);
+    if (metadata.channel && metadata.messageTs) await refreshCard(deps, metadata, locale);
+  });
+
+  app.action(ManageActionIds.forget, async ({ ack, body, action, respond }) => {
+    await ack();
+    const interaction = body as unknown as InteractionBody;
+    const userId = interaction.user.id;
+    const locale = await deps.directory.locale(userId);
+    try {
+      const workspaceId = workspaceOf(interaction);
+      if (!workspaceId) throw new Error('The button press named no team');
+      const link = await deps.service.getLink(workspaceId, (action as { value?: string }).value ?? '');
+      if (!(await mayManage(deps, workspaceId, link.id, userId))) return void (await whisper(respond, st(locale, 'perm.denied')));
+      await deps.service.forgetLink(workspaceId, link.id);
+      deps.logger({ level: 'info', context: 'slack', message: 'Forgot a link', details: { workspace: workspaceId, linkId: link.id, userId } });
+      // The card showed what is now deleted, so it becomes the note that it was forgotten.
+      await respond({ replace_original: true, ...textMessage(t(locale, 'forget.done', { url: link.url })) });
+    } catch (error) {
+      deps.logger({ level: 'warn', context: 'slack', message: 'Forget button failed', details: { userId, error } });
+      await whisper(respond, errorMessage(locale, error));
+    }
+  });
+}
+
+/** Redraws the card the Retag button was on, so it shows the new tags; a card the app cannot edit stays as it was. */
+async function refreshCard(deps: ManageActionDeps, metadata: RetagMetadata, locale: Locale): Promise<void> {
+  try {
+    const [shares, versions] = await Promise.all([
+      deps.service.listShares(metadata.workspaceId, metadata.linkId),
+      deps.service.listVersions(metadata.workspaceId, metadata.linkId),
+    ]);
+    const snapshot = versions[0];
+    const share =
+      shares.find((entry) => isSlackReplyTo(entry.replyTo) && entry.replyTo.kind === 'snap' && entry.replyTo.ts === metadata.messageTs) ??
+      shares.find((entry) => entry.channelId === metadata.channel) ??
+      shares[0];
+    if (!snapshot || !share) return;
+    const replyTo = isSlackReplyTo(share.replyTo) ? share.replyTo : null;
+    const notes = replyTo?.kind === 'snap' ? replyTo.notes : [];
+    const message = await renderCard(deps, snapshot, share, replyTo?.locale ?? locale, notes);
+    await deps.client.chat.update({ channel: metadata.channel!, ts: metadata.messageTs!, text: message.text, blocks: message.blocks });
+  } catch (error) {
+    deps.logger({ level: 'debug', context: 'slack', message: 'Could not redraw the card after a retag', details: { ...metadata, error } });
+  }
+}
