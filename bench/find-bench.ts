@@ -55,7 +55,7 @@ export async function runFindBench({ n = 100_000, queries = 200, pageSize = 10, 
   const file = path.join(dir, 'bench.db');
   const random = mulberry32(seed);
   const words = vocabulary(VocabularySize, random);
-  const tags = Array.from({ length: TagCount }, (_, i) => (i % 10 === 7 ? `标签${i}` : `tag-${i}`));
+  const tags = benchTags();
   const opened = openDatabase({ path: file });
   try {
     await migrateToLatest(opened.db);
@@ -138,6 +138,19 @@ function cpuMs(usage: NodeJS.CpuUsage): number {
 // Common Chinese characters, and two-character words made of them, for the CJK share of pages.
 const CjkChars = '的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质';
 const CjkBigrams = ['快照', '网页', '技术', '数据', '搜索', '标签', '存档', '链接', '系统', '问题', '发展', '经济', '社会', '文化', '历史', '学生', '工作', '时间', '国家', '世界'];
+
+/** Fills an empty, migrated database with the synthetic workspace (exported for query-plan experiments). */
+export function buildBenchDatabase(sqlite: ReturnType<typeof openDatabase>['sqlite'], { n, seed = 42 }: { n: number; seed?: number }): { words: string[]; tags: string[] } {
+  const random = mulberry32(seed);
+  const words = vocabulary(VocabularySize, random);
+  const tags = benchTags();
+  build(sqlite, n, words, tags, random);
+  return { words, tags };
+}
+
+function benchTags(): string[] {
+  return Array.from({ length: TagCount }, (_, i) => (i % 10 === 7 ? `标签${i}` : `tag-${i}`));
+}
 
 function build(sqlite: ReturnType<typeof openDatabase>['sqlite'], n: number, words: string[], tags: string[], random: () => number): void {
   const epoch = Date.parse('2024-01-01T00:00:00.000Z');

@@ -127,8 +127,8 @@ describe('find', () => {
   });
 
   it('moves a link to the top when it is captured again and keeps its text searchable meanwhile', async () => {
-    const first = await captured({ url: 'https://r.test/1', text: 'alpha version' });
-    await captured({ url: 'https://r.test/2', text: 'bravo' });
+    const first = await captured({ url: 'https://r.test/1', text: 'alpha version', tags: ['keep'] });
+    await captured({ url: 'https://r.test/2', text: 'bravo version', tags: ['keep'] });
     const again = await createSnapshot(db, { workspaceId: 'local', linkId: first, url: 'https://r.test/1' });
     const top = await find(db, { workspaceId: 'local' }, blobPath);
     expect(top.items.map((item) => [item.link.url, item.snapshot.status])).toEqual([
@@ -136,6 +136,9 @@ describe('find', () => {
       ['https://r.test/2', 'done'],
     ]);
     expect(await urls({ workspaceId: 'local', text: 'alpha' })).toEqual(['https://r.test/1']);
+    // The tag index and the search index moved with the link.
+    expect(await urls({ workspaceId: 'local', tags: ['keep'] })).toEqual(['https://r.test/1', 'https://r.test/2']);
+    expect(await urls({ workspaceId: 'local', tags: ['keep'], text: 'version' })).toEqual(['https://r.test/1', 'https://r.test/2']);
     await completeSnapshot(db, again.id, {}, [], { title: null, description: null, url: 'https://r.test/1', text: 'charlie version' });
     expect(await urls({ workspaceId: 'local', text: 'alpha' })).toEqual([]);
     expect(await urls({ workspaceId: 'local', text: 'charlie' })).toEqual(['https://r.test/1']);

@@ -57,8 +57,9 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
     source = sql`links l`;
     key = sql`l.seq`;
   }
+  // Probed by (workspace, tag, seq) straight from the driving row's key, before the link row is read.
   for (const tag of tagsToProbe) {
-    filters.push(sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags tx WHERE tx.link_id = l.id AND tx.tag = ${tag})`);
+    filters.push(sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND tx.seq = ${key})`);
   }
   if (plan.before !== null) filters.push(sql<SqlBool>`${key} < ${plan.before}`);
   const result = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM ${source}
