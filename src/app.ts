@@ -11,7 +11,9 @@ import { LinksnapService } from './core/service.js';
 import { FileBlobStore } from './storage/blob-store.js';
 import { openDatabase } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
+import { createLinkCheckStore } from './storage/link-checks.js';
 import { createServiceStore } from './storage/service-store.js';
+import type { LinkCheckStore } from './core/schedule.js';
 
 export interface App {
   config: Config;
@@ -19,6 +21,7 @@ export interface App {
   policy: EgressPolicy;
   pool: BrowserPool | null;
   blobs: FileBlobStore;
+  linkChecks: LinkCheckStore;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export async function createApp({ config, logger, captures = true, captureUrl }:
     policy,
     pool,
     blobs,
+    linkChecks: createLinkCheckStore(database.db),
     async close() {
       if (closed) return;
       closed = true;

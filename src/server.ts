@@ -17,11 +17,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const web = createWebServer({ service: app.service, config, logger });
   const stops: Array<() => Promise<void>> = [];
 
+  // A chat platform that refuses our token or cannot be reached is logged clearly; the web page
+  // and the other platform keep running, and captures already queued still complete.
   if (config.slack.botToken) {
-    const { startSlackApp } = await import('./bots/slack/index.js');
-    const slack = await startSlackApp({ service: app.service, config, logger, snapshotUrl: web.snapshotUrl, http: web });
-    stops.push(() => slack.stop());
-    logger({ level: 'info', context: 'slack', message: `Slack app started in ${slack.mode === 'socket' ? 'Socket Mode' : 'HTTP mode (/slack/events)'}` });
+    try {
+      const { startSlackApp } = await import('./bots/slack/index.js');
+      const slack = await startSlackApp({ service: app.service, config, logger, snapshotUrl: web.snapshotUrl, http: web });
+      stops.push(() => slack.stop());
+      logger({ level: 'info', context: 'slack', message: `Slack app started in ${slack.mode === 'socket' ? 'Socket Mode' : 'HTTP mode (/slack/events)'}` });
+    } catch (error) {
+      logger({ level: 'error', context: 'slack', message: 'Slack app could not start; the rest of linksnap keeps running', details: { error } });
+    }
   } else {
     logger({ level: 'info', context: 'slack', message: 'Slack app not started: SLACK_BOT_TOKEN is not set' });
   }
@@ -30,15 +36,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   logger({ level: 'info', context: 'web', message: `linksnap is running at ${baseUrl}`, details: { dataDir: config.dataDir } });
 
   if (config.discord.token) {
-    const { startDiscordBot } = await import('./bots/discord/index.js');
-    const discord = await startDiscordBot({ service: app.service, config, logger, snapshotUrl: web.snapshotUrl });
-    stops.push(() => discord.stop());
-    logger({ level: 'info', context: 'discord', message: 'Discord bot started' });
+    try {
+      const { startDiscordBot } = await import('./bots/discord/index.js');
+      const discord = await startDiscordBot({ service: app.service, config, logger, snapshotUrl: web.snapshotUrl });
+      stops.push(() => discord.stop());
+      logger({ level: 'info', context: 'discord', message: 'Discord bot started' });
+    } catch (error) {
+      logger({ level: 'error', context: 'discord', message: 'Discord bot could not start; the rest of linksnap keeps running', details: { error } });
+    }
   } else {
     logger({ level: 'info', context: 'discord', message: 'Discord bot not started: DISCORD_TOKEN is not set' });
   }
 
-  const schedule = startSchedule({ config, logger });
+  const schedule = startSchedule({ config, logger, store: app.linkChecks, policy: app.policy });
   stops.push(async () => schedule.stop());
 
   return {

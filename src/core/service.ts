@@ -252,7 +252,9 @@ export class LinksnapService implements SnapService {
     return this.#store.getSettings(workspaceId);
   }
 
-  updateSettings(workspaceId: string, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings> {
+  async updateSettings(workspaceId: string, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings> {
+    // Settings may be the first thing a workspace does (an admin configures before anyone shares).
+    await this.#store.ensureWorkspace(workspaceId, platformOfWorkspace(workspaceId), null);
     return this.#store.updateSettings(workspaceId, patch);
   }
 
@@ -314,6 +316,12 @@ export class LinksnapService implements SnapService {
   #now(): Date {
     return this.#deps.now?.() ?? new Date();
   }
+}
+
+/** Workspace ids are namespaced by platform (`discord:…`, `slack:…`, `local`). */
+function platformOfWorkspace(workspaceId: string): Platform {
+  const prefix = workspaceId.split(':')[0];
+  return prefix === 'discord' || prefix === 'slack' ? prefix : 'web';
 }
 
 function isTerminal(snapshot: Snapshot): boolean {

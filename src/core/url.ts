@@ -60,7 +60,10 @@ const linkify = new LinkifyIt({ fuzzyLink: false, fuzzyEmail: false, fuzzyIP: fa
 
 /** Explicit http(s) links in plain text, in order, without duplicates. */
 export function findUrls(text: string): string[] {
-  const matches = linkify.match(text) ?? [];
+  // linkify-it wants a boundary before the scheme; in Chinese and Japanese prose a link often
+  // follows a character directly ("看这个https://…"), so give it one.
+  const spaced = text.replace(/(?<=[^\x00-\x7F])(?=https?:\/\/)/giu, ' ');
+  const matches = linkify.match(spaced) ?? [];
   const seen = new Set<string>();
   const urls: string[] = [];
   for (const match of matches) {

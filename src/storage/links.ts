@@ -5,6 +5,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { Link } from '../core/types.js';
 import { isoNow, newId } from './ids.js';
 import type { Database, Db, LinkRow } from './schema.js';
+import { linkChecksOf } from './link-checks.js';
 import { moveDocument, removeDocument } from './search-index.js';
 import { writeTransaction } from './transaction.js';
 
@@ -35,8 +36,16 @@ export async function findLinkByUrl(db: Db, workspaceId: string, url: string): P
 
 /** Links with their tags, in the order given. */
 export async function hydrateLinks(db: Db, rows: LinkRow[]): Promise<Link[]> {
-  const tags = await tagsOfLinks(db, rows.map((row) => row.id));
-  return rows.map((row) => ({ id: row.id, workspaceId: row.workspace_id, url: row.url, createdAt: row.created_at, tags: tags.get(row.id) ?? [] }));
+  const ids = rows.map((row) => row.id);
+  const [tags, checks] = await Promise.all([tagsOfLinks(db, ids), linkChecksOf(db, ids)]);
+  return rows.map((row) => ({
+    id: row.id,
+    workspaceId: row.workspace_id,
+    url: row.url,
+    createdAt: row.created_at,
+    tags: tags.get(row.id) ?? [],
+    lastCheck: checks.get(row.id) ?? null,
+  }));
 }
 
 export async function tagsOfLinks(db: Db, linkIds: string[]): Promise<Map<string, string[]>> {

@@ -112,7 +112,16 @@ export interface JobRow {
   updated_at: string;
 }
 
+export interface LinkCheckRow {
+  link_id: string;
+  checked_at: string;
+  alive: number;
+  http_status: number | null;
+  error: string | null;
+}
+
 export interface Database {
+  link_checks: LinkCheckRow;
   workspaces: WorkspaceRow;
   links: LinkRow;
   snapshots: SnapshotRow;

@@ -1,0 +1,150 @@
+// `npm run bench`: runs every benchmark and writes BENCHMARKS.md. Each figure is measured in this
+// run, next to its baseline measured in the same process, so ratios compare like with like.
+// Flags: --only capture,find,discord,slack   --pages N (corpus pages for capture)   --n N (find size)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    pages: { type: 'string' },
+    n: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+const only = new Set((values.only ?? 'capture,find,discord,slack').split(','));
+const corpusDir = path.resolve('..', 'shared', 'corpus', 'pages');
+const outFile = path.resolve(values.out ?? 'BENCHMARKS.md');
+
+const sections: string[] = [];
+const started = new Date();
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+
+if (only.has('capture')) {
+  if (!fs.existsSync(corpusDir)) {
+    sections.push(`## Capture\n\nSkipped: the corpus folder ${corpusDir} is missing.\n`);
+  } else {
+    log('capture: corpus at concurrency 1 and 2, against a browser-per-page baseline …');
+    const { runCaptureBench } = await import('./capture-bench.js');
+    const pages = values.pages ? Number(values.pages) : undefined;
+    const result = await runCaptureBench({ corpusDir, pages, concurrencies: [1, 2] });
+    const rows = [
+      `| baseline: fresh Chromium per page, one screenshot | 1 | ${result.baseline.capturesPerMinute.toFixed(1)} | ${fmt(result.baseline.p50Ms)} | ${fmt(result.baseline.p95Ms)} | ${result.baseline.failures} | 1.00× |`,
+      ...result.runs.map(
+        (run) =>
+          `| linksnap pipeline (all artifacts) | ${run.concurrency} | ${run.capturesPerMinute.toFixed(1)} | ${fmt(run.p50Ms)} | ${fmt(run.p95Ms)} | ${run.failures} | ${run.speedupVsBaseline.toFixed(2)}× |`,
+      ),
+    ];
+    const steps = Object.entries(result.stepsP50Ms)
+      .sort((a, b) => b[1] - a[1])
+      .map(([step, ms]) => `${step} ${fmt(ms)} ms`)
+      .join(', ');
+    sections.push(`## Capture throughput and latency (${result.pages} corpus pages, loopback only)
+
+| what | concurrency | captures/min | p50 ms | p95 ms | failures | throughput vs baseline |
+| --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+Target: at least 2× the baseline's throughput. The pipeline makes every artifact (viewport and
+full-page screenshots, thumbnail, MHTML, single-file HTML, readable and visible text, metadata),
+behind the egress proxy with ad and tracker blocking; the baseline launches a browser per page and
+takes one screenshot.
+
+Overhead against the page's own load time (concurrency 1, medians): the page loads in
+${fmt(result.overhead.pageLoadP50Ms)} ms, the whole capture takes ${fmt(result.overhead.captureP50Ms)} ms
+(overhead ${fmt(result.overhead.overheadP50Ms)} ms, ${result.overhead.captureToLoadRatio.toFixed(2)}× the load time).
+
+Median time per step: ${steps}.
+`);
+  }
+}
+
+if (only.has('find')) {
+  const n = values.n ? Number(values.n) : 100_000;
+  log(`find: building ${n} synthetic snapshots …`);
+  const { runFindBench } = await import('./find-bench.js');
+  const result = await runFindBench({ n });
+  const rows = (
+    [
+      ['newest first, no filter', result.newestFirst],
+      ['by one tag', result.byTag],
+      ['by two tags (AND)', result.byTwoTags],
+      ['by text (3+ chars, trigram index)', result.byText],
+      ['by 2-character Chinese text', result.byCjkTwoChars],
+      ['by tag and text', result.byTagAndText],
+      ['second page (cursor)', result.secondPage],
+    ] as const
+  ).map(
+    ([label, f]) =>
+      `| ${label} | ${f.queries} | ${fmt(f.p50Ms)} | ${fmt(f.p95Ms)} | ${fmt(f.maxMs)} | ${fmt(f.p95CpuMs)} | ${f.meanItems.toFixed(1)} |`,
+  );
+  sections.push(`## find latency on ${result.n.toLocaleString('en-US')} snapshots
+
+Database built in ${result.buildSeconds.toFixed(1)} s, ${result.dbMegabytes.toFixed(0)} MB. Target: p95 under 20 ms.
+
+| query | queries | p50 ms | p95 ms | max ms | p95 CPU ms | mean items |
+| --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+`);
+}
+
+if (only.has('discord')) {
+  const file = path.resolve('bench', 'discord-bench.ts');
+  if (fs.existsSync(file)) {
+    log('discord: interaction → defer and command → final reply …');
+    const mod = (await import('./discord-bench.js')) as { runDiscordBench: () => Promise<Record<string, unknown>> };
+    const result = await mod.runDiscordBench();
+    sections.push(`## Discord\n\n${formatFigures(result)}\n`);
+  }
+}
+
+if (only.has('slack')) {
+  log('slack: signed slash command → 200 ack under load …');
+  const { runSlackBench } = await import('./slack-bench.js');
+  const rows: string[] = [];
+  for (const concurrency of [1, 10, 20]) {
+    const result = await runSlackBench({ requests: 300, concurrency });
+    rows.push(`| ${concurrency} | ${result.requests} | ${fmt(result.p50Ms)} | ${fmt(result.p99Ms)} | ${fmt(result.maxMs)} | ${result.failures} |`);
+  }
+  sections.push(`## Slack: signed slash command to its 200 ack
+
+Slack allows 3 s. The load generator, the stand-in Slack and the app share one process.
+
+| commands in flight | requests | p50 ms | p99 ms | max ms | non-200 |
+| --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+`);
+}
+
+function formatFigures(result: Record<string, unknown>): string {
+  return Object.entries(result)
+    .map(([key, value]) => `- ${key}: ${typeof value === 'number' ? fmt(value) : JSON.stringify(value)}`)
+    .join('\n');
+}
+
+const header = `# Benchmarks
+
+Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\` on ${os.cpus().length} cores
+(${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}.
+All traffic stays on 127.0.0.1. Figures move with machine load; compare ratios within one run.
+`;
+
+const previous = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : '';
+const merged = mergeSections(previous, sections);
+fs.writeFileSync(outFile, `${header}\n${merged.join('\n')}`);
+log(`wrote ${outFile}`);
+process.exit(0);
+
+/** Keeps sections of benchmarks not run this time (--only), replacing those that were. */
+function mergeSections(old: string, fresh: string[]): string[] {
+  const titleOf = (section: string) => section.split('\n')[0].replace(/\(.*$/, '').replace(/ on [\d,]+ snapshots/, '').trim();
+  const kept = old
+    .split(/\n(?=## )/)
+    .filter((section) => section.startsWith('## '))
+    .filter((section) => !fresh.some((f) => titleOf(f) === titleOf(section)));
+  return [...fresh, ...kept.map((s) => `${s.trimEnd()}\n`)];
+}
