@@ -72,7 +72,7 @@ describe('database and migrations', () => {
     expect(first.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(first.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(Number(first.sqlite.pragma('busy_timeout', { simple: true }))).toBeGreaterThanOrEqual(1000);
-    expect((await migrateToLatest(first.db)).applied).toEqual(['0001_initial', '0002_search_index_sqlite']);
+    expect((await migrateToLatest(first.db)).applied).toEqual(['0001_initial', '0002_search_index_sqlite', '0003_link_checks']);
     expect((await migrateToLatest(first.db)).applied).toEqual([]);
     await first.close();
     opened.pop();
@@ -81,7 +81,7 @@ describe('database and migrations', () => {
     opened.push(again);
     expect((await migrateToLatest(again.db)).applied).toEqual([]);
     const tables = again.sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
-    expect(tables).toEqual(expect.arrayContaining(['workspaces', 'links', 'snapshots', 'artifacts', 'tags', 'link_tags', 'shares', 'jobs', 'link_search']));
+    expect(tables).toEqual(expect.arrayContaining(['workspaces', 'links', 'snapshots', 'artifacts', 'tags', 'link_tags', 'shares', 'jobs', 'link_search', 'link_checks']));
   });
 });
 
