@@ -82,6 +82,31 @@ describe('find', () => {
     expect(await urls({ workspaceId: 'local', text: '  ' })).toHaveLength(3);
   });
 
+  it('gives the same tag+text answers whether the tag or the search index drives the query', async () => {
+    for (let i = 0; i < 12; i++) {
+      await captured({ url: `https://d.test/${i}`, title: i % 3 ? 'Plain' : 'Über 快照', text: `entry ${i} ${i % 2 ? 'socket.getaddrinfo' : 'other words'}`, tags: i % 4 ? ['rare', 'all'] : ['all'] });
+    }
+    const queries = [
+      { tags: ['rare'], text: 'socket.getaddrinfo' },
+      { tags: ['rare', 'all'], text: 'getaddr 快照' },
+      { tags: ['all'], text: '快照' },
+      { tags: ['rare'], text: 'entry 1' },
+      { tags: ['rare'], text: '"' },
+      { tags: ['rare'], text: 'missing' },
+    ];
+    for (const query of queries) {
+      const viaTag = await find(db, { workspaceId: 'local', ...query, limit: 3 }, blobPath, { tagDrivenMaxLinks: 1_000 });
+      const viaIndex = await find(db, { workspaceId: 'local', ...query, limit: 3 }, blobPath, { tagDrivenMaxLinks: 0 });
+      expect(viaTag.items.map((item) => item.link.url), JSON.stringify(query)).toEqual(viaIndex.items.map((item) => item.link.url));
+      const rest = async (cursor: string | null, tagDrivenMaxLinks: number) => (cursor ? (await find(db, { workspaceId: 'local', ...query, limit: 50, cursor }, blobPath, { tagDrivenMaxLinks })).items.map((item) => item.link.url) : []);
+      expect(await rest(viaTag.nextCursor, 1_000)).toEqual(await rest(viaIndex.nextCursor, 0));
+    }
+    const both = await find(db, { workspaceId: 'local', tags: ['rare'], text: 'socket.getaddrinfo', limit: 50 }, blobPath, { tagDrivenMaxLinks: 0 });
+    expect(both.items.map((item) => item.link.url)).toEqual(['https://d.test/11', 'https://d.test/9', 'https://d.test/7', 'https://d.test/5', 'https://d.test/3', 'https://d.test/1']);
+    const cjk = await find(db, { workspaceId: 'local', tags: ['rare', 'all'], text: 'getaddr 快照' }, blobPath);
+    expect(cjk.items.map((item) => item.link.url)).toEqual(['https://d.test/9', 'https://d.test/3']);
+  });
+
   it('searches FTS syntax characters literally and never throws on them', async () => {
     await captured({ url: 'https://a.test/q', text: 'he said "hello" (twice) - a*b AND c OR NEAR x^2 {col}: done' });
     await captured({ url: 'https://a.test/plain', text: 'nothing special here at all' });

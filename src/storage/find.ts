@@ -8,19 +8,34 @@ import { normalizeTags } from '../core/tags.js';
 import type { FindItem, FindQuery, FindResult } from '../core/types.js';
 import { hydrateLinks } from './links.js';
 import type { Db } from './schema.js';
-import { searchTable, searchTerms, textCondition } from './search-index.js';
+import { searchTable, searchTerms, textCondition, textConditionOnRow } from './search-index.js';
 import { type BlobPathFn, hydrateSnapshots } from './snapshots.js';
 import { visibleTo } from './visibility.js';
 
 export const DefaultFindLimit = 20;
 export const MaxFindLimit = 100;
+/** Up to this many links, a tag drives a tag+text search (see pageOfLinkIds); measured in bench/find-bench.ts. */
+export const TagDrivenMaxLinks = 1_000;
 
-export async function find(db: Db, query: FindQuery, blobPath: BlobPathFn): Promise<FindResult> {
+export interface FindTuning {
+  /** Overrides TagDrivenMaxLinks (tests reach both tag+text plans with it). */
+  tagDrivenMaxLinks?: number;
+}
+
+export async function find(db: Db, query: FindQuery, blobPath: BlobPathFn, tuning: FindTuning = {}): Promise<FindResult> {
   const limit = Math.min(Math.max(Math.trunc(query.limit ?? DefaultFindLimit) || DefaultFindLimit, 1), MaxFindLimit);
   const before = query.cursor ? decodeCursor(query.cursor) : null;
   const tags = normalizeTags(query.tags ?? []);
   const text = query.text && searchTerms(query.text).length ? query.text : null;
-  const page = await pageOfLinkIds(db, { workspaceId: query.workspaceId, tags, text, before, viewer: query.viewer ?? null, take: limit + 1 });
+  const page = await pageOfLinkIds(db, {
+    workspaceId: query.workspaceId,
+    tags,
+    text,
+    before,
+    viewer: query.viewer ?? null,
+    take: limit + 1,
+    tagDrivenMaxLinks: tuning.tagDrivenMaxLinks ?? TagDrivenMaxLinks,
+  });
   const hasMore = page.length > limit;
   const ids = page.slice(0, limit);
   const items = await hydrateItems(db, ids.map((row) => row.id), blobPath);
@@ -34,6 +49,7 @@ interface PagePlan {
   before: number | null;
   viewer: FindQuery['viewer'];
   take: number;
+  tagDrivenMaxLinks: number;
 }
 
 async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string; seq: number }>> {
@@ -43,16 +59,24 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
   // CROSS JOIN pins the driving table: SQLite keeps that order and reads it newest first.
   let source: RawBuilder<unknown>;
   let key: RawBuilder<unknown>;
-  let tagsToProbe = plan.tags;
-  if (plan.text) {
+  const tags = plan.tags.length > 1 || (plan.text && plan.tags.length) ? await rarestFirst(db, plan.workspaceId, plan.tags) : plan.tags.map((tag) => ({ tag, links: 0 }));
+  let tagsToProbe = tags.map((entry) => entry.tag);
+  if (plan.text && tags.length && tags[0].links <= plan.tagDrivenMaxLinks) {
+    // A rare tag with text: read the tag's few links newest first and test each one's text, rather
+    // than walk every match of a possibly common term looking for the rare tag.
+    source = sql`link_tags t0 CROSS JOIN ${searchTable} f ON f.rowid = t0.seq CROSS JOIN links l ON l.id = t0.link_id`;
+    key = sql`t0.seq`;
+    filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${tagsToProbe[0]}`, textConditionOnRow(plan.text));
+    tagsToProbe = tagsToProbe.slice(1);
+  } else if (plan.text) {
     source = sql`${searchTable} f CROSS JOIN links l ON l.seq = f.rowid`;
     key = sql`f.rowid`;
     filters.push(textCondition(plan.workspaceId, plan.text));
   } else if (plan.tags.length) {
     source = sql`link_tags t0 CROSS JOIN links l ON l.id = t0.link_id`;
     key = sql`t0.seq`;
-    filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${plan.tags[0]}`);
-    tagsToProbe = plan.tags.slice(1);
+    filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${tagsToProbe[0]}`);
+    tagsToProbe = tagsToProbe.slice(1);
   } else {
     source = sql`links l`;
     key = sql`l.seq`;
@@ -65,6 +89,22 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
   const result = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM ${source}
     WHERE ${sql.join(filters, sql` AND `)} ORDER BY ${key} DESC LIMIT ${plan.take}`.execute(db);
   return result.rows;
+}
+
+/** Tags with how many links carry them, rarest first: the rarest tag drives, the others are probed. */
+async function rarestFirst(db: Db, workspaceId: string, tags: string[]): Promise<Array<{ tag: string; links: number }>> {
+  const counted = await Promise.all(
+    tags.map(async (tag) => {
+      const row = await db
+        .selectFrom('link_tags')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('workspace_id', '=', workspaceId)
+        .where('tag', '=', tag)
+        .executeTakeFirstOrThrow();
+      return { tag, links: Number(row.n) };
+    }),
+  );
+  return counted.sort((a, b) => a.links - b.links);
 }
 
 async function hydrateItems(db: Db, linkIds: string[], blobPath: BlobPathFn): Promise<FindItem[]> {

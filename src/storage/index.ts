@@ -35,7 +35,7 @@ export {
   type NewShare,
 } from './shares.js';
 export { addTags, removeTags, setTags, listTags } from './tags.js';
-export { find, DefaultFindLimit, MaxFindLimit } from './find.js';
+export { find, DefaultFindLimit, MaxFindLimit, TagDrivenMaxLinks, type FindTuning } from './find.js';
 export { searchTerms, type SearchDocument } from './search-index.js';
 export { enqueueJob, leaseNextJob, renewLease, releaseJob, completeJob, failJob, countJobs, getJob, type JobStatus, type LeasedJob } from './jobs.js';
 export { FileBlobStore, assertSha256, type BlobStore, type StoredBlob } from './blob-store.js';

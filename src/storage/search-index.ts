@@ -47,14 +47,24 @@ export function textCondition(workspaceId: string, text: string): RawBuilder<Sql
   const long = terms.filter((term) => [...term].length >= MinMatchChars);
   const short = terms.filter((term) => [...term].length < MinMatchChars);
   const match = [`scope : ${ftsString(scopeToken(workspaceId))}`, ...long.map((term) => `{title description url text} : ${ftsString(term)}`)].join(' AND ');
-  const conditions: RawBuilder<SqlBool>[] = [sql<SqlBool>`f.link_search MATCH ${match}`];
-  for (const term of short) {
-    const pattern = `%${escapeLike(term)}%`;
-    conditions.push(
-      sql<SqlBool>`(f.title LIKE ${pattern} ESCAPE '\\' OR f.description LIKE ${pattern} ESCAPE '\\' OR f.url LIKE ${pattern} ESCAPE '\\' OR f.text LIKE ${pattern} ESCAPE '\\')`,
-    );
-  }
+  const conditions: RawBuilder<SqlBool>[] = [sql<SqlBool>`f.link_search MATCH ${match}`, ...short.map(containsTerm)];
   return sql<SqlBool>`(${sql.join(conditions, sql` AND `)})`;
+}
+
+/**
+ * The same test as textCondition, made on one document already found by its key (a few hundred
+ * candidates from a rare tag) rather than through the index: reading those rows costs less than
+ * walking every match of a common term. Case folding is ASCII-only here, as with LIKE.
+ */
+export function textConditionOnRow(text: string): RawBuilder<SqlBool> {
+  const terms = searchTerms(text);
+  if (!terms.length) return sql<SqlBool>`1 = 1`;
+  return sql<SqlBool>`(${sql.join(terms.map(containsTerm), sql` AND `)})`;
+}
+
+function containsTerm(term: string): RawBuilder<SqlBool> {
+  const pattern = `%${escapeLike(term)}%`;
+  return sql<SqlBool>`(f.title LIKE ${pattern} ESCAPE '\\' OR f.description LIKE ${pattern} ESCAPE '\\' OR f.url LIKE ${pattern} ESCAPE '\\' OR f.text LIKE ${pattern} ESCAPE '\\')`;
 }
 
 /** The table to select from as `f`, and its key column that equals links.seq. */
