@@ -59,6 +59,8 @@ export interface ServiceStore extends NotificationStore {
   upsertLink(workspaceId: string, url: string, now: Date): Promise<Link>;
   getLink(workspaceId: string, linkId: string): Promise<Link>;
   deleteLink(workspaceId: string, linkId: string): Promise<string[]>;
+  /** Deletes the link only if no share is left, in one transaction; null when it was kept. */
+  deleteLinkIfUnshared(workspaceId: string, linkId: string): Promise<string[] | null>;
 
   /** The latest queued, capturing or done snapshot of the link created since `since`. */
   recentSnapshot(workspaceId: string, linkId: string, since: Date): Promise<Snapshot | null>;

@@ -235,11 +235,14 @@ export class LinksnapService implements SnapService {
     const linkIds = await this.#store.deleteSharesByMessage(workspaceId, channelId, messageId);
     const removed: string[] = [];
     for (const linkId of linkIds) {
-      const remaining = await this.#store.listShares(workspaceId, linkId);
-      if (remaining.length === 0) {
-        await this.forgetLink(workspaceId, linkId);
-        removed.push(linkId);
-      }
+      // Checked and deleted in one transaction, so a share made meanwhile keeps its link.
+      const orphanedBlobs = await this.#store.deleteLinkIfUnshared(workspaceId, linkId);
+      if (orphanedBlobs === null) continue;
+      await this.#deleteBlobs(orphanedBlobs);
+      removed.push(linkId);
+    }
+    if (removed.length) {
+      this.#deps.logger({ level: 'info', context: 'service', message: 'Source message deleted; its captures forgotten', details: { workspace: workspaceId, links: removed } });
     }
     return removed;
   }

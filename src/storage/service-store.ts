@@ -19,6 +19,7 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
     upsertLink: (workspaceId, url, now) => links.upsertLink(db, workspaceId, url, now),
     getLink: (workspaceId, linkId) => links.getLink(db, workspaceId, linkId),
     deleteLink: (workspaceId, linkId) => links.deleteLink(db, workspaceId, linkId),
+    deleteLinkIfUnshared: (workspaceId, linkId) => links.deleteLinkIfUnshared(db, workspaceId, linkId),
 
     recentSnapshot: (workspaceId, linkId, since) => snapshots.recentSnapshot(db, workspaceId, linkId, since, blobPath),
     createSnapshotWithJob: (workspaceId, linkId, url, maxAttempts, now) =>

@@ -12,26 +12,9 @@ import { writeTransaction } from './transaction.js';
 
 export type BlobPathFn = (sha256: string) => string;
 
-export interface SnapshotPatch extends Partial<PageMetadata> {
-  status?: SnapshotStatus;
-  error?: string | null;
-  errorCode?: string | null;
-  degraded?: boolean;
-  degradedReason?: string | null;
-  finalUrl?: string | null;
-  httpStatus?: number | null;
-  contentType?: string | null;
-  contentHash?: string | null;
-  startedAt?: string | null;
-  capturedAt?: string | null;
-}
-
-export interface StoredArtifact {
-  kind: ArtifactKind;
-  sha256: string;
-  size: number;
-  mime: string;
-}
+// The shapes the core's store seam defines; storage implements them.
+export type { SnapshotPatch, StoredArtifact } from '../core/service-store.js';
+import type { SnapshotPatch, StoredArtifact } from '../core/service-store.js';
 
 export interface NewSnapshot {
   workspaceId: string;
