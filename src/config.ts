@@ -94,6 +94,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const dataDir = path.resolve(cwd, str(env, 'LINKSNAP_DATA_DIR') ?? 'data');
   const port = int(env, 'LINKSNAP_PORT', 8080, 0, 65535);
   const host = str(env, 'LINKSNAP_HOST') ?? '127.0.0.1';
+  const apiToken = str(env, 'LINKSNAP_API_TOKEN');
+  // Without a token the web page shows every workspace's links, private channels included; that is
+  // only acceptable when nobody but this machine can reach it.
+  if (!apiToken && !isLoopbackHost(host)) {
+    throw new ConfigError('LINKSNAP_HOST', host, 'a loopback address (127.0.0.1, ::1, localhost) unless LINKSNAP_API_TOKEN is set too');
+  }
   const publicUrl = (str(env, 'LINKSNAP_PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   return {
     dataDir,
@@ -102,7 +108,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     host,
     port,
     publicUrl,
-    apiToken: str(env, 'LINKSNAP_API_TOKEN'),
+    apiToken,
     linkSecret: str(env, 'LINKSNAP_LINK_SECRET'),
     linkTtlSec: env.LINKSNAP_LINK_TTL ? Math.round(duration(env, 'LINKSNAP_LINK_TTL', 0) / 1000) : null,
     concurrency: int(env, 'LINKSNAP_CONCURRENCY', Math.max(1, os.availableParallelism?.() ?? os.cpus().length), 1, 64),
@@ -145,6 +151,11 @@ export class ConfigError extends Error {
     super(`Setting ${name}=${JSON.stringify(value)} is not valid: expected ${expected}`);
     this.name = 'ConfigError';
   }
+}
+
+function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
 
 function str(env: Env, name: string): string | null {

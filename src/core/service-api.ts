@@ -40,6 +40,8 @@ export interface SnapService {
   /** Looks a snapshot up by id alone: for signed links and the local web page. */
   getSnapshotById(snapshotId: string): Promise<Snapshot>;
   getLink(workspaceId: string, linkId: string): Promise<Link>;
+  /** The link stored for this address (normalised like snap() does), or null. */
+  findLinkByUrl(workspaceId: string, url: string): Promise<Link | null>;
   /** Every snapshot (version) of a link, newest first. */
   listVersions(workspaceId: string, linkId: string): Promise<Snapshot[]>;
   /** Shares of a link, oldest first (the first is who shared it first). */

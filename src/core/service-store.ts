@@ -58,6 +58,7 @@ export interface ServiceStore extends NotificationStore {
   ensureWorkspace(id: string, platform: Platform, name: string | null): Promise<void>;
   upsertLink(workspaceId: string, url: string, now: Date): Promise<Link>;
   getLink(workspaceId: string, linkId: string): Promise<Link>;
+  findLinkByUrl(workspaceId: string, url: string): Promise<Link | null>;
   deleteLink(workspaceId: string, linkId: string): Promise<string[]>;
   /** Deletes the link only if no share is left, in one transaction; null when it was kept. */
   deleteLinkIfUnshared(workspaceId: string, linkId: string): Promise<string[] | null>;

@@ -189,6 +189,10 @@ export class LinksnapService implements SnapService {
     return this.#store.getLink(workspaceId, linkId);
   }
 
+  findLinkByUrl(workspaceId: string, url: string): Promise<Link | null> {
+    return this.#store.findLinkByUrl(workspaceId, normalizeUrl(url));
+  }
+
   listVersions(workspaceId: string, linkId: string): Promise<Snapshot[]> {
     return this.#store.listVersions(workspaceId, linkId);
   }
@@ -282,37 +286,68 @@ export class LinksnapService implements SnapService {
       return;
     }
     const details = { jobId: job.id, url: snapshot.url, workspace: snapshot.workspaceId, attempt: job.attempts };
-    await this.#store.updateSnapshot(snapshot.id, { status: 'capturing', startedAt: this.#now().toISOString() });
-    await this.events.publish(snapshot.id, 'capturing');
-    logger({ level: 'info', context: 'capture', message: 'Capture started', details });
+    // Every lease counts as an attempt. More leases than attempts means earlier ones never
+    // reported back: the page took the whole process down each time. Stop feeding it to the browser.
+    if (job.attempts > job.maxAttempts) {
+      const error = new LinksnapError(
+        ErrorCode.CaptureFailed,
+        `Capturing ${snapshot.url} stopped the capture worker ${job.attempts - 1} times; giving up on this page`,
+      );
+      await this.#recordFailure(job, snapshot.id, error, null);
+      logger({ level: 'error', context: 'capture', message: 'Capture keeps crashing the worker; failed for good', details });
+      await this.#publish(snapshot.id, 'failed');
+      return;
+    }
+
+    let outcome: 'done' | 'failed' | 'retry' | 'released';
     try {
+      await this.#store.updateSnapshot(snapshot.id, { status: 'capturing', startedAt: this.#now().toISOString() });
+      await this.#publish(snapshot.id, 'capturing');
+      logger({ level: 'info', context: 'capture', message: 'Capture started', details });
       await captureSnapshot(capture, this.#store, snapshot, signal, job.id);
       await this.#store.completeJob(job.id);
       logger({ level: 'info', context: 'capture', message: 'Capture done', details });
-      await this.events.publish(snapshot.id, 'done');
+      outcome = 'done';
     } catch (thrown) {
-      if (signal.aborted && this.runner && isShuttingDown(signal)) {
+      if (signal.aborted && isShuttingDown(signal)) {
         // Given back to the queue by the runner; the next start captures it again.
         await this.#store.updateSnapshot(snapshot.id, { status: 'queued' });
-        return;
-      }
-      const error = asLinksnapError(thrown);
-      const retry = error.transient && job.attempts < job.maxAttempts;
-      const retryAt = retry ? new Date(this.#now().getTime() + this.#deps.retryDelayMs(job.attempts)) : null;
-      await this.#store.failJob(job.id, error.message, retryAt);
-      if (retry) {
-        await this.#store.updateSnapshot(snapshot.id, { status: 'queued', error: error.message, errorCode: error.code });
-        logger({ level: 'warn', context: 'capture', message: 'Capture failed; will retry', details: { ...details, error, retryAt } });
+        outcome = 'released';
       } else {
-        await this.#store.updateSnapshot(snapshot.id, {
-          status: 'failed',
-          error: error.message,
-          errorCode: error.code,
-          capturedAt: this.#now().toISOString(),
+        const error = asLinksnapError(thrown);
+        const retry = error.transient && job.attempts < job.maxAttempts;
+        const retryAt = retry ? new Date(this.#now().getTime() + this.#deps.retryDelayMs(job.attempts)) : null;
+        await this.#recordFailure(job, snapshot.id, error, retryAt);
+        logger({
+          level: 'warn',
+          context: 'capture',
+          message: retry ? 'Capture failed; will retry' : 'Capture failed',
+          details: { ...details, error, retryAt },
         });
-        logger({ level: 'warn', context: 'capture', message: 'Capture failed', details: { ...details, error } });
-        await this.events.publish(snapshot.id, 'failed');
+        outcome = retry ? 'retry' : 'failed';
       }
+    }
+    // Telling adapters happens after the outcome is recorded: a failure to notify must never
+    // turn a finished capture into a failed one (notifications are retried on their own).
+    if (outcome === 'done' || outcome === 'failed') await this.#publish(snapshot.id, outcome);
+  }
+
+  /** Records a failed attempt: back to the queue until retryAt, or failed for good when null. */
+  async #recordFailure(job: LeasedJob, snapshotId: string, error: LinksnapError, retryAt: Date | null): Promise<void> {
+    await this.#store.failJob(job.id, error.message, retryAt);
+    await this.#store.updateSnapshot(
+      snapshotId,
+      retryAt
+        ? { status: 'queued', error: error.message, errorCode: error.code }
+        : { status: 'failed', error: error.message, errorCode: error.code, capturedAt: this.#now().toISOString() },
+    );
+  }
+
+  async #publish(snapshotId: string, type: 'capturing' | 'done' | 'failed'): Promise<void> {
+    try {
+      await this.events.publish(snapshotId, type);
+    } catch (error) {
+      this.#deps.logger({ level: 'warn', context: 'service', message: 'Publishing progress failed', details: { snapshotId, type, error } });
     }
   }
 

@@ -18,6 +18,7 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
     },
     upsertLink: (workspaceId, url, now) => links.upsertLink(db, workspaceId, url, now),
     getLink: (workspaceId, linkId) => links.getLink(db, workspaceId, linkId),
+    findLinkByUrl: (workspaceId, url) => links.findLinkByUrl(db, workspaceId, url),
     deleteLink: (workspaceId, linkId) => links.deleteLink(db, workspaceId, linkId),
     deleteLinkIfUnshared: (workspaceId, linkId) => links.deleteLinkIfUnshared(db, workspaceId, linkId),
 

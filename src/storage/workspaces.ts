@@ -2,6 +2,7 @@
 import { NotFoundError } from '../core/errors.js';
 import { DefaultWorkspaceSettings, type Platform, type WorkspaceSettings } from '../core/types.js';
 import { isoNow } from './ids.js';
+import { writeTransaction } from './transaction.js';
 import type { Db } from './schema.js';
 
 export interface WorkspaceInfo {
@@ -37,15 +38,18 @@ export async function getSettings(db: Db, workspaceId: string): Promise<Workspac
 }
 
 export async function updateSettings(db: Db, workspaceId: string, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings> {
-  const row = await db.selectFrom('workspaces').select('settings').where('id', '=', workspaceId).executeTakeFirst();
-  if (!row) throw new NotFoundError('workspace', workspaceId);
-  // Only known keys are kept, so a stray field from a form cannot grow the stored JSON.
-  const stored: Partial<WorkspaceSettings> = { ...parseSettings(row.settings) };
-  for (const key of Object.keys(DefaultWorkspaceSettings) as Array<keyof WorkspaceSettings>) {
-    if (patch[key] !== undefined) (stored as Record<string, unknown>)[key] = patch[key];
-  }
-  await db.updateTable('workspaces').set({ settings: JSON.stringify(stored) }).where('id', '=', workspaceId).execute();
-  return { ...DefaultWorkspaceSettings, ...stored };
+  // Read and write in one transaction, so two admins changing different settings both keep theirs.
+  return writeTransaction(db, async (trx) => {
+    const row = await trx.selectFrom('workspaces').select('settings').where('id', '=', workspaceId).executeTakeFirst();
+    if (!row) throw new NotFoundError('workspace', workspaceId);
+    // Only known keys are kept, so a stray field from a form cannot grow the stored JSON.
+    const stored: Partial<WorkspaceSettings> = { ...parseSettings(row.settings) };
+    for (const key of Object.keys(DefaultWorkspaceSettings) as Array<keyof WorkspaceSettings>) {
+      if (patch[key] !== undefined) (stored as Record<string, unknown>)[key] = patch[key];
+    }
+    await trx.updateTable('workspaces').set({ settings: JSON.stringify(stored) }).where('id', '=', workspaceId).execute();
+    return { ...DefaultWorkspaceSettings, ...stored };
+  });
 }
 
 export async function listWorkspaces(db: Db): Promise<Array<{ id: string; platform: Platform; name: string | null; links: number }>> {

@@ -154,6 +154,9 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
 
   // CONNECT tunnels carry https and wss; the same check, then raw bytes both ways.
   server.on('connect', (req, clientSocket: Duplex, head: Buffer) => {
+    // Node removes its own error handler from CONNECT and upgrade sockets: without one, a client
+    // that resets while the policy resolves the host would crash the whole process.
+    clientSocket.on('error', () => clientSocket.destroy());
     void (async () => {
       const authority = req.url ?? '';
       const { host, port } = splitAuthority(authority);
@@ -161,7 +164,9 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       try {
         if (!port) throw new LinksnapError('invalid_url', `CONNECT target without a port: ${authority}`, { details: { reason: 'no port' } });
         checked = await policy.checkHost(host, port);
+        if (clientSocket.destroyed) return;
       } catch (error) {
+        if (clientSocket.destroyed) return;
         const failure = asLinksnapError(error);
         refuse(authority, host, failure);
         clientSocket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nRefused by linksnap: ${failure.message}\n`);
@@ -194,12 +199,15 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
 
   // A plain ws:// upgrade sent as an absolute URI (Chromium tunnels websockets, other clients may not).
   server.on('upgrade', (req, clientSocket: Duplex, head: Buffer) => {
+    clientSocket.on('error', () => clientSocket.destroy());
     void (async () => {
       const target = req.url ?? '';
       let checked;
       try {
         checked = await policy.checkUrl(target.replace(/^ws:/i, 'http:'));
+        if (clientSocket.destroyed) return;
       } catch (error) {
+        if (clientSocket.destroyed) return;
         const failure = asLinksnapError(error);
         refuse(target, hostOf(target), failure);
         clientSocket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nRefused by linksnap: ${failure.message}\n`);
