@@ -6,9 +6,11 @@
 //   navigate.ts        goto with a hard deadline, partial pages kept
 //   settle.ts          network-quiet window and jump-scroll for lazy content
 //   screenshots.ts     viewport PNG, full-page JPEG, WebP thumbnail
-//   mhtml-snapshot.ts  MHTML from the browser;  archive/ the single-file HTML made from it
+//   mhtml-snapshot.ts  MHTML from the browser;  archive/ the single-file HTML made from it, after
+//                      the browser slot is released (with the thumbnail), so Node's CPU work
+//                      overlaps the next capture's browser work
 //   extract/           metadata, readable and visible text, quality verdict
-import type { Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import type { CaptureLimits } from '../../config.js';
 import { CaptureTimeoutError, LinksnapError, TooLargeError, asLinksnapError } from '../errors.js';
 import { egressContextOptions } from '../egress/chromium.js';
@@ -93,7 +95,7 @@ export async function captureUrl(url: string, options: CaptureUrlOptions): Promi
 
     const proxy = await startEgressProxy({ policy, logger, logDetails });
     try {
-      const output = await pool.withContext(
+      const browserPart = await pool.withContext(
         url,
         egressContextOptions(proxy),
         async (context) => {
@@ -102,6 +104,9 @@ export async function captureUrl(url: string, options: CaptureUrlOptions): Promi
         },
         signal,
       );
+      // The browser slot is free again: the Node-side work (thumbnail, MHTML to single-file HTML)
+      // runs while the next capture already uses the browser.
+      const output = await finishOutsideBrowser(browserPart, options, run, signal);
       output.blockedRequests.push(...proxy.blocked.map((b) => ({ url: b.url, reason: b.reason })));
       output.timings = { ...timer.timings, total: Math.round(performance.now() - started) };
       logger({ level: 'info', context: 'capture', message: 'Captured a page', details: { ...logDetails, finalUrl: output.finalUrl, status: output.httpStatus, partial: output.partial, degraded: output.degradedReason, blocked: output.blockedRequests.length, ms: output.timings.total } });
@@ -121,6 +126,16 @@ export async function captureUrl(url: string, options: CaptureUrlOptions): Promi
 
 type Run = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 
+/** What the browser part of a capture leaves for Node to finish once the browser slot is free. */
+interface BrowserPart {
+  output: CaptureOutput;
+  /** Started with sharp as soon as the viewport screenshot existed. */
+  thumbnail: Promise<Buffer> | null;
+  /** The MHTML to turn into the single-file archive, when it fit its cap. */
+  mhtml: string | null;
+  drop: (kind: ArtifactKind, reason: string) => void;
+}
+
 async function capturePage(
   page: Page,
   url: string,
@@ -128,7 +143,7 @@ async function capturePage(
   run: Run,
   signal: AbortSignal,
   logDetails: Record<string, unknown>,
-): Promise<CaptureOutput> {
+): Promise<BrowserPart> {
   const { limits, logger } = options;
   const blocked: BlockedRequestRecord[] = [];
   const artifacts: CaptureOutput['artifacts'] = {};
@@ -163,7 +178,9 @@ async function capturePage(
   const shotCtx = { page, limits };
   const screenshot = await run('screenshot', () => viewportScreenshot(shotCtx, signal));
   keep('screenshot', screenshot, 'image/png', limits.maxScreenshotBytes);
-  await run('thumbnail', async () => keep('thumbnail', await thumbnailFrom(screenshot, shotCtx), 'image/webp', limits.maxScreenshotBytes));
+  // sharp works on libuv's thread pool, so the thumbnail is made while the browser renders the full page.
+  const thumbnail = run('thumbnail', () => thumbnailFrom(screenshot, shotCtx));
+  thumbnail.catch(() => {});
   await run('fullpage', async () => {
     try {
       const full = await fullPageScreenshot(shotCtx, signal);
@@ -174,25 +191,21 @@ async function capturePage(
     }
   });
 
-  const extracted = await run('extract', () => raceAbort(extractPage(page, { maxTextChars: limits.maxTextChars }), signal));
-
-  await run('archive', async () => {
-    const mhtml = await captureMhtml(page, signal);
-    const mhtmlBytes = Buffer.from(mhtml, 'utf8');
-    if (mhtmlBytes.length > limits.maxMhtmlBytes) {
-      drop('mhtml', new TooLargeError('The MHTML archive', limits.maxMhtmlBytes).message);
-      drop('archive', 'made from the MHTML archive, which was too large');
-      return;
-    }
+  // Extraction reads a clone of the DOM in an isolated world and the MHTML is serialised by the
+  // browser; neither changes the page, so both are asked for at once.
+  const [extracted, mhtml] = await Promise.all([
+    run('extract', () => raceAbort(extractPage(page, { maxTextChars: limits.maxTextChars }), signal)),
+    run('mhtml', () => captureMhtml(page, signal)),
+  ]);
+  let keptMhtml: string | null = null;
+  const mhtmlBytes = Buffer.from(mhtml, 'utf8');
+  if (mhtmlBytes.length > limits.maxMhtmlBytes) {
+    drop('mhtml', new TooLargeError('The MHTML archive', limits.maxMhtmlBytes).message);
+    drop('archive', 'made from the MHTML archive, which was too large');
+  } else {
     artifacts.mhtml = { data: mhtmlBytes, mime: 'multipart/related' };
-    try {
-      const html = await mhtmlToArchive(mhtml, limits.maxArchiveBytes);
-      artifacts.archive = { data: Buffer.from(html, 'utf8'), mime: 'text/html; charset=utf-8' };
-    } catch (error) {
-      if (signal.aborted) throw error;
-      drop('archive', error instanceof LinksnapError ? error.message : `conversion failed: ${(error as Error).message}`);
-    }
-  });
+    keptMhtml = mhtml;
+  }
 
   const text = extracted.readableText?.trim() ? extracted.readableText : extracted.visibleText;
   if (text) artifacts.text = { data: Buffer.from(text, 'utf8'), mime: 'text/plain; charset=utf-8' };
@@ -209,7 +222,7 @@ async function capturePage(
   // An HTTP error page is always degraded, even when it has plenty of text.
   const httpError = nav.httpStatus !== null && nav.httpStatus >= 400;
   const consentState = (consent as ConsentOptOut | null)?.state ?? null;
-  return {
+  const output: CaptureOutput = {
     kind: 'html',
     finalUrl: nav.finalUrl,
     httpStatus: nav.httpStatus,
@@ -225,10 +238,47 @@ async function capturePage(
     dropped,
     timings: {},
   };
+  return { output, thumbnail, mhtml: keptMhtml, drop };
+}
+
+/** The thumbnail and the single-file archive: CPU work in Node that needs no browser. */
+async function finishOutsideBrowser(part: BrowserPart, options: CaptureUrlOptions, run: Run, signal: AbortSignal): Promise<CaptureOutput> {
+  const { output, drop } = part;
+  const { limits } = options;
+  if (part.thumbnail) {
+    try {
+      const thumbnail = await part.thumbnail;
+      if (thumbnail.length > limits.maxScreenshotBytes) drop('thumbnail', new TooLargeError('The thumbnail', limits.maxScreenshotBytes).message);
+      else output.artifacts.thumbnail = { data: thumbnail, mime: 'image/webp' };
+    } catch (error) {
+      drop('thumbnail', `sharp could not make it from the screenshot: ${(error as Error).message}`);
+    }
+  }
+  const mhtml = part.mhtml;
+  if (mhtml !== null) {
+    await run('archive', async () => {
+      try {
+        const html = await mhtmlToArchive(mhtml, limits.maxArchiveBytes);
+        output.artifacts.archive = { data: Buffer.from(html, 'utf8'), mime: 'text/html; charset=utf-8' };
+      } catch (error) {
+        if (signal.aborted) throw error;
+        drop('archive', error instanceof LinksnapError ? error.message : `conversion failed: ${(error as Error).message}`);
+      }
+    });
+  }
+  return output;
 }
 
 /** Chromium's own user agent without "Headless", which many sites answer with a bot wall. */
 async function desktopUserAgent(pool: BrowserPool): Promise<string> {
   const browser = await pool.browser();
-  return (await browser.userAgent()).replace(/HeadlessChrome/g, 'Chrome');
+  let agent = userAgents.get(browser);
+  if (agent === undefined) {
+    agent = (await browser.userAgent()).replace(/HeadlessChrome/g, 'Chrome');
+    userAgents.set(browser, agent);
+  }
+  return agent;
 }
+
+/** Asked once per browser (a relaunch may bring a new version), not once per capture. */
+const userAgents = new WeakMap<Browser, string>();

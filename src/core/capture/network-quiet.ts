@@ -39,7 +39,10 @@ export function trackNetwork(page: Page): NetworkQuiet {
         const now = performance.now();
         if (pending.size === 0 && now - lastChange >= quietMs) return { quiet: true };
         if (now >= deadline) return { quiet: false };
-        await sleep(Math.min(50, Math.max(1, deadline - now)), signal);
+        // With nothing in flight, sleep exactly until the window would close rather than a whole
+        // polling step: the window is short, so 50 ms of overshoot would be a large share of it.
+        const untilQuiet = pending.size === 0 ? lastChange + quietMs - now : 50;
+        await sleep(Math.min(50, Math.max(1, untilQuiet), Math.max(1, deadline - now)), signal);
       }
     },
   };
