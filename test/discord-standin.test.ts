@@ -1,8 +1,8 @@
 // The stand-in Discord speaks the protocol the real discord.js expects: these tests drive a bare
 // discord.js client against it (no linksnap code) so the bot's end-to-end tests stand on solid ground.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AttachmentBuilder, Client, Events, GatewayIntentBits, Partials, PermissionFlagsBits, type ChatInputCommandInteraction, type Message } from 'discord.js';
-import { guild, privateChannel, role, textChannel, user } from './stand-ins/discord/payloads.js';
+import { AttachmentBuilder, ChannelType, Client, DiscordAPIError, Events, GatewayIntentBits, Partials, PermissionFlagsBits, type ChatInputCommandInteraction, type Message } from 'discord.js';
+import { guild, privateChannel, role, textChannel, thread, user } from './stand-ins/discord/payloads.js';
 import { startDiscordStandIn, type DiscordStandIn } from './stand-ins/discord/server.js';
 
 let standIn: DiscordStandIn;
@@ -59,6 +59,44 @@ describe('stand-in Discord with the real discord.js', () => {
     const member = await cached.members.fetch({ user: alice.id, cache: true, force: false }).catch(() => cached.members.cache.get(alice.id)!);
     expect(cached.channels.cache.get(general.id)!.permissionsFor(member)!.has(PermissionFlagsBits.ViewChannel)).toBe(true);
     expect(cached.channels.cache.get(secret.id)!.permissionsFor(member)!.has(PermissionFlagsBits.ViewChannel)).toBe(false);
+  });
+
+  it('sends threads in GUILD_CREATE as Discord does: private ones only when joined, membership over REST', async () => {
+    const { g, general, alice, owner } = world();
+    const joined = thread('joined', general, { private: true, owner: alice, members: [standIn.bot.id] });
+    const closed = thread('closed', general, { private: true, owner: alice });
+    const open = thread('open', general, { private: false, owner });
+    for (const t of [joined, closed, open]) {
+      g.threads.push(t.thread);
+      g.threadMembers[t.thread.id] = t.members;
+    }
+    const { client: c, ready, login } = makeClient();
+    await login;
+    await ready;
+    const cached = c.guilds.cache.get(g.id)!;
+    const huddle = cached.channels.cache.get(joined.thread.id)!;
+    expect(huddle.type).toBe(ChannelType.PrivateThread);
+    expect(huddle.isThread() && huddle.parentId).toBe(general.id);
+    expect(huddle.isThread() && huddle.members.me?.id).toBe(standIn.bot.id);
+    expect(cached.channels.cache.get(open.thread.id)?.type).toBe(ChannelType.PublicThread);
+    expect(cached.channels.cache.has(closed.thread.id)).toBe(false);
+    if (!huddle.isThread()) throw new Error('not a thread');
+
+    expect((await huddle.members.fetch({ member: alice.id, force: true })).id).toBe(alice.id);
+    const missing = await huddle.members.fetch({ member: owner.id, force: true }).catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(DiscordAPIError);
+    expect((missing as DiscordAPIError).code).toBe(10007);
+    // Listing members is privileged (Guild Members intent), as on Discord.
+    expect(await huddle.members.fetch().catch((error: unknown) => (error as DiscordAPIError).status)).toBe(403);
+
+    // Without that intent only the bot's own joins and leaves arrive over the gateway.
+    const updates: string[] = [];
+    c.on(Events.ThreadMembersUpdate, (added, removed) => updates.push(`+${[...added.keys()].join()} -${[...removed.keys()].join()}`));
+    standIn.addThreadMember(joined.thread.id, owner.id);
+    standIn.removeThreadMember(joined.thread.id, standIn.bot.id);
+    await standIn.waitUntil(() => updates.length > 0, 5_000, 'THREAD_MEMBERS_UPDATE');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(updates).toEqual([`+ -${standIn.bot.id}`]);
   });
 
   it('delivers MESSAGE_CREATE and INTERACTION_CREATE; records the defer callback and a multipart edit with its file', async () => {

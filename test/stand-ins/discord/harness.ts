@@ -5,17 +5,33 @@ import { PermissionFlagsBits } from 'discord.js';
 import { startDiscordBot, type DiscordBot, type DiscordBotTuning } from '../../../src/bots/discord/index.js';
 import type { Snapshot } from '../../../src/core/types.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { EveryoneDefault, guild, member, privateChannel, role, textChannel, user, type GuildPayload, type UserPayload } from './payloads.js';
+import { EveryoneDefault, guild, member, privateChannel, role, textChannel, thread, user, type GuildPayload, type UserPayload } from './payloads.js';
 import { startDiscordStandIn, type DiscordStandIn, type StandInOptions } from './server.js';
 
 export interface DiscordWorld {
   standIn: DiscordStandIn;
   app: TestApp;
   bot: DiscordBot;
-  /** Server A: #general, #random, #secret (only the mods role and the owner can read it). */
-  a: { guild: GuildPayload; general: string; random: string; secret: string; owner: UserPayload; alice: UserPayload; bob: UserPayload; mod: UserPayload };
+  /**
+   * Server A: #general, #random, #secret (only the mods role and the owner can read it), and in
+   * #general a private thread `huddle` that alice and the bot joined (keeper may manage threads).
+   */
+  a: {
+    guild: GuildPayload;
+    general: string;
+    random: string;
+    secret: string;
+    huddle: string;
+    owner: UserPayload;
+    alice: UserPayload;
+    bob: UserPayload;
+    mod: UserPayload;
+    keeper: UserPayload;
+  };
   /** Server B: #lobby. */
   b: { guild: GuildPayload; lobby: string; owner: UserPayload; carol: UserPayload };
+  /** Server C installed the app with applications.commands only: the bot never receives the guild. */
+  c: { guild: GuildPayload; hall: string; dave: UserPayload };
   snapshotUrl(snapshot: Pick<Snapshot, 'id'>): string;
   close(): Promise<void>;
 }
@@ -29,20 +45,29 @@ export async function startDiscordWorld(
   const alice = user('alice');
   const bob = user('bob');
   const mod = user('mod');
+  const keeper = user('keeper');
   const mods = role('mods', PermissionFlagsBits.ManageMessages);
+  const threadKeepers = role('thread keepers', PermissionFlagsBits.ManageThreads);
   const guildA = guild({
     name: 'Server A',
     owner,
-    roles: [mods],
+    roles: [mods, threadKeepers],
     channels: (id) => [textChannel('general'), textChannel('random'), privateChannel('secret', id, { roles: [mods.id] })],
-    members: [member(alice), member(bob), member(mod, [mods.id])],
+    members: [member(alice), member(bob), member(mod, [mods.id]), member(keeper, [threadKeepers.id])],
     everyone: EveryoneDefault,
   });
+  // Before the bot connects, so it arrives in GUILD_CREATE's `threads` as Discord sends it.
+  const huddle = thread('huddle', guildA.channels[0], { private: true, owner: alice, members: [standIn.bot.id] });
+  guildA.threads.push(huddle.thread);
+  guildA.threadMembers[huddle.thread.id] = huddle.members;
   const ownerB = user('owner-b');
   const carol = user('carol');
   const guildB = guild({ name: 'Server B', owner: ownerB, channels: () => [textChannel('lobby')], members: [member(carol)], locale: 'zh-CN' });
   standIn.addGuild(guildA);
   standIn.addGuild(guildB);
+  const dave = user('dave');
+  const guildC = guild({ name: 'Server C', owner: user('owner-c'), channels: () => [textChannel('hall')], members: [member(dave)] });
+  standIn.addGuild(guildC, [], { botJoined: false });
 
   const app = await startTestApp({
     captures: options.captures,
@@ -66,8 +91,9 @@ export async function startDiscordWorld(
     standIn,
     app,
     bot,
-    a: { guild: guildA, general: guildA.channels[0].id, random: guildA.channels[1].id, secret: guildA.channels[2].id, owner, alice, bob, mod },
+    a: { guild: guildA, general: guildA.channels[0].id, random: guildA.channels[1].id, secret: guildA.channels[2].id, huddle: huddle.thread.id, owner, alice, bob, mod, keeper },
     b: { guild: guildB, lobby: guildB.channels[0].id, owner: ownerB, carol },
+    c: { guild: guildC, hall: guildC.channels[0].id, dave },
     snapshotUrl,
     async close() {
       await bot.stop();

@@ -56,6 +56,24 @@ export interface ChannelPayload {
   nsfw?: boolean;
   last_message_id?: string | null;
   rate_limit_per_user?: number;
+  /** Threads (types 10, 11, 12) only. */
+  owner_id?: string;
+  thread_metadata?: { archived: boolean; auto_archive_duration: number; archive_timestamp: string; locked: boolean; invitable?: boolean; create_timestamp?: string };
+  member_count?: number;
+  message_count?: number;
+  total_message_sent?: number;
+  flags?: number;
+  /** The current user's thread member object, as GUILD_CREATE sends it for threads the bot joined. */
+  member?: { join_timestamp: string; flags: number };
+}
+
+/** A thread member object (GET /channels/{thread.id}/thread-members/{user.id}). */
+export interface ThreadMemberPayload {
+  id: string;
+  user_id: string;
+  join_timestamp: string;
+  flags: number;
+  member?: MemberPayload;
 }
 
 export interface MemberPayload {
@@ -76,6 +94,9 @@ export interface GuildPayload {
   channels: ChannelPayload[];
   members: MemberPayload[];
   preferred_locale: string;
+  /** Active threads (public 11, private 12), with the user ids that joined each. */
+  threads: ChannelPayload[];
+  threadMembers: Record<string, string[]>;
 }
 
 /** What @everyone may do in an ordinary server: read, write, react, start threads. */
@@ -124,6 +145,35 @@ export function textChannel(name: string, options: { id?: string; guildId?: stri
   };
 }
 
+/**
+ * A thread under `parent`: type 12 (private: only its members and Manage Threads can read it) or
+ * 11 (public: whoever reads the parent). `members` are the user ids that joined it.
+ */
+export function thread(name: string, parent: ChannelPayload, options: { private: boolean; owner: UserPayload; members?: string[]; id?: string }): { thread: ChannelPayload; members: string[] } {
+  const created = new Date(Date.now() - 3_600_000).toISOString();
+  const members = [...new Set([options.owner.id, ...(options.members ?? [])])];
+  return {
+    thread: {
+      id: options.id ?? snowflake(),
+      type: options.private ? 12 : 11,
+      name,
+      guild_id: parent.guild_id,
+      position: 0,
+      permission_overwrites: [],
+      parent_id: parent.id,
+      owner_id: options.owner.id,
+      last_message_id: null,
+      rate_limit_per_user: 0,
+      thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: created, locked: false, create_timestamp: created, ...(options.private ? { invitable: false } : {}) },
+      member_count: members.length,
+      message_count: 0,
+      total_message_sent: 0,
+      flags: 0,
+    },
+    members,
+  };
+}
+
 /** A private channel: @everyone denied View Channel, the listed roles and members allowed. */
 export function privateChannel(name: string, guildId: string, allowed: { roles?: string[]; members?: string[] }): ChannelPayload {
   const view = PermissionFlagsBits.ViewChannel.toString();
@@ -161,13 +211,36 @@ export function guild(options: {
     channels,
     members: [member(options.owner), ...(options.members ?? [])],
     preferred_locale: options.locale ?? 'en-US',
+    threads: [],
+    threadMembers: {},
   };
 }
 
-/** The full GUILD_CREATE dispatch body for a guild. */
-export function guildCreate(g: GuildPayload): Record<string, unknown> {
+/**
+ * The threads GUILD_CREATE lists for a user: active threads they may view (public ones with the
+ * parent; private ones when they joined or may manage threads), with their own thread member object.
+ */
+export function threadsVisibleTo(g: GuildPayload, userId: string): ChannelPayload[] {
+  return g.threads
+    .filter((t) => canReadThread(g, userId, t))
+    .map((t) => {
+      const joined = g.threadMembers[t.id]?.includes(userId);
+      return { ...t, guild_id: g.id, ...(joined ? { member: { join_timestamp: t.thread_metadata?.create_timestamp ?? new Date().toISOString(), flags: 0 } } : {}) };
+    });
+}
+
+export function canReadThread(g: GuildPayload, userId: string, t: ChannelPayload): boolean {
+  const perms = channelPermissions(g, userId, t.parent_id ?? null);
+  if (!(perms & PermissionFlagsBits.ViewChannel)) return false;
+  if (t.type !== 12) return true;
+  return Boolean(g.threadMembers[t.id]?.includes(userId)) || Boolean(perms & PermissionFlagsBits.ManageThreads);
+}
+
+/** The full GUILD_CREATE dispatch body for a guild, as the user `forUserId` (the bot) receives it. */
+export function guildCreate(g: GuildPayload, forUserId: string): Record<string, unknown> {
+  const { threads: _threads, threadMembers: _threadMembers, ...fields } = g;
   return {
-    ...g,
+    ...fields,
     unavailable: false,
     large: false,
     member_count: g.members.length,
@@ -175,7 +248,7 @@ export function guildCreate(g: GuildPayload): Record<string, unknown> {
     features: [],
     emojis: [],
     stickers: [],
-    threads: [],
+    threads: threadsVisibleTo(g, forUserId),
     voice_states: [],
     presences: [],
     stage_instances: [],
@@ -217,7 +290,9 @@ export function channelPermissions(g: GuildPayload, userId: string, channelId: s
   let base = BigInt(g.roles.find((r) => r.id === g.id)?.permissions ?? '0');
   for (const r of g.roles) if (roleIds.includes(r.id)) base |= BigInt(r.permissions);
   if (base & PermissionFlagsBits.Administrator) return allPermissions();
-  const channel = channelId ? g.channels.find((c) => c.id === channelId) : undefined;
+  // A thread has no overwrites of its own: the parent channel's apply.
+  const threadParent = channelId ? g.threads.find((t) => t.id === channelId)?.parent_id : undefined;
+  const channel = (threadParent ?? channelId) ? g.channels.find((c) => c.id === (threadParent ?? channelId)) : undefined;
   if (!channel) return base;
   let perms = base;
   const everyone = channel.permission_overwrites.find((o) => o.type === 0 && o.id === g.id);

@@ -8,16 +8,22 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
+  canReadThread,
   channelPermissions,
   guildCreate,
   member,
   message,
   snowflake,
   user,
+  type ChannelPayload,
   type GuildPayload,
   type MessagePayload,
+  type ThreadMemberPayload,
   type UserPayload,
 } from './payloads.js';
+
+/** GatewayIntentBits.GuildMembers: without it Discord tells a bot only about its own thread membership. */
+const GuildMembersIntent = 1 << 1;
 
 export interface RecordedFile {
   field: string;
@@ -96,6 +102,10 @@ export class DiscordStandIn {
   readonly #originals = new Map<string, MessagePayload>();
   /** The channel each interaction token was used in, so its reply message is placed there. */
   readonly #tokenChannels = new Map<string, string>();
+  /** Guilds the bot user joined (others only have the application's commands installed). */
+  readonly #joined = new Set<string>();
+  /** Intents the client sent in IDENTIFY. */
+  #intents = 0;
   #callSeq = 0;
   #port = 0;
 
@@ -140,12 +150,47 @@ export class DiscordStandIn {
 
   // ---- world state ----------------------------------------------------------------------------
 
-  /** Adds a guild; the bot joins it as a member. Sent as GUILD_CREATE to connected sessions. */
-  addGuild(g: GuildPayload, botRoles: string[] = []): GuildPayload {
-    if (!g.members.some((m) => m.user.id === this.bot.id)) g.members.push(member(this.bot, botRoles));
+  /**
+   * Adds a guild; the bot joins it as a member and it is sent as GUILD_CREATE to connected sessions.
+   * With `botJoined: false` the app is installed with applications.commands only: its slash commands
+   * arrive as interactions with a guild_id, but the bot never receives the guild.
+   */
+  addGuild(g: GuildPayload, botRoles: string[] = [], options: { botJoined?: boolean } = {}): GuildPayload {
     this.guilds.set(g.id, g);
-    for (const session of this.#sessions.values()) this.#dispatch(session, 'GUILD_CREATE', guildCreate(g));
+    if (options.botJoined === false) return g;
+    if (!g.members.some((m) => m.user.id === this.bot.id)) g.members.push(member(this.bot, botRoles));
+    this.#joined.add(g.id);
+    for (const session of this.#sessions.values()) this.#dispatch(session, 'GUILD_CREATE', guildCreate(g, this.bot.id));
     return g;
+  }
+
+  /** Opens a thread; THREAD_CREATE reaches the bot when it may view the thread. */
+  addThread(guildId: string, created: { thread: ChannelPayload; members: string[] }): ChannelPayload {
+    const g = this.#guild(guildId);
+    const t = { ...created.thread, guild_id: g.id };
+    g.threads.push(t);
+    g.threadMembers[t.id] = [...created.members];
+    if (this.#joined.has(g.id) && this.#sessions.size && canReadThread(g, this.bot.id, t)) {
+      this.dispatch('THREAD_CREATE', { ...t, newly_created: true, ...(created.members.includes(this.bot.id) ? { member: this.#threadMember(t, this.bot.id) } : {}) });
+    }
+    return t;
+  }
+
+  /** Someone joins a thread. Like Discord, THREAD_MEMBERS_UPDATE only tells the bot about itself unless it has the Guild Members intent. */
+  addThreadMember(threadId: string, userId: string): void {
+    const { g, t } = this.#thread(threadId);
+    const members = (g.threadMembers[t.id] ??= []);
+    if (members.includes(userId)) return;
+    members.push(userId);
+    t.member_count = members.length;
+    this.#threadMembersUpdate(g, t, userId, { added_members: [{ ...this.#threadMember(t, userId), member: g.members.find((m) => m.user.id === userId) }] });
+  }
+
+  removeThreadMember(threadId: string, userId: string): void {
+    const { g, t } = this.#thread(threadId);
+    g.threadMembers[t.id] = (g.threadMembers[t.id] ?? []).filter((id) => id !== userId);
+    t.member_count = g.threadMembers[t.id].length;
+    this.#threadMembersUpdate(g, t, userId, { removed_member_ids: [userId] });
   }
 
   permissions(guildId: string, userId: string, channelId: string | null): bigint {
@@ -162,10 +207,11 @@ export class DiscordStandIn {
     for (const session of this.#sessions.values()) this.#dispatch(session, t, d);
   }
 
-  /** A member posts a message in a guild channel (or a DM when `guildId` is absent). */
+  /** A member posts a message in a guild channel or thread (or a DM when `guildId` is absent). */
   postMessage(options: { channelId: string; guildId?: string; author: UserPayload; content: string }): MessagePayload {
     const payload = message(options);
-    this.dispatch('MESSAGE_CREATE', { ...payload, channel_type: options.guildId ? 0 : 1 });
+    const channelType = options.guildId ? (this.#findChannel(options.channelId)?.channel.type ?? 0) : 1;
+    this.dispatch('MESSAGE_CREATE', { ...payload, channel_type: channelType });
     return payload;
   }
 
@@ -282,7 +328,7 @@ export class DiscordStandIn {
     this.#tokenChannels.set(token, options.channelId);
     const g = options.guildId ? this.guilds.get(options.guildId) : undefined;
     if (options.guildId && !g) throw new Error(`stand-in: no guild ${options.guildId}`);
-    const channel = g?.channels.find((c) => c.id === options.channelId);
+    const channel = g ? [...g.channels, ...g.threads].find((c) => c.id === options.channelId) : undefined;
     const payload: Record<string, any> = {
       id,
       application_id: this.applicationId,
@@ -341,12 +387,13 @@ export class DiscordStandIn {
             ws.close(4004, 'Authentication failed.');
             return;
           }
+          this.#intents = Number(packet.d?.intents ?? 0);
           session = { id: snowflake(), seq: 0, log: [], socket: ws };
           this.#sessions.set(session.id, session);
           this.#dispatch(session, 'READY', {
             v: 10,
             user: this.bot,
-            guilds: [...this.guilds.keys()].map((id) => ({ id, unavailable: true })),
+            guilds: [...this.#joined].map((id) => ({ id, unavailable: true })),
             session_id: session.id,
             resume_gateway_url: this.gatewayUrl,
             shard: [0, 1],
@@ -358,7 +405,7 @@ export class DiscordStandIn {
             geo_ordered_rtc_regions: [],
             user_settings: {},
           });
-          for (const g of this.guilds.values()) this.#dispatch(session, 'GUILD_CREATE', guildCreate(g));
+          for (const id of this.#joined) this.#dispatch(session, 'GUILD_CREATE', guildCreate(this.guilds.get(id)!, this.bot.id));
           break;
         }
         case 6: {
@@ -511,6 +558,34 @@ export class DiscordStandIn {
       this.messages.set(created.id, created);
       return reply(200, created);
     }
+    if ((m = /^\/channels\/(\d+)\/thread-members(?:\/(@me|\d+))?$/.exec(path))) {
+      const found = this.#findChannel(m[1]);
+      const g = found ? this.guilds.get(found.guildId) : undefined;
+      if (!found || !g || !found.channel.thread_metadata) return reply(404, { message: 'Unknown Channel', code: 10003 });
+      if (!canReadThread(g, this.bot.id, found.channel)) return reply(403, { message: 'Missing Access', code: 50001 });
+      const t = found.channel;
+      const members = g.threadMembers[t.id] ?? [];
+      const withMember = url.searchParams.get('with_member') === 'true';
+      const shape = (userId: string): ThreadMemberPayload => ({
+        ...this.#threadMember(t, userId),
+        ...(withMember ? { member: g.members.find((gm) => gm.user.id === userId) } : {}),
+      });
+      const target = m[2] === '@me' ? this.bot.id : m[2];
+      if (method === 'GET' && !target) {
+        // Listing thread members is privileged: Discord refuses it without the Guild Members intent.
+        if (!(this.#intents & GuildMembersIntent)) return reply(403, { message: 'Missing Access', code: 50001 });
+        return reply(200, members.map(shape));
+      }
+      if (method === 'GET' && target) return members.includes(target) ? reply(200, shape(target)) : reply(404, { message: 'Unknown Member', code: 10007 });
+      if (method === 'PUT' && target) {
+        this.addThreadMember(t.id, target);
+        return reply(204);
+      }
+      if (method === 'DELETE' && target) {
+        this.removeThreadMember(t.id, target);
+        return reply(204);
+      }
+    }
     if (method === 'GET' && (m = /^\/channels\/(\d+)$/.exec(path))) {
       const found = this.#findChannel(m[1]);
       return found ? reply(200, found.channel) : reply(404, { message: 'Unknown Channel', code: 10003 });
@@ -518,12 +593,36 @@ export class DiscordStandIn {
     return reply(404, { message: `stand-in: no route ${method} ${path}`, code: 0 });
   }
 
-  #findChannel(channelId: string) {
+  #findChannel(channelId: string): { guildId: string; channel: ChannelPayload } | null {
     for (const g of this.guilds.values()) {
-      const channel = g.channels.find((c) => c.id === channelId);
+      const channel = g.channels.find((c) => c.id === channelId) ?? g.threads.find((c) => c.id === channelId);
       if (channel) return { guildId: g.id, channel };
     }
     return null;
+  }
+
+  #guild(guildId: string): GuildPayload {
+    const g = this.guilds.get(guildId);
+    if (!g) throw new Error(`stand-in: no guild ${guildId}`);
+    return g;
+  }
+
+  #thread(threadId: string): { g: GuildPayload; t: ChannelPayload } {
+    for (const g of this.guilds.values()) {
+      const t = g.threads.find((c) => c.id === threadId);
+      if (t) return { g, t };
+    }
+    throw new Error(`stand-in: no thread ${threadId}`);
+  }
+
+  #threadMember(t: ChannelPayload, userId: string): ThreadMemberPayload {
+    return { id: t.id, user_id: userId, join_timestamp: t.thread_metadata?.create_timestamp ?? new Date().toISOString(), flags: 0 };
+  }
+
+  #threadMembersUpdate(g: GuildPayload, t: ChannelPayload, userId: string, change: Record<string, unknown>): void {
+    if (!this.#joined.has(g.id) || this.#sessions.size === 0) return;
+    if (userId !== this.bot.id && !(this.#intents & GuildMembersIntent)) return;
+    this.dispatch('THREAD_MEMBERS_UPDATE', { id: t.id, guild_id: g.id, member_count: t.member_count ?? 0, ...change });
   }
 
   #messageFrom(data: Record<string, any>, previous: MessagePayload | undefined, files: RecordedFile[] = []): MessagePayload {
