@@ -19,7 +19,7 @@ export async function handleMessage(ctx: BotContext, message: Message): Promise<
   if (message.author.bot || message.webhookId || message.system) return;
   const urls = linksInMessage(message.content ?? '').slice(0, MaxLinksPerMessage);
   if (urls.length === 0) return;
-  const workspace = workspaceFor(message.guild, message.author);
+  const workspace = workspaceFor(message, message.author);
   const settings = await ctx.service.getSettings(workspace.id);
   if (!capturesIn(settings, message.guild ? settingsChannelId(message.channel) : null)) return;
 

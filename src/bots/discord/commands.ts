@@ -40,7 +40,7 @@ export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSO
       .setContexts(everywhere)
       .addStringOption((o) => o.setName('tag').setDescription('A tag (or several)').setDescriptionLocalizations(zh('标签(可多个)')).setMaxLength(200))
       .addStringOption((o) => o.setName('text').setDescription('Words in the title, address or page').setDescriptionLocalizations(zh('标题、地址或正文中的文字')).setMaxLength(200))
-      .addBooleanOption((o) => o.setName('public').setDescription('Show the results to the channel').setDescriptionLocalizations(zh('在频道中公开显示结果'))),
+      .addBooleanOption((o) => o.setName('public').setDescription('Post results in the channel: only links not from private channels, or shared here').setDescriptionLocalizations(zh('在频道中公开结果:仅含非私密频道或本频道分享的链接'))),
     new SlashCommandBuilder()
       .setName(CommandNames.tags)
       .setDescription('The tags used here, with counts')

@@ -10,7 +10,7 @@ import { workspaceFor } from './visibility.js';
 
 export async function handleSnapConfig(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
   const locale = interaction.locale;
-  if (!interaction.guild) {
+  if (!interaction.guildId) {
     await interaction.reply({ content: dt(locale, 'config.guildOnly'), flags: MessageFlags.Ephemeral });
     return;
   }
@@ -21,7 +21,7 @@ export async function handleSnapConfig(ctx: BotContext, interaction: ChatInputCo
     return;
   }
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  const workspaceId = workspaceFor(interaction.guild, interaction.user).id;
+  const workspaceId = workspaceFor(interaction, interaction.user).id;
   try {
     const current = await ctx.service.getSettings(workspaceId);
     const patch = settingsPatch(interaction, current);
@@ -79,7 +79,7 @@ export function describeSettings(settings: WorkspaceSettings, locale: string): s
     auto: yesNo(settings.autoCapture),
     channels: `${included}${excluded}`,
     thread: yesNo(settings.replyInThread),
-    repost: settings.duplicateNotice,
+    repost: dt(locale, `repost.mode.${settings.duplicateNotice}`),
     forget: yesNo(settings.forgetOnDelete),
   });
 }

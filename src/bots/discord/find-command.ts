@@ -1,5 +1,6 @@
 // /find tag:<tag> text:<…>: results newest first, a page at a time, with Previous / Next buttons that
-// only the asker can press (the pager keeps the query and who owns it). Ephemeral unless asked.
+// only the asker can press (the pager keeps the query and who owns it). Ephemeral unless asked; when
+// posted to the channel, only links everyone there may see.
 import { GuildMember, MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { errorMessage } from '../../core/chat/present.js';
 import { ForbiddenError, NotFoundError } from '../../core/errors.js';
@@ -8,7 +9,7 @@ import { parseTagList } from '../../core/tags.js';
 import type { BotContext } from './context.js';
 import { dt } from './messages.js';
 import { findReply, parseFindButton } from './render.js';
-import { viewerFor, workspaceFor } from './visibility.js';
+import { channelAudienceViewer, viewerFor, workspaceFor } from './visibility.js';
 
 export async function handleFind(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
   const locale = interaction.locale;
@@ -25,10 +26,11 @@ export async function handleFind(ctx: BotContext, interaction: ChatInputCommandI
   try {
     const page = await ctx.pager.start(
       {
-        workspaceId: workspaceFor(interaction.guild, interaction.user).id,
+        workspaceId: workspaceFor(interaction, interaction.user).id,
         tags: tags.length ? tags : undefined,
         text,
-        viewer: viewerFor(interaction.guild, member),
+        // Posted results are read by the whole channel, so they are limited to what it may see.
+        viewer: isPublic ? channelAudienceViewer(interaction) : await viewerFor(interaction, member),
       },
       interaction.user.id,
     );

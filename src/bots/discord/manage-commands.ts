@@ -3,9 +3,8 @@
 import { GuildMember, MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
 import { errorMessage } from '../../core/chat/present.js';
 import { t } from '../../core/i18n.js';
-import type { SnapService } from '../../core/service-api.js';
 import { parseTagList } from '../../core/tags.js';
-import type { Link, Viewer } from '../../core/types.js';
+import type { Link, Share, Viewer } from '../../core/types.js';
 import { normalizeUrl } from '../../core/url.js';
 import type { BotContext } from './context.js';
 import { dt } from './messages.js';
@@ -16,7 +15,7 @@ export async function handleTags(ctx: BotContext, interaction: ChatInputCommandI
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const member = interaction.member instanceof GuildMember ? interaction.member : null;
   try {
-    const tags = await ctx.service.listTags(workspaceFor(interaction.guild, interaction.user).id, viewerFor(interaction.guild, member));
+    const tags = await ctx.service.listTags(workspaceFor(interaction, interaction.user).id, await viewerFor(interaction, member));
     await interaction.editReply(tagsReply(tags, interaction.locale));
   } catch (error) {
     await interaction.editReply({ content: errorMessage(interaction.locale, error) });
@@ -45,18 +44,19 @@ async function manageLink(
   const locale = interaction.locale;
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   try {
-    const workspaceId = workspaceFor(interaction.guild, interaction.user).id;
+    const workspaceId = workspaceFor(interaction, interaction.user).id;
     const member = interaction.member instanceof GuildMember ? interaction.member : null;
     const url = normalizeUrl(interaction.options.getString('url', true));
-    const link = await findLinkByUrl(ctx.service, workspaceId, url, viewerFor(interaction.guild, member));
-    if (!link) {
+    const link = await ctx.service.findLinkByUrl(workspaceId, url);
+    const shares = link ? await ctx.service.listShares(workspaceId, link.id) : [];
+    // Someone who cannot read any channel the link was shared in is told it does not exist.
+    if (!link || !canSee(await viewerFor(interaction, member), shares)) {
       await interaction.editReply({ content: dt(locale, 'link.notFound', { url }) });
       return;
     }
-    const shares = await ctx.service.listShares(workspaceId, link.id);
     const isSharer = shares[0]?.userId === interaction.user.id;
     const canModerate = interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) ?? false;
-    if (interaction.guild && !isSharer && !canModerate) {
+    if (interaction.guildId && !isSharer && !canModerate) {
       await interaction.editReply({ content: t(locale, 'perm.denied') });
       return;
     }
@@ -68,18 +68,8 @@ async function manageLink(
   }
 }
 
-/**
- * The service has no lookup by address, so the link is found through full-text search over its
- * URL (trigram substrings) and then matched exactly. The viewer keeps private channels' links out.
- */
-export async function findLinkByUrl(service: SnapService, workspaceId: string, url: string, viewer: Viewer | null): Promise<Link | null> {
-  let cursor: string | null = null;
-  for (let page = 0; page < 10; page += 1) {
-    const result = await service.find({ workspaceId, text: url.slice(0, 500), viewer, limit: 50, cursor });
-    const hit = result.items.find((item) => item.link.url === url);
-    if (hit) return hit.link;
-    if (!result.nextCursor) return null;
-    cursor = result.nextCursor;
-  }
-  return null;
+/** The same rule as search (storage/visibility.ts): a share outside private channels, or one the viewer can read. */
+export function canSee(viewer: Viewer | null, shares: Share[]): boolean {
+  if (!viewer) return true;
+  return shares.some((share) => !share.channelPrivate || (share.channelId !== null && viewer.channelIds.includes(share.channelId)));
 }

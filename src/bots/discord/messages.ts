@@ -13,6 +13,9 @@ const en = {
   'config.guildOnly': 'Settings exist per server; run /snapconfig in a server channel.',
   'tags.line': '{tag} ({count})',
   'tags.more': '… and {count} more',
+  'repost.mode.reaction': 'reaction',
+  'repost.mode.reply': 'short reply',
+  'repost.mode.off': 'off',
 } as const;
 
 export type DiscordMessageKey = keyof typeof en;
@@ -29,6 +32,9 @@ const zhCN: Record<DiscordMessageKey, string> = {
   'config.guildOnly': '设置按服务器保存,请在服务器频道中运行 /snapconfig。',
   'tags.line': '{tag}({count})',
   'tags.more': '……还有 {count} 个',
+  'repost.mode.reaction': '表情回应',
+  'repost.mode.reply': '简短回复',
+  'repost.mode.off': '关闭',
 };
 
 const catalogs: Record<Locale, Record<DiscordMessageKey, string>> = { en, 'zh-CN': zhCN };

@@ -36,7 +36,7 @@ export async function handleSnap(ctx: BotContext, interaction: ChatInputCommandI
     const accepted = await ctx.service.snap({
       url,
       tags,
-      workspace: workspaceFor(interaction.guild, interaction.user),
+      workspace: workspaceFor(interaction, interaction.user),
       requester: { id: interaction.user.id, name: member?.displayName ?? interaction.user.username },
       source: {
         platform: 'discord',
