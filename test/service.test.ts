@@ -112,6 +112,14 @@ describe('snap', () => {
     expect(done.contentType).toMatch(/pdf/);
     expect(fs.readFileSync(done.artifacts.original!.path).subarray(0, 5).toString()).toBe('%PDF-');
   });
+
+  it('saves a file whose name has stray percent-encoding', async () => {
+    const accepted = await t.service.snap(request(fixtures.url('/files/report%E0%A4.pdf')));
+    const done = await t.service.waitFor(accepted.snapshot.id);
+    expect(done.error).toBeNull();
+    expect(done.status).toBe('done');
+    expect(done.artifacts.original).toBeDefined();
+  });
 });
 
 describe('events', () => {

@@ -102,7 +102,7 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
       res.end(Buffer.alloc(size, 7));
       return;
     }
-    if (p === '/doc.pdf') {
+    if (p === '/doc.pdf' || (p.startsWith('/files/') && p.endsWith('.pdf'))) {
       res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(pdf.length) }).end(pdf);
       return;
     }

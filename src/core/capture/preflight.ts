@@ -74,5 +74,11 @@ function filenameOf(disposition: string | null, url: string): string | null {
   const plain = disposition && /filename\s*=\s*"?([^";]+)"?/i.exec(disposition);
   if (plain) return plain[1].trim();
   const last = new URL(url).pathname.split('/').filter(Boolean).pop();
-  return last ? decodeURIComponent(last) : null;
+  if (!last) return null;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    // Stray percent signs ("/report%E0%A4.pdf") are a fine file name as written.
+    return last;
+  }
 }
