@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import type { CaptureLimits } from '../../config.js';
 import type { Logger } from '../logger.js';
 import type { PageMetadata } from '../types.js';
+import { EmptyMetadata } from './extract/extract-page.js';
 import type { CaptureOutput } from './types.js';
 
 export interface FileCaptureContext {
@@ -32,17 +33,7 @@ export async function captureFile(ctx: FileCaptureContext, signal: AbortSignal):
       ctx.logger({ level: 'info', context: 'capture', message: 'No thumbnail for an image sharp cannot read', details: { ...ctx.logDetails, mime, error } });
     }
   }
-  const metadata: PageMetadata = {
-    title: ctx.filename,
-    description: null,
-    siteName: null,
-    author: null,
-    publishedTime: null,
-    lang: null,
-    dir: null,
-    favicon: null,
-    canonicalUrl: null,
-  };
+  const metadata: PageMetadata = { ...EmptyMetadata, title: ctx.filename };
   return { metadata, artifacts, text: ctx.filename ?? '', dropped };
 }
 
