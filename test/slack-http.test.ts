@@ -92,7 +92,7 @@ describe('Slack app in HTTP mode', () => {
     expect(blocks).toContain('lighthouses');
     expect(blocks).toContain('coast');
     expect(blocks).toContain(t('en', 'snap.view'));
-    expect(blocks).toMatch(/http:\/\/127\.0\.0\.1:1\/s\/\w+/);
+    expect(blocks).toMatch(/http:\/\/127\.0\.0\.1:1\/s\/[\w-]{16}\|/);
     const image = message.blocks.find((block: any) => block.type === 'image');
     expect(image?.slack_file?.id).toMatch(/^F/);
     const uploaded = slack.uploads.get(image.slack_file.id);
