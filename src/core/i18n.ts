@@ -148,9 +148,14 @@ export function localeFromAcceptLanguage(header: string | null | undefined): Loc
   return 'en';
 }
 
+/** Fills `{name}` placeholders; an unknown placeholder stays as written so a missing value shows. */
+export function interpolate(template: string, params: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
 export function t(locale: Locale | string | null | undefined, key: MessageKey, params: Record<string, string | number> = {}): string {
   const catalog = catalogs[typeof locale === 'string' && locale in catalogs ? (locale as Locale) : pickLocale(locale)];
-  return (catalog[key] ?? en[key]).replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return interpolate(catalog[key] ?? en[key], params);
 }
 
 /** A user-facing explanation of a failure: the localised sentence, then the specific detail. */

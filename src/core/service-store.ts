@@ -7,45 +7,19 @@ import type {
   FindQuery,
   FindResult,
   Link,
-  PageMetadata,
   Platform,
   Share,
   Snapshot,
-  SnapshotStatus,
   TagCount,
   Viewer,
   WorkspaceSettings,
 } from './types.js';
 
-export interface NewShare {
-  workspaceId: string;
-  linkId: string;
-  snapshotId: string;
-  platform: Platform;
-  userId: string;
-  userName: string | null;
-  channelId: string | null;
-  channelName: string | null;
-  channelPrivate: boolean;
-  messageId: string | null;
-  auto: boolean;
-  replyTo: unknown;
-  createdAt: Date;
-}
+/** A share as the service records it: everything but the id the store gives it. */
+export type NewShare = Omit<Share, 'id' | 'createdAt'> & { createdAt: Date };
 
-export interface SnapshotPatch extends Partial<PageMetadata> {
-  status?: SnapshotStatus;
-  error?: string | null;
-  errorCode?: string | null;
-  degraded?: boolean;
-  degradedReason?: string | null;
-  finalUrl?: string | null;
-  httpStatus?: number | null;
-  contentType?: string | null;
-  contentHash?: string | null;
-  startedAt?: string | null;
-  capturedAt?: string | null;
-}
+/** The fields of a snapshot a capture may change; identity, link and artifacts are not among them. */
+export type SnapshotPatch = Partial<Omit<Snapshot, 'id' | 'linkId' | 'workspaceId' | 'url' | 'createdAt' | 'artifacts'>>;
 
 export interface StoredArtifact {
   kind: ArtifactKind;

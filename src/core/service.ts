@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { captureSnapshot, type CaptureDeps } from './capture-job.js';
 import type { EgressPolicy } from './egress/policy.js';
-import { asLinksnapError, ErrorCode, InvalidInputError, LinksnapError, NotFoundError } from './errors.js';
+import { asLinksnapError, ErrorCode, InvalidInputError, LinksnapError } from './errors.js';
 import type { Logger } from './logger.js';
 import { JobRunner, type LeasedJob } from './queue.js';
 import type { SnapService } from './service-api.js';
@@ -133,10 +133,7 @@ export class LinksnapService implements SnapService {
     });
     if (!deduplicated) this.runner?.wake();
     // Progress goes out after snap() returned, so the adapter has its answer first.
-    setImmediate(() => {
-      const type = snapshot.status === 'done' || snapshot.status === 'failed' ? snapshot.status : snapshot.status;
-      void this.events.deliver({ type, share, snapshot });
-    });
+    setImmediate(() => void this.events.deliver({ type: snapshot.status, share, snapshot }));
     const freshLink = await this.#store.getLink(workspace.id, link.id);
     return { snapshot, link: freshLink, share, deduplicated, firstShare };
   }
@@ -370,4 +367,3 @@ function isShuttingDown(signal: AbortSignal): boolean {
   return signal.reason instanceof Error && signal.reason.message === 'shutting down';
 }
 
-export { NotFoundError };

@@ -3,7 +3,7 @@
 // `blobPath(sha256)` function as its last argument and fills ArtifactRef.path with it.
 import type { Kysely } from 'kysely';
 import { NotFoundError } from '../core/errors.js';
-import type { ArtifactKind, ArtifactRef, PageMetadata, Snapshot, SnapshotStatus } from '../core/types.js';
+import type { ArtifactKind, ArtifactRef, Snapshot, SnapshotStatus } from '../core/types.js';
 import { isoNow, newId } from './ids.js';
 import { touchLink } from './links.js';
 import type { Database, Db, SnapshotRow } from './schema.js';

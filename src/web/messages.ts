@@ -1,6 +1,6 @@
 // The web page's own wording, English and Simplified Chinese. Shared chat wording stays in
 // core/i18n.ts; these strings only make sense on the page.
-import type { Locale } from '../core/i18n.js';
+import { interpolate, type Locale } from '../core/i18n.js';
 
 const en = {
   'app.title': 'Link snapshots',
@@ -204,8 +204,7 @@ export type Translate = (key: WebMessageKey, params?: Record<string, string | nu
 
 export function translator(locale: Locale): Translate {
   const catalog = catalogs[locale] ?? en;
-  return (key, params = {}) =>
-    (catalog[key] ?? en[key]).replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return (key, params = {}) => interpolate(catalog[key] ?? en[key], params);
 }
 
 /** Strings the page script needs, handed over in a JSON block (inline scripts are not allowed by our CSP). */

@@ -1,5 +1,5 @@
 // Wording only the Discord bot needs; everything shared with Slack and the web page lives in core/i18n.ts.
-import { pickLocale, type Locale } from '../../core/i18n.js';
+import { interpolate, pickLocale, type Locale } from '../../core/i18n.js';
 
 const en = {
   'find.usage': 'Give a tag, some text, or both: `/find tag:news text:climate`.',
@@ -41,5 +41,5 @@ const catalogs: Record<Locale, Record<DiscordMessageKey, string>> = { en, 'zh-CN
 
 export function dt(locale: Locale | string | null | undefined, key: DiscordMessageKey, params: Record<string, string | number> = {}): string {
   const catalog = catalogs[pickLocale(typeof locale === 'string' ? locale : null)];
-  return catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return interpolate(catalog[key], params);
 }

@@ -1,5 +1,5 @@
 // Wording only the Slack app needs; everything shared with Discord and the web page lives in core/i18n.ts.
-import { pickLocale, type Locale } from '../../core/i18n.js';
+import { interpolate, pickLocale, type Locale } from '../../core/i18n.js';
 
 const en = {
   'find.usage': 'Search by tag and, optionally, text: `/find <tag> [text]`, for example `/find news climate`.',
@@ -53,5 +53,5 @@ const catalogs: Record<Locale, Record<SlackMessageKey, string>> = { en, 'zh-CN':
 
 export function st(locale: Locale | string | null | undefined, key: SlackMessageKey, params: Record<string, string | number> = {}): string {
   const catalog = catalogs[pickLocale(typeof locale === 'string' ? locale : null)];
-  return catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return interpolate(catalog[key], params);
 }
