@@ -54,13 +54,25 @@ export async function installConsentOptOut(page: Page, logger: Logger, logDetail
   };
 
   // The binding does not say which frame called; each frame names itself so replies go back to it.
+  // Asking every frame for its name costs a round trip per frame, and pages carry a dozen or more
+  // (ad slots, embeds), so names are learnt once and remembered until a frame navigates or goes.
+  const frames = new Map<string, Frame>();
+  const learnt = new WeakMap<Frame, string>();
   const frameOf = async (frameToken: string): Promise<Frame | null> => {
-    for (const frame of page.frames()) {
-      if (frame.detached) continue;
-      const token = await frame.evaluate(() => (window as unknown as { __linksnapFrame?: string }).__linksnapFrame).catch(() => undefined);
-      if (token === frameToken) return frame;
-    }
-    return null;
+    const known = frames.get(frameToken);
+    if (known && !known.detached) return known;
+    await Promise.all(
+      page.frames().map(async (frame) => {
+        if (frame.detached) return;
+        const token = await frame.evaluate(() => (window as unknown as { __linksnapFrame?: string }).__linksnapFrame).catch(() => undefined);
+        if (!token) return;
+        const previous = learnt.get(frame);
+        if (previous !== undefined && previous !== token) frames.delete(previous);
+        learnt.set(frame, token);
+        frames.set(token, frame);
+      }),
+    );
+    return frames.get(frameToken) ?? null;
   };
   const reply = (frame: Frame, message: unknown) =>
     frame.evaluate((m) => (window as unknown as { autoconsentReceiveMessage?: (x: unknown) => unknown }).autoconsentReceiveMessage?.(m), message as never).catch(() => {});
@@ -132,6 +144,9 @@ export async function installConsentOptOut(page: Page, logger: Logger, logDetail
     Object.defineProperty(window, '__linksnapFrame', { value: token });
     const isMain = window === window.top;
     window.autoconsentSendMessage = (message) => {
+      // "report" messages mirror autoconsent's internal state after every change, dozens per
+      // page; nothing here reads them, so they never cross to Node.
+      if (message && message.type === 'report') return;
       const send = window[${JSON.stringify(BindingName)}];
       if (typeof send === 'function') send(token, location.href, isMain, JSON.stringify(message)).catch(() => {});
     };
