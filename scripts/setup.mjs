@@ -56,8 +56,11 @@ function ensurePackages() {
   fs.writeFileSync(stamp, want);
 }
 
-// 2. Chromium: CHROME_PATH, then the usual Debian/Ubuntu/Chrome locations; Debian's package otherwise.
+// 2. Chromium: CHROME_PATH, then Debian's headless shell, then the usual Debian/Ubuntu/Chrome
+// locations; Debian's packages otherwise. Keep this order in step with src/core/capture/find-chrome.ts.
+const HeadlessShellPaths = ['/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium-headless-shell'];
 const ChromeCandidates = [
+  ...HeadlessShellPaths,
   '/usr/bin/chromium',
   '/usr/bin/chromium-browser',
   '/usr/bin/google-chrome',
@@ -73,6 +76,20 @@ function findChrome() {
   return ChromeCandidates.find((candidate) => fs.existsSync(candidate)) ?? null;
 }
 
+// The headless shell halves the CPU of a capture, but captures work without it (in the full
+// browser), so it is asked for only where apt can have it and never blocks a start. Where apt has
+// no such package (Ubuntu ships Chromium as a snap), a stamp keeps later runs from asking again.
+const NoShellStamp = path.join(root, 'node_modules', '.linksnap-no-headless-shell');
+function wantsHeadlessShell() {
+  if (process.env.CHROME_PATH || HeadlessShellPaths.some((p) => fs.existsSync(p))) return false;
+  return has('apt-get') && !fs.existsSync(NoShellStamp);
+}
+
+function aptHas(pkg) {
+  const result = spawnSync('apt-cache', ['show', '--no-all-versions', pkg], { encoding: 'utf8' });
+  return result.status === 0 && /^Package:/m.test(result.stdout ?? '');
+}
+
 const FontPackages = [
   // [what fc-list must show, Debian package]
   ['Noto Sans CJK', 'fonts-noto-cjk'],
@@ -83,23 +100,31 @@ const FontPackages = [
 function missingSystemPackages() {
   const missing = [];
   if (!findChrome()) missing.push('chromium');
+  if (wantsHeadlessShell()) missing.push('chromium-headless-shell');
   const fonts = has('fc-list') ? spawnSync('fc-list', [], { encoding: 'utf8' }).stdout ?? '' : '';
   for (const [family, pkg] of FontPackages) if (!fonts.includes(family)) missing.push(pkg);
   return missing;
 }
 
 function ensureSystemPackages() {
-  const missing = missingSystemPackages();
+  let missing = missingSystemPackages();
   if (missing.length === 0) return;
-  const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   if (!isRoot || !has('apt-get')) {
+    const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
     say(`missing: ${missing.join(', ')}. Install them with:\n\n    sudo sh -c '${command}'\n\n(or set CHROME_PATH to a Chromium or Chrome binary)`);
     if (missing.includes('chromium')) process.exit(1);
     return;
   }
-  say(`installing ${missing.join(', ')} with apt-get …`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env });
+  if (missing.includes('chromium-headless-shell') && !aptHas('chromium-headless-shell')) {
+    say('apt has no chromium-headless-shell here; captures run in the full Chromium');
+    fs.mkdirSync(path.dirname(NoShellStamp), { recursive: true });
+    fs.writeFileSync(NoShellStamp, new Date().toISOString());
+    missing = missing.filter((pkg) => pkg !== 'chromium-headless-shell');
+    if (missing.length === 0) return;
+  }
+  say(`installing ${missing.join(', ')} with apt-get …`);
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
   const still = missingSystemPackages();
   if (still.length) throw new Error(`still missing after apt-get: ${still.join(', ')}`);

@@ -1,8 +1,9 @@
 // The browser pool: one Chromium for many captures, bounded concurrency, recycling after N
 // captures, and relaunch after the browser dies mid-capture.
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureUrl } from '../src/core/capture/capture-url.js';
-import { findChrome } from '../src/core/capture/find-chrome.js';
+import { findChrome, headlessModeFor, isHeadlessShell } from '../src/core/capture/find-chrome.js';
 import { LinksnapError } from '../src/core/errors.js';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
 import { startTestBrowser } from './helpers/browser.js';
@@ -23,6 +24,23 @@ describe('findChrome', () => {
     expect(found).toMatch(/chrom/i);
     expect(findChrome(found)).toBe(found);
     expect(findChrome('/nonexistent/chrome')).toBeNull();
+  });
+
+  it("prefers Debian's headless shell, unless CHROME_PATH names another build", () => {
+    const shell = '/usr/lib/chromium/chromium-headless-shell';
+    // npm test installs the shell wherever apt has it (scripts/setup.mjs), and leaves a stamp where not.
+    const aptHasNoShell = existsSync(new URL('../node_modules/.linksnap-no-headless-shell', import.meta.url));
+    expect(existsSync(shell)).toBe(!aptHasNoShell);
+    if (!aptHasNoShell) expect(findChrome()).toBe(shell);
+    expect(findChrome('/usr/bin/chromium')).toBe('/usr/bin/chromium');
+  });
+
+  it('launches a headless shell in shell mode and every other build in the new headless mode', () => {
+    expect(headlessModeFor('/usr/lib/chromium/chromium-headless-shell')).toBe('shell');
+    expect(headlessModeFor('/opt/chrome-headless-shell/linux64/chrome-headless-shell')).toBe('shell');
+    expect(headlessModeFor('/usr/bin/chromium')).toBe(true);
+    expect(headlessModeFor('/usr/bin/google-chrome')).toBe(true);
+    expect(isHeadlessShell('/usr/lib/chromium/chromium')).toBe(false);
   });
 });
 

@@ -3,13 +3,14 @@
 // even 127.0.0.1 (where the proxy itself listens) is out of reach for pages.
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isHeadlessShell } from '../src/core/capture/find-chrome.js';
 import { chromiumEgressArgs, egressContextOptions } from '../src/core/egress/chromium.js';
 import { createEgressPolicy, type EgressPolicy } from '../src/core/egress/policy.js';
 import { startEgressProxy, type EgressProxy } from '../src/core/egress/proxy.js';
 import { createMemoryLogger } from '../src/core/logger.js';
+import { ChromiumBuilds, launchOptions } from './helpers/chromium.js';
 import { startLoopbackListener, type LoopbackListener } from './helpers/loopback-listener.js';
 
-const ChromiumPath = '/usr/bin/chromium';
 const BaseArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 let trap: LoopbackListener;
@@ -20,9 +21,12 @@ afterAll(async () => {
   await trap.close();
 });
 
+/** The build under test; each describe block below sets it for its own tests. */
+let chromium = ChromiumBuilds[0];
+
 async function withBrowser<T>(policy: EgressPolicy, mapArgs: (args: string[]) => string[], run: (browser: Browser, proxy: EgressProxy) => Promise<T>): Promise<T> {
   const proxy = await startEgressProxy({ policy, logger: createMemoryLogger() });
-  const browser = await puppeteer.launch({ executablePath: ChromiumPath, headless: true, args: [...BaseArgs, ...mapArgs(chromiumEgressArgs(proxy.url))] });
+  const browser = await puppeteer.launch(launchOptions(chromium, [...BaseArgs, ...mapArgs(chromiumEgressArgs(proxy.url))]));
   try {
     return await run(browser, proxy);
   } finally {
@@ -81,7 +85,11 @@ const drain = () => {
   return seen;
 };
 
-describe('Chromium egress flags', () => {
+describe.each(ChromiumBuilds)('Chromium egress flags in %s', (build) => {
+  beforeAll(() => {
+    chromium = build;
+  });
+
   it('production shape: nothing allowed, so a page reaches no loopback listener, not even on 127.0.0.1', async () => {
     const local = await startLoopbackListener({ host: '127.0.0.1' });
     try {
@@ -130,11 +138,13 @@ describe('Chromium egress flags', () => {
     expect(drain()).toBeGreaterThan(0);
   });
 
-  it('--webrtc-ip-handling-policy is what stops STUN packets; --force-webrtc-ip-handling-policy does not', async () => {
+  it('the WebRTC switch this build reads is what stops STUN packets', async () => {
     await withBrowser(testPolicy, (args) => args, async (browser) => stunProbe(browser, trap.port));
     expect(drain()).toBe(0);
-    const swapped = (args: string[]) => [...without('--webrtc-ip-handling-policy')(args), '--force-webrtc-ip-handling-policy=disable_non_proxied_udp'];
-    await withBrowser(testPolicy, swapped, async (browser) => stunProbe(browser, trap.port));
+    // The full browser reads --webrtc-ip-handling-policy, the headless shell the --force- one;
+    // without its own switch each build sends STUN straight to the refused address.
+    const own = isHeadlessShell(chromium) ? '--force-webrtc-ip-handling-policy' : '--webrtc-ip-handling-policy';
+    await withBrowser(testPolicy, without(own), async (browser) => stunProbe(browser, trap.port));
     expect(trap.datagrams.length).toBeGreaterThan(0);
     drain();
   });

@@ -11,6 +11,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../src/core/types.js';
 import { createWebServer, type WebServer } from '../src/web/index.js';
+import { headlessModeFor } from '../src/core/capture/find-chrome.js';
+import { DesktopChromium } from './helpers/chromium.js';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 
@@ -95,8 +97,8 @@ beforeAll(async () => {
   web = createWebServer({ service: t.service, config: t.config, logger: t.logger });
   base = await web.listen();
   browser = await puppeteer.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
+    executablePath: DesktopChromium,
+    headless: headlessModeFor(DesktopChromium),
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--lang=en-US'],
   });
   page = await browser.newPage();

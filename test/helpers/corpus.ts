@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import { launchOptions, ProductChromium } from './chromium.js';
 
 export const CorpusDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/corpus/pages');
 
@@ -102,8 +103,6 @@ export async function startCorpusServer(dir = CorpusDir): Promise<CorpusServer> 
 
 // ---- Chromium for tests: one real browser, nothing leaves the machine ----
 
-export const ChromiumPath = '/usr/bin/chromium';
-
 /** The flags the machine needs to run Chromium as root, each stopping a kind of background traffic. */
 export const TestChromiumArgs = [
   '--no-sandbox',
@@ -116,7 +115,7 @@ export const TestChromiumArgs = [
 ];
 
 export function launchTestBrowser(): Promise<Browser> {
-  return puppeteer.launch({ executablePath: ChromiumPath, headless: true, args: TestChromiumArgs });
+  return puppeteer.launch(launchOptions(ProductChromium, TestChromiumArgs));
 }
 
 export function isLoopbackUrl(url: string): boolean {

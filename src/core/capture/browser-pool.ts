@@ -7,7 +7,7 @@ import puppeteer, { type Browser, type BrowserContext, type BrowserContextOption
 import { BrowserCrashedError, LinksnapError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { chromiumEgressArgs } from '../egress/chromium.js';
-import { findChrome } from './find-chrome.js';
+import { findChrome, headlessModeFor } from './find-chrome.js';
 import { Semaphore } from './semaphore.js';
 
 export interface BrowserPoolOptions {
@@ -190,12 +190,12 @@ export class BrowserPool {
         ErrorCode.Internal,
         this.#options.chromePath
           ? `CHROME_PATH=${this.#options.chromePath} is not an executable file`
-          : 'No Chromium found (tried /usr/bin/chromium, chromium-browser, google-chrome…); install it or set CHROME_PATH',
+          : 'No Chromium found (tried chromium-headless-shell, /usr/bin/chromium, chromium-browser, google-chrome…); install it or set CHROME_PATH',
       );
     }
     const browser = await puppeteer.launch({
       executablePath,
-      headless: true,
+      headless: headlessModeFor(executablePath),
       // A pipe instead of a debugging port: nothing else on the machine can attach to the browser.
       pipe: true,
       args: [

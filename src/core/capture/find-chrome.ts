@@ -1,10 +1,19 @@
 // Finds a Chromium to drive. Used by the browser pool, the setup script and the CLI, so all three
 // agree on which browser the product runs.
+//
+// Chromium's headless shell comes first: the same engine (Debian builds it from the same source,
+// same version) without the desktop browser's per-profile services. On the corpus a capture in it
+// costs about half the CPU of one in `chromium --headless=new` (context set-up ~120 ms of browser
+// CPU against ~25; rendering ~3x cheaper), with the same screenshots and text (measured, see
+// BENCHMARKS.md). CHROME_PATH=/usr/bin/chromium brings back the full browser, whose headless mode
+// is harder for bot walls to tell from a desktop Chrome.
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 
 /** Names tried on PATH, in order: Debian's package first, then the usual Chrome/Chromium builds. */
 export const ChromeCandidates = [
+  'chrome-headless-shell',
+  'chromium-headless-shell',
   'chromium',
   'chromium-browser',
   'google-chrome',
@@ -13,6 +22,10 @@ export const ChromeCandidates = [
 ] as const;
 
 const FixedPaths = [
+  // Debian's chromium-headless-shell; the binary itself, not /usr/bin's shell-script wrapper, so
+  // the process Puppeteer starts and stops is the browser.
+  '/usr/lib/chromium/chromium-headless-shell',
+  '/usr/bin/chromium-headless-shell',
   '/usr/bin/chromium',
   '/usr/bin/chromium-browser',
   '/usr/bin/google-chrome',
@@ -26,13 +39,15 @@ const FixedPaths = [
 /**
  * The executable to launch: `configured` (CHROME_PATH) when given and executable, else the first
  * Chromium found in the usual places or on `searchPath` (a PATH-style list the caller passes in).
- * Null when there is none.
+ * `headlessShell: false` skips headless-shell builds (the benchmark's baseline wants the full
+ * browser). Null when there is none.
  */
-export function findChrome(configured: string | null = null, searchPath = ''): string | null {
+export function findChrome(configured: string | null = null, searchPath = '', options: { headlessShell?: boolean } = {}): string | null {
   if (configured) return isExecutable(configured) ? configured : null;
-  for (const candidate of FixedPaths) if (isExecutable(candidate)) return candidate;
+  const allowed = (candidate: string) => options.headlessShell !== false || !isHeadlessShell(candidate);
+  for (const candidate of FixedPaths) if (allowed(candidate) && isExecutable(candidate)) return candidate;
   for (const dir of searchPath.split(path.delimiter).filter(Boolean)) {
-    for (const name of ChromeCandidates) {
+    for (const name of ChromeCandidates.filter(allowed)) {
       const full = path.join(dir, name);
       if (isExecutable(full)) return full;
     }
@@ -47,4 +62,14 @@ function isExecutable(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** True for a headless-shell build, which Puppeteer must launch with `headless: 'shell'`. */
+export function isHeadlessShell(executable: string): boolean {
+  return /headless[-_]shell/i.test(path.basename(executable));
+}
+
+/** Puppeteer's `headless` option for this executable. */
+export function headlessModeFor(executable: string): true | 'shell' {
+  return isHeadlessShell(executable) ? 'shell' : true;
 }

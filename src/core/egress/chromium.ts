@@ -29,8 +29,10 @@ export function chromiumEgressArgs(proxyUrl: string): string[] {
     '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
     // WebRTC may only use UDP through a proxy, and an HTTP proxy has none: no host or srflx
     // candidates, so a page cannot read the machine's local addresses or send STUN packets anywhere.
-    // (`--force-webrtc-ip-handling-policy` is ignored by Chromium 156: tested, dropped.)
+    // The two builds read different switches (tested on Chromium 156): the full browser honours
+    // only --webrtc-ip-handling-policy, the headless shell only --force-webrtc-ip-handling-policy.
     '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+    '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
     // HTTP/3 (QUIC) runs over UDP, which an HTTP proxy cannot carry. Not proven by a test (no
     // QUIC server here); kept because Chromium documents that proxied requests never use QUIC anyway.
     '--disable-quic',
