@@ -3,7 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { captureUrl, type CaptureUrlOptions } from '../src/core/capture/capture-url.js';
-import type { CaptureLimits } from '../src/config.js';
+import { DefaultCaptureLimits, type CaptureLimits } from '../src/config.js';
+import { trackNetwork } from '../src/core/capture/network-quiet.js';
+import { settle } from '../src/core/capture/settle.js';
+import { egressContextOptions } from '../src/core/egress/chromium.js';
+import { startEgressProxy } from '../src/core/egress/proxy.js';
 import { LinksnapError } from '../src/core/errors.js';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
 import { startTestBrowser, type TestBrowser } from './helpers/browser.js';
@@ -33,6 +37,24 @@ async function codeOf(work: Promise<unknown>): Promise<string> {
     return (error as LinksnapError).code;
   }
   throw new Error('expected the capture to fail');
+}
+
+/** Opens `url` in a capture context and runs only the settle step on it. */
+async function settled(url: string, quietMs = 50) {
+  const limits = { settleQuietMs: quietMs, settleMaxMs: 2_000, scrollMaxSteps: 12 };
+  const proxy = await startEgressProxy({ policy: browser.policy, logger: browser.logger });
+  try {
+    return await browser.pool.withContext('settle', egressContextOptions(proxy), async (context) => {
+      const page = await context.newPage();
+      await page.setViewport({ width: 1280, height: 800 });
+      const network = trackNetwork(page);
+      await page.goto(url, { waitUntil: 'load' });
+      const result = await settle({ page, network, limits, partial: false }, AbortSignal.timeout(20_000));
+      return { ...result, scrollY: await page.evaluate(() => scrollY) };
+    });
+  } finally {
+    await proxy.close();
+  }
 }
 
 describe('captureUrl on an HTML page', () => {
@@ -88,6 +110,25 @@ describe('captureUrl on an HTML page', () => {
     await captureUrl(server.url('/lazy.html'), options());
     const fetched = server.requests.slice(before);
     expect(fetched).toEqual(expect.arrayContaining(['/lazy-img/1.png', '/lazy-img/2.png', '/lazy-img/3.png', '/lazy-img/observer.png']));
+  });
+
+  it('scrolls a long page down in viewport steps and back to the top, and leaves a short one alone', async () => {
+    const long = await settled(server.url('/huge?paragraphs=300'));
+    expect(long.scrollSteps).toBe(12);
+    expect(long.scrollY).toBe(0);
+    const short = await settled(server.url('/huge?paragraphs=1'));
+    expect(short).toMatchObject({ scrollSteps: 0, scrollY: 0, quiet: true });
+  });
+
+  it('scrolls a page that its scripts build after load, so what lies at its end is requested too', async () => {
+    const before = server.requests.length;
+    // The page adds its content 100 ms after load, inside the default 200 ms quiet window.
+    const grown = await settled(server.url('/grows.html'), DefaultCaptureLimits.settleQuietMs);
+    expect(grown.scrollSteps).toBeGreaterThan(0);
+    expect(grown.scrollY).toBe(0);
+    expect(server.requests.slice(before)).toContain('/lazy-img/grown.png');
+    const out = await captureUrl(server.url('/grows.html'), options());
+    expect(out.text).toContain('Item 199');
   });
 
   it('renders CJK text and keeps the language', async () => {

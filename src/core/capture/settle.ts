@@ -1,8 +1,8 @@
-// After `load`: wait briefly for the network to go quiet (capped, since long-polling pages never
-// do), then jump-scroll down the page in viewport steps so lazy images and infinite-scroll
-// content are requested, and back to the top for the screenshot. A page no taller than the
-// viewport has nothing below the fold, so it is not scrolled and not waited on a second time:
-// every idle millisecond here is also renderer CPU spent on a page that is already done.
+// After `load`: jump-scroll down the page in viewport steps so lazy images and infinite-scroll
+// content are requested, back to the top for the screenshot, then wait briefly for the network to
+// go quiet (capped, since long-polling pages never do). A page that its scripts made taller during
+// that wait is scrolled again. A page no taller than the viewport is not scrolled: every idle
+// millisecond here is also renderer CPU spent on a page that is already done.
 import type { Page } from 'puppeteer-core';
 import type { CaptureLimits } from '../../config.js';
 import { raceAbort } from './deadline.js';
@@ -23,29 +23,58 @@ export interface SettleResult {
 
 export async function settle(ctx: SettleContext, signal: AbortSignal): Promise<SettleResult> {
   const { page, network, limits } = ctx;
-  const first = ctx.partial ? { quiet: false } : await network.waitForQuiet(limits.settleQuietMs, limits.settleMaxMs, signal);
-  const scrollSteps = await raceAbort(
-    page.evaluate(async (maxSteps: number) => {
-      const frame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 30)));
-      const bottom = () => Math.max(document.documentElement?.scrollHeight ?? 0, document.body?.scrollHeight ?? 0) - innerHeight;
-      if (bottom() <= 1 && scrollY === 0) return 0;
-      let steps = 0;
-      for (; steps < maxSteps; steps++) {
-        const end = bottom();
-        if (scrollY >= end - 1) break;
-        scrollTo(0, Math.min(end, scrollY + innerHeight));
-        await frame();
-      }
-      scrollTo(0, 0);
-      await frame();
-      return steps;
-    }, limits.scrollMaxSteps),
-    signal,
-  ).catch(() => 0);
-  if (ctx.partial) return { quiet: false, scrollSteps };
-  // Nothing scrolled into view, so nothing new was asked for: the first wait's answer stands.
-  if (scrollSteps === 0) return { quiet: first.quiet && network.inflight === 0, scrollSteps };
-  // Scrolling may have started new requests (lazy images); give them a shorter window.
+  // Scroll first and wait once: the quiet window then also covers what the scroll asked for, where
+  // waiting both before and after the scroll cost one more window on every long page.
+  const first = await scroll(page, limits.scrollMaxSteps, signal);
+  if (ctx.partial) return { quiet: false, scrollSteps: first.steps };
+  const waited = await network.waitForQuiet(limits.settleQuietMs, limits.settleMaxMs, signal);
+  // A page its scripts build after `load` (a single-page app) grew while we waited: scroll what is
+  // new, with the steps left, and give what that asks for a shorter window.
+  const remaining = limits.scrollMaxSteps - first.steps;
+  if (remaining <= 0 || (await scrollExtent(page, signal)) <= first.extent + 1) return { quiet: waited.quiet, scrollSteps: first.steps };
+  const second = await scroll(page, remaining, signal);
+  if (second.steps === 0) return { quiet: waited.quiet && network.inflight === 0, scrollSteps: first.steps };
   const after = await network.waitForQuiet(limits.settleQuietMs, Math.round(limits.settleMaxMs / 2), signal);
-  return { quiet: after.quiet, scrollSteps };
+  return { quiet: after.quiet, scrollSteps: first.steps + second.steps };
+}
+
+interface ScrollResult {
+  steps: number;
+  /** How far down the page could be scrolled when the scroll ended, in px. */
+  extent: number;
+}
+
+async function scroll(page: Page, maxSteps: number, signal: AbortSignal): Promise<ScrollResult> {
+  return raceAbort(page.evaluate(jumpScrollScript(maxSteps)) as Promise<ScrollResult>, signal).catch(() => ({ steps: 0, extent: 0 }));
+}
+
+async function scrollExtent(page: Page, signal: AbortSignal): Promise<number> {
+  return raceAbort(page.evaluate(`(${ExtentExpression})`) as Promise<number>, signal).catch(() => 0);
+}
+
+const ExtentExpression = 'Math.max(document.documentElement?.scrollHeight ?? 0, document.body?.scrollHeight ?? 0) - innerHeight';
+
+/**
+ * Scrolls down in viewport steps (following a page that grows), then back to the top; evaluates
+ * to { steps, extent }. Plain JavaScript text rather than a function: tsx compiles named inner
+ * functions with a `__name` helper that does not exist in the page, which made the scroll throw
+ * and be skipped silently when the code ran under tsx (the benchmark).
+ */
+function jumpScrollScript(maxSteps: number): string {
+  return `(async () => {
+    const frame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 30)));
+    const bottom = () => ${ExtentExpression};
+    if (bottom() <= 1 && scrollY === 0) return { steps: 0, extent: bottom() };
+    let steps = 0;
+    for (; steps < ${Math.max(0, Math.floor(maxSteps))}; steps++) {
+      const end = bottom();
+      if (scrollY >= end - 1) break;
+      scrollTo(0, Math.min(end, scrollY + innerHeight));
+      await frame();
+    }
+    const extent = bottom();
+    scrollTo(0, 0);
+    await frame();
+    return { steps, extent };
+  })()`;
 }
