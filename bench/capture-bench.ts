@@ -1,5 +1,9 @@
 // Capture throughput and latency over the shared corpus, against a baseline measured in the same
-// run: a fresh Chromium launched per page taking one screenshot (what a naive archiver does).
+// run: a fresh Chromium launched per page taking one screenshot (what a naive archiver does). The
+// baseline launches Debian's full `chromium` with Puppeteer's defaults; the pipeline runs the build
+// the product picks (findChrome: the headless shell when installed). So that the gain from the
+// build is not mistaken for the gain from the pipeline, a second baseline launches the product's
+// build per page too, and CPU per capture is measured for every row.
 // Pages are served on 127.0.0.1 and every browser request goes through the egress proxy with a
 // loopback-only policy, so nothing leaves the machine. Returns numbers; writes no files.
 import { readdirSync, statSync } from 'node:fs';
@@ -11,11 +15,12 @@ import puppeteer from 'puppeteer-core';
 import { DefaultCaptureLimits, type CaptureLimits } from '../src/config.js';
 import { BaseChromiumArgs, BrowserPool } from '../src/core/capture/browser-pool.js';
 import { captureUrl } from '../src/core/capture/capture-url.js';
-import { findChrome } from '../src/core/capture/find-chrome.js';
+import { findChrome, headlessModeFor } from '../src/core/capture/find-chrome.js';
 import { chromiumEgressArgs, egressContextOptions } from '../src/core/egress/chromium.js';
 import { createEgressPolicy, type EgressPolicy } from '../src/core/egress/policy.js';
 import { startEgressProxy } from '../src/core/egress/proxy.js';
 import { silentLogger } from '../src/core/logger.js';
+import { startCpuMeter } from './process-cpu.js';
 
 export interface CaptureBenchOptions {
   /** Folder of <name>/source.html pages. */
@@ -23,7 +28,10 @@ export interface CaptureBenchOptions {
   /** Use only the first N pages (sorted by name); all by default. */
   pages?: number;
   concurrencies?: number[];
+  /** The pipeline's browser; findChrome()'s choice by default. */
   chromePath?: string | null;
+  /** The baseline's browser; the first full (not headless-shell) Chromium by default. */
+  baselineChromePath?: string | null;
   blockAds?: boolean;
   limits?: Partial<CaptureLimits>;
 }
@@ -35,12 +43,24 @@ export interface LatencyStats {
   capturesPerMinute: number;
   p50Ms: number;
   p95Ms: number;
+  /** CPU of this process and its children per successful capture; null off Linux. */
+  cpuMsPerCapture: number | null;
+}
+
+export interface BaselineStats extends LatencyStats {
+  executable: string;
+  /** Its throughput against the main baseline's. */
+  vsBaseline: number;
 }
 
 export interface CaptureBenchResult {
   pages: number;
-  baseline: LatencyStats;
-  runs: Array<LatencyStats & { concurrency: number; speedupVsBaseline: number; browserLaunches: number }>;
+  /** The issue's baseline: Debian's full Chromium launched per page. */
+  baseline: BaselineStats;
+  /** The pipeline's own build launched per page, when that is another build (the headless shell). */
+  sameBuildBaseline: BaselineStats | null;
+  pipelineExecutable: string;
+  runs: Array<LatencyStats & { concurrency: number; speedupVsBaseline: number; speedupVsSameBuild: number | null; browserLaunches: number }>;
   /** At concurrency 1: the page's own load time (navigation to `load`) against the whole capture. */
   overhead: { pageLoadP50Ms: number; captureP50Ms: number; overheadP50Ms: number; captureToLoadRatio: number };
   /** Median time per capture spent in each pipeline step at concurrency 1. */
@@ -52,6 +72,9 @@ export async function runCaptureBench(options: CaptureBenchOptions): Promise<Cap
     .filter((name) => statSync(path.join(options.corpusDir, name)).isDirectory())
     .sort()
     .slice(0, options.pages ?? Infinity);
+  const pipelineExecutable = findChrome(options.chromePath ?? null);
+  const baselineExecutable = findChrome(options.baselineChromePath ?? null, '', { headlessShell: false });
+  if (!pipelineExecutable || !baselineExecutable) throw new Error('No Chromium found for the benchmark');
   const server = await serveCorpus(options.corpusDir);
   const policy = createEgressPolicy({
     allowNets: ['127.0.0.1/32'],
@@ -65,13 +88,19 @@ export async function runCaptureBench(options: CaptureBenchOptions): Promise<Cap
   const urls = names.map((name) => `${server.origin}/${encodeURIComponent(name)}/source.html`);
   try {
     // Warm the OS file cache and the font cache so neither side pays for it.
-    await runBaseline(urls.slice(0, 2), options.chromePath ?? null, policy);
-    const baseline = await runBaseline(urls, options.chromePath ?? null, policy);
+    await runBaseline(urls.slice(0, 2), baselineExecutable, policy);
+    const baseline: BaselineStats = { ...(await runBaseline(urls, baselineExecutable, policy)), executable: baselineExecutable, vsBaseline: 1 };
+    let sameBuildBaseline: BaselineStats | null = null;
+    if (pipelineExecutable !== baselineExecutable) {
+      await runBaseline(urls.slice(0, 2), pipelineExecutable, policy);
+      const stats = await runBaseline(urls, pipelineExecutable, policy);
+      sameBuildBaseline = { ...stats, executable: pipelineExecutable, vsBaseline: round(stats.capturesPerMinute / baseline.capturesPerMinute, 2) };
+    }
     const runs: CaptureBenchResult['runs'] = [];
     let overhead: CaptureBenchResult['overhead'] = { pageLoadP50Ms: 0, captureP50Ms: 0, overheadP50Ms: 0, captureToLoadRatio: 0 };
     let stepsP50Ms: Record<string, number> = {};
     for (const concurrency of options.concurrencies ?? [1, 2]) {
-      const pool = new BrowserPool({ chromePath: options.chromePath ?? null, concurrency, recycleAfter: 10_000, logger: silentLogger });
+      const pool = new BrowserPool({ chromePath: pipelineExecutable, concurrency, recycleAfter: 10_000, logger: silentLogger });
       try {
         await pool.browser();
         const timings: Array<Record<string, number>> = [];
@@ -79,7 +108,13 @@ export async function runCaptureBench(options: CaptureBenchOptions): Promise<Cap
           const out = await captureUrl(url, { pool, policy, limits, blockAds: options.blockAds ?? true, logger: silentLogger });
           timings.push(out.timings);
         });
-        runs.push({ ...stats, concurrency, speedupVsBaseline: round(stats.capturesPerMinute / baseline.capturesPerMinute, 2), browserLaunches: pool.stats.launches });
+        runs.push({
+          ...stats,
+          concurrency,
+          speedupVsBaseline: round(stats.capturesPerMinute / baseline.capturesPerMinute, 2),
+          speedupVsSameBuild: sameBuildBaseline ? round(stats.capturesPerMinute / sameBuildBaseline.capturesPerMinute, 2) : null,
+          browserLaunches: pool.stats.launches,
+        });
         if (concurrency === 1 || Object.keys(stepsP50Ms).length === 0) {
           const load = percentile(timings.map((t) => t.navigate ?? 0), 50);
           const total = percentile(timings.map((t) => t.total ?? 0), 50);
@@ -91,22 +126,20 @@ export async function runCaptureBench(options: CaptureBenchOptions): Promise<Cap
         await pool.close();
       }
     }
-    return { pages: urls.length, baseline, runs, overhead, stepsP50Ms };
+    return { pages: urls.length, baseline, sameBuildBaseline, pipelineExecutable, runs, overhead, stepsP50Ms };
   } finally {
     await server.close();
   }
 }
 
-/** A fresh Chromium per page, one viewport screenshot, closed again. */
-async function runBaseline(urls: string[], chromePath: string | null, policy: EgressPolicy): Promise<LatencyStats> {
-  const executablePath = findChrome(chromePath);
-  if (!executablePath) throw new Error('No Chromium found for the benchmark');
+/** A fresh browser per page, one viewport screenshot, closed again. */
+async function runBaseline(urls: string[], executablePath: string, policy: EgressPolicy): Promise<LatencyStats> {
   const proxy = await startEgressProxy({ policy, logger: silentLogger });
   try {
     return await runPool(urls, 1, async (url) => {
       const browser = await puppeteer.launch({
         executablePath,
-        headless: true,
+        headless: headlessModeFor(executablePath),
         pipe: true,
         args: [...BaseChromiumArgs, ...chromiumEgressArgs(proxy.url)],
         defaultViewport: { width: 1280, height: 800 },
@@ -128,6 +161,7 @@ async function runPool(urls: string[], concurrency: number, work: (url: string) 
   const latencies: number[] = [];
   let failures = 0;
   let next = 0;
+  const cpu = startCpuMeter();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -144,6 +178,8 @@ async function runPool(urls: string[], concurrency: number, work: (url: string) 
     }),
   );
   const wallMs = performance.now() - started;
+  const cpuMs = cpu?.stop() ?? null;
+  const succeeded = urls.length - failures;
   return {
     pages: urls.length,
     failures,
@@ -151,6 +187,7 @@ async function runPool(urls: string[], concurrency: number, work: (url: string) 
     capturesPerMinute: round(((urls.length - failures) / wallMs) * 60_000, 1),
     p50Ms: percentile(latencies, 50),
     p95Ms: percentile(latencies, 95),
+    cpuMsPerCapture: cpuMs !== null && succeeded > 0 ? round(cpuMs / succeeded, 0) : null,
   };
 }
 
