@@ -2,7 +2,7 @@
 // egress proxy (loopback-only policy).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { captureUrl, type CaptureUrlOptions } from '../src/core/capture/capture-url.js';
+import { asDesktopUserAgent, captureUrl, type CaptureUrlOptions } from '../src/core/capture/capture-url.js';
 import { DefaultCaptureLimits, type CaptureLimits } from '../src/config.js';
 import { trackNetwork } from '../src/core/capture/network-quiet.js';
 import { settle } from '../src/core/capture/settle.js';
@@ -129,6 +129,15 @@ describe('captureUrl on an HTML page', () => {
     expect(server.requests.slice(before)).toContain('/lazy-img/grown.png');
     const out = await captureUrl(server.url('/grows.html'), options());
     expect(out.text).toContain('Item 199');
+  });
+
+  it('asks for pages as a desktop Chrome: no "Headless", the version reduced like Chrome reduces it', async () => {
+    const out = await captureUrl(server.url('/echo-agent'), options());
+    expect(out.text).toMatch(/ Chrome\/\d+\.0\.0\.0 Safari\//);
+    expect(out.text).not.toMatch(/Headless/i);
+    expect(asDesktopUserAgent('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.8078.79 Safari/537.36')).toBe(
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
+    );
   });
 
   it('renders CJK text and keeps the language', async () => {

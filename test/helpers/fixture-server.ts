@@ -56,7 +56,7 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
     });
   });
 
-  async function route(url: URL, _req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function route(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const p = url.pathname;
     const param = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
     if (p === '/redirect') {
@@ -82,6 +82,11 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
     if (p === '/hang-image.png' || p === '/hang-silent') {
       // Accepts the request and never answers at all.
       hanging.add(res);
+      return;
+    }
+    if (p === '/echo-agent') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html lang="en"><head><title>Who asked</title></head><body><p id="agent">${escapeHtml(req.headers['user-agent'] ?? '')}</p></body></html>`);
       return;
     }
     if (p === '/huge') {
@@ -189,4 +194,8 @@ export function makePdf(text: string): Buffer {
   body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
   body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(body, 'latin1');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
 }

@@ -269,15 +269,23 @@ async function finishOutsideBrowser(part: BrowserPart, options: CaptureUrlOption
   return output;
 }
 
-/** Chromium's own user agent without "Headless", which many sites answer with a bot wall. */
+/** Chromium's own user agent as a desktop Chrome sends it; see `asDesktopUserAgent`. */
 async function desktopUserAgent(pool: BrowserPool): Promise<string> {
   const browser = await pool.browser();
   let agent = userAgents.get(browser);
   if (agent === undefined) {
-    agent = (await browser.userAgent()).replace(/HeadlessChrome/g, 'Chrome');
+    agent = asDesktopUserAgent(await browser.userAgent());
     userAgents.set(browser, agent);
   }
   return agent;
+}
+
+/**
+ * Without "Headless", which many sites answer with a bot wall, and with the version reduced to
+ * `major.0.0.0` as desktop Chrome sends it: the headless shell sends its full version, a tell.
+ */
+export function asDesktopUserAgent(agent: string): string {
+  return agent.replace(/HeadlessChrome/g, 'Chrome').replace(/\bChrome\/(\d+)\.[\d.]+/g, 'Chrome/$1.0.0.0');
 }
 
 /** Asked once per browser (a relaunch may bring a new version), not once per capture. */
