@@ -116,6 +116,11 @@ describe('captureUrl on an HTML page', () => {
     const long = await settled(server.url('/huge?paragraphs=300'));
     expect(long.scrollSteps).toBe(12);
     expect(long.scrollY).toBe(0);
+    // Every scroll position gets a rendering update, so an observer sees each section it passes.
+    const before = server.requests.length;
+    const passing = await settled(server.url('/io-steps.html'));
+    expect(passing.scrollSteps).toBeGreaterThan(6);
+    expect(server.requests.slice(before).filter((p) => p.startsWith('/lazy-img/io-')).sort()).toEqual([1, 2, 3, 4, 5, 6].map((i) => `/lazy-img/io-${i}.png`));
     const short = await settled(server.url('/huge?paragraphs=1'));
     expect(short).toMatchObject({ scrollSteps: 0, scrollY: 0, quiet: true });
   });
