@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { retryDelayMs } from './core/backoff.js';
 import { BrowserPool } from './core/capture/browser-pool.js';
 import type { CaptureDeps } from './core/capture-job.js';
-import { createEgressPolicy, type EgressPolicy } from './core/egress/policy.js';
+import { createEgressPolicy, type EgressPolicy, type Resolver } from './core/egress/policy.js';
 import type { Logger } from './core/logger.js';
 import { LinksnapService } from './core/service.js';
 import { FileBlobStore } from './storage/blob-store.js';
@@ -32,15 +32,17 @@ export interface CreateAppOptions {
   captures?: boolean;
   /** Replaces the browser pipeline (benchmarks of everything but the browser). */
   captureUrl?: CaptureDeps['captureUrl'];
+  /** Name resolution for the egress policy; the system resolver by default (tests stand in for DNS). */
+  resolve?: Resolver;
 }
 
-export async function createApp({ config, logger, captures = true, captureUrl }: CreateAppOptions): Promise<App> {
+export async function createApp({ config, logger, captures = true, captureUrl, resolve }: CreateAppOptions): Promise<App> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const database = openDatabase({ path: config.dbPath });
   await migrateToLatest(database.db);
   const blobs = new FileBlobStore(config.blobDir);
   const store = createServiceStore(database.db, blobs);
-  const policy = createEgressPolicy({ allowNets: config.allowNets, onlyAllowed: config.onlyAllowed });
+  const policy = createEgressPolicy({ allowNets: config.allowNets, onlyAllowed: config.onlyAllowed, resolve });
   const pool = captures
     ? new BrowserPool({
         chromePath: config.chromePath,

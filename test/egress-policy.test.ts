@@ -89,6 +89,22 @@ describe('egress policy: host forms', () => {
     await expect(policy.checkUrl('https://nowhere.invalid/')).rejects.toBeInstanceOf(DnsError);
   });
 
+  it('tells a name that does not exist (final) from DNS that did not answer (worth a retry)', async () => {
+    const failing = (code: string) =>
+      createEgressPolicy({
+        allowNets: [],
+        onlyAllowed: false,
+        resolve: async (host) => {
+          throw Object.assign(new Error(`getaddrinfo ${code} ${host}`), { code });
+        },
+      });
+    const noSuchName = await failing('ENOTFOUND').checkUrl('https://no-such-name.example/').catch((error: unknown) => error);
+    expect(noSuchName).toBeInstanceOf(DnsError);
+    expect(noSuchName).toMatchObject({ transient: false, message: 'The host name no-such-name.example does not exist' });
+    const unanswered = await failing('EAI_AGAIN').checkUrl('https://flaky.example/').catch((error: unknown) => error);
+    expect(unanswered).toMatchObject({ transient: true, message: 'Could not resolve the host name flaky.example' });
+  });
+
   it('checks CONNECT-style host and port pairs the same way', async () => {
     const policy = open();
     await expect(policy.checkHost('2130706433', 443)).rejects.toThrow(/loopback address/);

@@ -1,7 +1,9 @@
 // The service end to end: real SQLite file, real blob files, real Chromium behind the egress proxy.
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, LinksnapError } from '../src/core/errors.js';
+import { openDatabase } from '../src/storage/db.js';
 import type { ShareEvent, SnapRequest } from '../src/core/types.js';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
@@ -94,6 +96,32 @@ describe('snap', () => {
     expect(failed.status).toBe('failed');
     expect(failed.errorCode).toBe(ErrorCode.BlockedAddress);
     expect(failed.error).toMatch(/127\.0\.0\.2/);
+  });
+
+  it('keeps a link to a host DNS says does not exist, and fails its capture at once without retrying', async () => {
+    const dns = await startTestApp({
+      resolve: async (host) => {
+        throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+      },
+    });
+    try {
+      const accepted = await dns.service.snap(request('http://no-such-host.test/page'));
+      const failed = await dns.service.waitFor(accepted.snapshot.id, AbortSignal.timeout(20_000));
+      expect(failed.status).toBe('failed');
+      expect(failed.errorCode).toBe(ErrorCode.DnsFailed);
+      expect(failed.error).toBe('The host name no-such-host.test does not exist');
+      expect((await dns.service.find({ workspaceId: 'local' })).items.map((item) => item.link.url)).toContain('http://no-such-host.test/page');
+      const database = openDatabase({ path: path.join(dns.dataDir, 'linksnap.db') });
+      try {
+        const job = await database.db.selectFrom('jobs').select(['attempts', 'max_attempts']).where('snapshot_id', '=', accepted.snapshot.id).executeTakeFirstOrThrow();
+        expect(job.attempts).toBe(1);
+        expect(job.max_attempts).toBeGreaterThan(1);
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await dns.close();
+    }
   });
 
   it('keeps an error page but marks it degraded', async () => {

@@ -66,9 +66,20 @@ export class BlockedAddressError extends LinksnapError {
   }
 }
 
+/** Resolver answers that mean the name does not exist, as opposed to DNS being unreachable or slow. */
+const NoSuchNameCodes = new Set(['ENOTFOUND', 'ENODATA']);
+
 export class DnsError extends LinksnapError {
   constructor(host: string, cause?: unknown) {
-    super(ErrorCode.DnsFailed, `Could not resolve the host name ${host}`, { cause, transient: true, details: { host } });
+    // A name DNS says does not exist will not exist a minute later: fail at once so the user hears
+    // within seconds, instead of after every retry. Timeouts and unreachable resolvers do retry.
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const noSuchName = typeof code === 'string' && NoSuchNameCodes.has(code);
+    super(ErrorCode.DnsFailed, noSuchName ? `The host name ${host} does not exist` : `Could not resolve the host name ${host}`, {
+      cause,
+      transient: !noSuchName,
+      details: { host, ...(typeof code === 'string' ? { resolverCode: code } : {}) },
+    });
   }
 }
 

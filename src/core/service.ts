@@ -84,7 +84,8 @@ export class LinksnapService implements SnapService {
   async snap(request: SnapRequest): Promise<SnapAccepted> {
     const url = normalizeUrl(request.url);
     // Refuse blocked hosts before anything is stored. A name that does not resolve right now is
-    // accepted: the job will retry and end with a clear DNS error if it never does.
+    // accepted, so the link is kept: the job ends at once with a DNS error when DNS says the name
+    // does not exist, and retries when DNS was only unreachable.
     try {
       await this.#deps.policy.checkUrl(url);
     } catch (error) {

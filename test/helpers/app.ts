@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp, type App } from '../../src/app.js';
+import type { Resolver } from '../../src/core/egress/policy.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createMemoryLogger, type LogEvent, type Logger } from '../../src/core/logger.js';
 import type { LinksnapService } from '../../src/core/service.js';
@@ -27,11 +28,11 @@ export const TestEnv: Record<string, string> = {
   LINKSNAP_LOG_LEVEL: 'debug',
 };
 
-export async function startTestApp(options: { env?: Record<string, string>; captures?: boolean; dataDir?: string } = {}): Promise<TestApp> {
+export async function startTestApp(options: { env?: Record<string, string>; captures?: boolean; dataDir?: string; resolve?: Resolver } = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'linksnap-test-'));
   const config = loadConfig({ ...TestEnv, LINKSNAP_DATA_DIR: dataDir, ...options.env }, process.cwd());
   const logger = createMemoryLogger();
-  const app = await createApp({ config, logger, captures: options.captures ?? true });
+  const app = await createApp({ config, logger, captures: options.captures ?? true, resolve: options.resolve });
   return {
     app,
     service: app.service,
