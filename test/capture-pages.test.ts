@@ -136,6 +136,20 @@ describe('captureUrl on an HTML page', () => {
     expect(out.text).toContain('Item 199');
   });
 
+  it('scrolls on from where it stopped when a long page grows at its end', async () => {
+    const before = server.requests.length;
+    const grown = await settled(server.url('/grows-long.html'), DefaultCaptureLimits.settleQuietMs);
+    expect(grown.scrollY).toBe(0);
+    expect(server.requests.slice(before)).toContain('/lazy-img/grown-end.png');
+  });
+
+  it('scrolls again from the top when a script that arrived after load may watch what was passed', async () => {
+    const before = server.requests.length;
+    const late = await settled(server.url('/late-loader.html'), DefaultCaptureLimits.settleQuietMs);
+    expect(server.requests.slice(before)).toEqual(expect.arrayContaining(['/late-loader.js', '/lazy-img/late.png']));
+    expect(late.scrollY).toBe(0);
+  });
+
   it('asks for pages as a desktop Chrome: no "Headless", the version reduced like Chrome reduces it', async () => {
     const out = await captureUrl(server.url('/echo-agent'), options());
     expect(out.text).toMatch(/ Chrome\/\d+\.0\.0\.0 Safari\//);

@@ -4,6 +4,8 @@ import { sleep } from './deadline.js';
 
 export interface NetworkQuiet {
   readonly inflight: number;
+  /** Scripts loaded so far (a 2xx answer): new ones after `load` may attach lazy loaders. */
+  readonly scriptsLoaded: number;
   /** Resolves once no request has been in flight for `quietMs`, or after `maxMs` whatever happens. */
   waitForQuiet(quietMs: number, maxMs: number, signal: AbortSignal): Promise<{ quiet: boolean }>;
 }
@@ -22,16 +24,23 @@ export function trackNetwork(page: Page): NetworkQuiet {
     pending.add(request);
     lastChange = performance.now();
   });
+  let scriptsLoaded = 0;
   const done = (request: unknown) => {
     if (pending.delete(request)) lastChange = performance.now();
   };
-  page.on('requestfinished', done);
+  page.on('requestfinished', (request) => {
+    if (request.resourceType() === 'script' && request.response()?.ok()) scriptsLoaded += 1;
+    done(request);
+  });
   page.on('requestfailed', done);
   // Requests answered from memory cache or served by a service worker may never "finish".
   page.on('requestservedfromcache', done);
   return {
     get inflight() {
       return pending.size;
+    },
+    get scriptsLoaded() {
+      return scriptsLoaded;
     },
     async waitForQuiet(quietMs, maxMs, signal) {
       const deadline = performance.now() + maxMs;

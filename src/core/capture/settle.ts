@@ -1,8 +1,8 @@
 // After `load`: jump-scroll down the page in viewport steps so lazy images and infinite-scroll
 // content are requested, back to the top for the screenshot, then wait briefly for the network to
-// go quiet (capped, since long-polling pages never do). A page that its scripts made taller during
-// that wait is scrolled again. A page no taller than the viewport is not scrolled: every idle
-// millisecond here is also renderer CPU spent on a page that is already done.
+// go quiet (capped, since long-polling pages never do). A page that grew, or took in new scripts,
+// during that wait is scrolled again. A page no taller than the viewport is not scrolled: every
+// idle millisecond here is also renderer CPU spent on a page that is already done.
 import type { Page } from 'puppeteer-core';
 import type { CaptureLimits } from '../../config.js';
 import { raceAbort } from './deadline.js';
@@ -23,16 +23,22 @@ export interface SettleResult {
 
 export async function settle(ctx: SettleContext, signal: AbortSignal): Promise<SettleResult> {
   const { page, network, limits } = ctx;
+  const scriptsAtLoad = network.scriptsLoaded;
   // Scroll first and wait once: the quiet window then also covers what the scroll asked for, where
   // waiting both before and after the scroll cost one more window on every long page.
-  const first = await scroll(page, limits.scrollMaxSteps, signal);
+  const first = await scroll(page, 0, limits.scrollMaxSteps, signal);
   if (ctx.partial) return { quiet: false, scrollSteps: first.steps };
   const waited = await network.waitForQuiet(limits.settleQuietMs, limits.settleMaxMs, signal);
-  // A page its scripts build after `load` (a single-page app) grew while we waited: scroll what is
-  // new, with the steps left, and give what that asks for a shorter window.
-  const remaining = limits.scrollMaxSteps - first.steps;
-  if (remaining <= 0 || (await scrollExtent(page, signal)) <= first.extent + 1) return { quiet: waited.quiet, scrollSteps: first.steps };
-  const second = await scroll(page, remaining, signal);
+  // What the first scroll could not have seen, so scroll again: a page its scripts built or grew
+  // after `load` (from where the first scroll ended), or scripts that arrived after `load` (a tag
+  // manager, a consent manager's released scripts, hydration) and may have attached lazy loaders
+  // to content the first scroll had already passed (from the top).
+  const grew = (await scrollExtent(page, signal)) > first.extent + 1;
+  const lateScripts = network.scriptsLoaded > scriptsAtLoad;
+  if (!grew && !lateScripts) return { quiet: waited.quiet, scrollSteps: first.steps };
+  const from = lateScripts ? 0 : first.extent;
+  const steps = Math.max(limits.scrollMaxSteps - first.steps, Math.ceil(limits.scrollMaxSteps / 2));
+  const second = await scroll(page, from, steps, signal);
   if (second.steps === 0) return { quiet: waited.quiet && network.inflight === 0, scrollSteps: first.steps };
   const after = await network.waitForQuiet(limits.settleQuietMs, Math.round(limits.settleMaxMs / 2), signal);
   return { quiet: after.quiet, scrollSteps: first.steps + second.steps };
@@ -44,8 +50,8 @@ interface ScrollResult {
   extent: number;
 }
 
-async function scroll(page: Page, maxSteps: number, signal: AbortSignal): Promise<ScrollResult> {
-  return raceAbort(page.evaluate(jumpScrollScript(maxSteps)) as Promise<ScrollResult>, signal).catch(() => ({ steps: 0, extent: 0 }));
+async function scroll(page: Page, from: number, maxSteps: number, signal: AbortSignal): Promise<ScrollResult> {
+  return raceAbort(page.evaluate(jumpScrollScript(from, maxSteps)) as Promise<ScrollResult>, signal).catch(() => ({ steps: 0, extent: 0 }));
 }
 
 async function scrollExtent(page: Page, signal: AbortSignal): Promise<number> {
@@ -55,7 +61,7 @@ async function scrollExtent(page: Page, signal: AbortSignal): Promise<number> {
 const ExtentExpression = 'Math.max(document.documentElement?.scrollHeight ?? 0, document.body?.scrollHeight ?? 0) - innerHeight';
 
 /**
- * Scrolls down in viewport steps (following a page that grows), then back to the top; evaluates
+ * Scrolls down from `from` px in viewport steps (following a page that grows), then back to the top; evaluates
  * to { steps, extent }. Plain JavaScript text rather than a function: tsx compiles named inner
  * functions with a `__name` helper that does not exist in the page, which made the scroll throw
  * and be skipped silently when the code ran under tsx (the benchmark).
@@ -65,12 +71,16 @@ const ExtentExpression = 'Math.max(document.documentElement?.scrollHeight ?? 0, 
  * lazy loaders need; their requests are waited for afterwards. A further fixed 30 ms per step
  * doubled the scroll's time (~35 against ~17 ms a step) and bought nothing the tests could see.
  */
-function jumpScrollScript(maxSteps: number): string {
+function jumpScrollScript(from: number, maxSteps: number): string {
   return `(async () => {
     const frame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
     const bottom = () => ${ExtentExpression};
     if (bottom() <= 1 && scrollY === 0) return { steps: 0, extent: bottom() };
     let steps = 0;
+    if (${Math.max(0, Math.floor(from))} > 0) {
+      scrollTo(0, Math.min(bottom(), ${Math.max(0, Math.floor(from))}));
+      await frame();
+    }
     for (; steps < ${Math.max(0, Math.floor(maxSteps))}; steps++) {
       const end = bottom();
       if (scrollY >= end - 1) break;
