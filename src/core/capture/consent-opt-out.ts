@@ -58,6 +58,15 @@ export async function installConsentOptOut(page: Page, logger: Logger, logDetail
   // (ad slots, embeds), so names are learnt once and remembered until a frame navigates or goes.
   const frames = new Map<string, Frame>();
   const learnt = new WeakMap<Frame, string>();
+  // A frame that navigates keeps its Frame object but gets a new document and token: forget the old
+  // one at once, so a late message from the old document is never answered in the new one.
+  const forget = (frame: Frame) => {
+    const token = learnt.get(frame);
+    if (token !== undefined) frames.delete(token);
+    learnt.delete(frame);
+  };
+  page.on('framenavigated', forget);
+  page.on('framedetached', forget);
   const frameOf = async (frameToken: string): Promise<Frame | null> => {
     const known = frames.get(frameToken);
     if (known && !known.detached) return known;
