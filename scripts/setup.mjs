@@ -58,7 +58,8 @@ function ensurePackages() {
 
 // 2. Chromium: CHROME_PATH, then Debian's headless shell, then the usual Debian/Ubuntu/Chrome
 // locations; Debian's packages otherwise. Keep this order in step with src/core/capture/find-chrome.ts.
-const HeadlessShellPaths = ['/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium-headless-shell'];
+// The binary itself: Debian's /usr/bin/chromium-headless-shell is a shell wrapper without exec.
+const HeadlessShellPaths = ['/usr/lib/chromium/chromium-headless-shell'];
 const ChromeCandidates = [
   ...HeadlessShellPaths,
   '/usr/bin/chromium',
@@ -77,8 +78,8 @@ function findChrome() {
 }
 
 // The headless shell halves the CPU of a capture, but captures work without it (in the full
-// browser), so it is asked for only where apt can have it and never blocks a start. Where apt has
-// no such package (Ubuntu ships Chromium as a snap), a stamp keeps later runs from asking again.
+// browser), so it is asked for only where apt exists and never blocks a start. Where it could not
+// be installed (no such package, not root), a stamp keeps later runs from asking again.
 const NoShellStamp = path.join(root, 'node_modules', '.linksnap-no-headless-shell');
 function wantsHeadlessShell() {
   if (process.env.CHROME_PATH || HeadlessShellPaths.some((p) => fs.existsSync(p))) return false;
@@ -100,34 +101,55 @@ const FontPackages = [
 function missingSystemPackages() {
   const missing = [];
   if (!findChrome()) missing.push('chromium');
-  if (wantsHeadlessShell()) missing.push('chromium-headless-shell');
   const fonts = has('fc-list') ? spawnSync('fc-list', [], { encoding: 'utf8' }).stdout ?? '' : '';
   for (const [family, pkg] of FontPackages) if (!fonts.includes(family)) missing.push(pkg);
   return missing;
 }
 
 function ensureSystemPackages() {
-  let missing = missingSystemPackages();
-  if (missing.length === 0) return;
+  const missing = missingSystemPackages();
+  const wantShell = wantsHeadlessShell();
+  if (missing.length === 0 && !wantShell) return;
   if (!isRoot || !has('apt-get')) {
-    const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
-    say(`missing: ${missing.join(', ')}. Install them with:\n\n    sudo sh -c '${command}'\n\n(or set CHROME_PATH to a Chromium or Chrome binary)`);
+    if (missing.length) {
+      const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+      say(`missing: ${missing.join(', ')}. Install them with:\n\n    sudo sh -c '${command}'\n\n(or set CHROME_PATH to a Chromium or Chrome binary)`);
+    }
+    if (wantShell) {
+      // Said once: captures work without it, so later runs stay quiet.
+      say("captures would use less than half the CPU in Chromium's headless shell: sudo apt-get install chromium-headless-shell");
+      markNoShell();
+    }
     if (missing.includes('chromium')) process.exit(1);
     return;
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env });
-  if (missing.includes('chromium-headless-shell') && !aptHas('chromium-headless-shell')) {
-    say('apt has no chromium-headless-shell here; captures run in the full Chromium');
-    fs.mkdirSync(path.dirname(NoShellStamp), { recursive: true });
-    fs.writeFileSync(NoShellStamp, new Date().toISOString());
-    missing = missing.filter((pkg) => pkg !== 'chromium-headless-shell');
-    if (missing.length === 0) return;
+  if (missing.length) {
+    say(`installing ${missing.join(', ')} with apt-get …`);
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+    const still = missingSystemPackages();
+    if (still.length) throw new Error(`still missing after apt-get: ${still.join(', ')}`);
   }
-  say(`installing ${missing.join(', ')} with apt-get …`);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
-  const still = missingSystemPackages();
-  if (still.length) throw new Error(`still missing after apt-get: ${still.join(', ')}`);
+  if (wantShell) {
+    // Optional, so on its own: a failure here (no such package, a version held back) never stops a start.
+    if (!aptHas('chromium-headless-shell')) {
+      say('apt has no chromium-headless-shell here; captures run in the full Chromium');
+    } else {
+      say('installing chromium-headless-shell with apt-get …');
+      try {
+        run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium-headless-shell'], { env });
+      } catch (error) {
+        say(`could not install chromium-headless-shell (${error instanceof Error ? error.message : String(error)}); captures run in the full Chromium`);
+      }
+    }
+    if (!HeadlessShellPaths.some((p) => fs.existsSync(p))) markNoShell();
+  }
+}
+
+function markNoShell() {
+  fs.mkdirSync(path.dirname(NoShellStamp), { recursive: true });
+  fs.writeFileSync(NoShellStamp, new Date().toISOString());
 }
 
 // 3. Build: TypeScript to dist/, only when a source is newer than the last build.
