@@ -59,6 +59,9 @@ export interface CaptureBenchResult {
   baseline: BaselineStats;
   /** The pipeline's own build launched per page, when that is another build (the headless shell). */
   sameBuildBaseline: BaselineStats | null;
+  /** The same baselines with two pages launched at once, for a like-for-like look at concurrency 2. */
+  baselineAt2: BaselineStats;
+  sameBuildBaselineAt2: BaselineStats | null;
   pipelineExecutable: string;
   runs: Array<LatencyStats & { concurrency: number; speedupVsBaseline: number; speedupVsSameBuild: number | null; browserLaunches: number }>;
   /** At concurrency 1: the page's own load time (navigation to `load`) against the whole capture. */
@@ -88,13 +91,16 @@ export async function runCaptureBench(options: CaptureBenchOptions): Promise<Cap
   const urls = names.map((name) => `${server.origin}/${encodeURIComponent(name)}/source.html`);
   try {
     // Warm the OS file cache and the font cache so neither side pays for it.
-    await runBaseline(urls.slice(0, 2), baselineExecutable, policy);
-    const baseline: BaselineStats = { ...(await runBaseline(urls, baselineExecutable, policy)), executable: baselineExecutable, vsBaseline: 1 };
+    await runBaseline(urls.slice(0, 2), baselineExecutable, policy, 1);
+    const baseline: BaselineStats = { ...(await runBaseline(urls, baselineExecutable, policy, 1)), executable: baselineExecutable, vsBaseline: 1 };
+    const relative = (stats: LatencyStats, executable: string): BaselineStats => ({ ...stats, executable, vsBaseline: round(stats.capturesPerMinute / baseline.capturesPerMinute, 2) });
+    const baselineAt2 = relative(await runBaseline(urls, baselineExecutable, policy, 2), baselineExecutable);
     let sameBuildBaseline: BaselineStats | null = null;
+    let sameBuildBaselineAt2: BaselineStats | null = null;
     if (pipelineExecutable !== baselineExecutable) {
-      await runBaseline(urls.slice(0, 2), pipelineExecutable, policy);
-      const stats = await runBaseline(urls, pipelineExecutable, policy);
-      sameBuildBaseline = { ...stats, executable: pipelineExecutable, vsBaseline: round(stats.capturesPerMinute / baseline.capturesPerMinute, 2) };
+      await runBaseline(urls.slice(0, 2), pipelineExecutable, policy, 1);
+      sameBuildBaseline = relative(await runBaseline(urls, pipelineExecutable, policy, 1), pipelineExecutable);
+      sameBuildBaselineAt2 = relative(await runBaseline(urls, pipelineExecutable, policy, 2), pipelineExecutable);
     }
     const runs: CaptureBenchResult['runs'] = [];
     let overhead: CaptureBenchResult['overhead'] = { pageLoadP50Ms: 0, captureP50Ms: 0, overheadP50Ms: 0, captureToLoadRatio: 0 };
@@ -126,17 +132,17 @@ export async function runCaptureBench(options: CaptureBenchOptions): Promise<Cap
         await pool.close();
       }
     }
-    return { pages: urls.length, baseline, sameBuildBaseline, pipelineExecutable, runs, overhead, stepsP50Ms };
+    return { pages: urls.length, baseline, sameBuildBaseline, baselineAt2, sameBuildBaselineAt2, pipelineExecutable, runs, overhead, stepsP50Ms };
   } finally {
     await server.close();
   }
 }
 
 /** A fresh browser per page, one viewport screenshot, closed again. */
-async function runBaseline(urls: string[], executablePath: string, policy: EgressPolicy): Promise<LatencyStats> {
+async function runBaseline(urls: string[], executablePath: string, policy: EgressPolicy, concurrency: number): Promise<LatencyStats> {
   const proxy = await startEgressProxy({ policy, logger: silentLogger });
   try {
-    return await runPool(urls, 1, async (url) => {
+    return await runPool(urls, concurrency, async (url) => {
       const browser = await puppeteer.launch({
         executablePath,
         headless: headlessModeFor(executablePath),
