@@ -2,7 +2,6 @@
 // 127.0.0.2 (refused: only 127.0.0.1/32 is allowed) and must see nothing, whatever the page tries.
 import http from 'node:http';
 import os from 'node:os';
-import type { AddressInfo } from 'node:net';
 import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
 import { WebSocketServer } from 'ws';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import { createEgressPolicy, type ResolvedAddress } from '../src/core/egress/pol
 import { startEgressProxy, type EgressProxy } from '../src/core/egress/proxy.js';
 import { createMemoryLogger } from '../src/core/logger.js';
 import { ChromiumBuilds, launchOptions } from './helpers/chromium.js';
-import { startLoopbackListener, type LoopbackListener } from './helpers/loopback-listener.js';
+import { startFixtureWithTrap, type LoopbackListener } from './helpers/loopback-listener.js';
 
 const BaseArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
@@ -26,6 +25,7 @@ const policy = createEgressPolicy({ allowNets: ['127.0.0.1/32'], onlyAllowed: tr
 let fixture: http.Server;
 let port: number;
 let trap: LoopbackListener;
+let closeFixture: (() => Promise<void>) | undefined;
 let defaultProxy: EgressProxy;
 let browser: Browser;
 let proxy: EgressProxy;
@@ -82,18 +82,7 @@ function route(req: http.IncomingMessage, res: http.ServerResponse) {
 }
 
 beforeAll(async () => {
-  for (let attempt = 0; ; attempt++) {
-    fixture = http.createServer(route);
-    await new Promise<void>((done) => fixture.listen(0, '127.0.0.1', done));
-    port = (fixture.address() as AddressInfo).port;
-    try {
-      trap = await startLoopbackListener({ host: '127.0.0.2', port });
-      break;
-    } catch (error) {
-      await new Promise<void>((done) => fixture.close(() => done()));
-      if (attempt > 5) throw error;
-    }
-  }
+  ({ server: fixture, port, trap, close: closeFixture } = await startFixtureWithTrap(route));
   const sockets = new WebSocketServer({ server: fixture });
   sockets.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo:${String(data)}`)));
   // The default context gets its own policy-checked proxy, so it leaks nothing either.
@@ -102,9 +91,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await defaultProxy?.close();
-  await trap?.close();
-  fixture?.closeAllConnections();
-  await new Promise<void>((done) => fixture.close(() => done()));
+  await closeFixture?.();
 });
 
 beforeEach(async () => {

@@ -1,36 +1,20 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BlockedAddressError, CaptureTimeoutError, TooLargeError, UnsupportedSchemeError } from '../src/core/errors.js';
 import { egressRequest } from '../src/core/egress/fetch.js';
 import { createEgressPolicy, type ResolvedAddress } from '../src/core/egress/policy.js';
-import { startLoopbackListener, type LoopbackListener } from './helpers/loopback-listener.js';
+import { startFixtureWithTrap, type LoopbackListener } from './helpers/loopback-listener.js';
 
-let fixture: http.Server;
 let port: number;
 let trap: LoopbackListener;
+let closeFixture: () => Promise<void>;
 const seen: Array<{ path: string; host: string | undefined }> = [];
 
 beforeAll(async () => {
-  // The trap listens on the fixture's port at 127.0.0.2, so a rebinding or a redirect that keeps
-  // the port but changes the address would land in it.
-  for (let attempt = 0; ; attempt++) {
-    fixture = http.createServer(route);
-    await new Promise<void>((resolve) => fixture.listen(0, '127.0.0.1', resolve));
-    port = (fixture.address() as AddressInfo).port;
-    try {
-      trap = await startLoopbackListener({ host: '127.0.0.2', port });
-      break;
-    } catch (error) {
-      await new Promise<void>((resolve) => fixture.close(() => resolve()));
-      if (attempt > 5) throw error;
-    }
-  }
+  ({ port, trap, close: closeFixture } = await startFixtureWithTrap(route));
 });
 afterAll(async () => {
-  await trap.close();
-  fixture.closeAllConnections();
-  await new Promise<void>((resolve) => fixture.close(() => resolve()));
+  await closeFixture();
 });
 afterEach(() => {
   expect(trap.connections, 'something reached the refused 127.0.0.2 listener').toEqual([]);

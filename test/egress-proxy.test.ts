@@ -1,41 +1,27 @@
 import http from 'node:http';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../src/core/logger.js';
 import { createEgressPolicy, type ResolvedAddress } from '../src/core/egress/policy.js';
 import { startEgressProxy, type EgressProxy } from '../src/core/egress/proxy.js';
-import { startLoopbackListener, type LoopbackListener } from './helpers/loopback-listener.js';
+import { startFixtureWithTrap, type LoopbackListener } from './helpers/loopback-listener.js';
 
-let fixture: http.Server;
 let port: number;
 let trap: LoopbackListener;
+let closeFixture: () => Promise<void>;
 const seen: string[] = [];
 const proxies: EgressProxy[] = [];
 
 beforeAll(async () => {
-  for (let attempt = 0; ; attempt++) {
-    fixture = http.createServer((req, res) => {
-      seen.push(`${req.headers.host} ${req.url}`);
-      if (req.url === '/big') return res.writeHead(200).end(Buffer.alloc(512 * 1024, 7));
-      if (req.url === '/hang') return;
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-echo-proxy': String(req.headers['proxy-connection'] ?? '') }).end('hello');
-    });
-    await new Promise<void>((resolve) => fixture.listen(0, '127.0.0.1', resolve));
-    port = (fixture.address() as AddressInfo).port;
-    try {
-      trap = await startLoopbackListener({ host: '127.0.0.2', port });
-      break;
-    } catch (error) {
-      await new Promise<void>((resolve) => fixture.close(() => resolve()));
-      if (attempt > 5) throw error;
-    }
-  }
+  ({ port, trap, close: closeFixture } = await startFixtureWithTrap((req, res) => {
+    seen.push(`${req.headers.host} ${req.url}`);
+    if (req.url === '/big') return res.writeHead(200).end(Buffer.alloc(512 * 1024, 7));
+    if (req.url === '/hang') return;
+    res.writeHead(200, { 'content-type': 'text/plain', 'x-echo-proxy': String(req.headers['proxy-connection'] ?? '') }).end('hello');
+  }));
 });
 afterAll(async () => {
-  await trap.close();
-  fixture.closeAllConnections();
-  await new Promise<void>((resolve) => fixture.close(() => resolve()));
+  await closeFixture();
 });
 afterEach(async () => {
   await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));

@@ -2,6 +2,7 @@
 // only 127.0.0.1/32 is allowed). Anything that reaches it is recorded, so a test can prove that
 // nothing did. It answers HTTP 200 so a leak would also be visible in the page.
 import dgram from 'node:dgram';
+import http from 'node:http';
 import net from 'node:net';
 
 export interface TrapConnection {
@@ -67,4 +68,42 @@ export async function startLoopbackListener(options: { host?: string; port?: num
       await new Promise<void>((resolve) => udp.close(() => resolve()));
     },
   };
+}
+
+export interface FixtureWithTrap {
+  /** The fixture, on 127.0.0.1:port. */
+  server: http.Server;
+  port: number;
+  /** The trap, on 127.0.0.2 at the same port. */
+  trap: LoopbackListener;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP fixture on 127.0.0.1 and a trap on 127.0.0.2 at the same port, so a redirect or a DNS
+ * rebinding that keeps the port but changes the address lands in the trap. Retries a few ports,
+ * since the one the fixture got may be taken on 127.0.0.2.
+ */
+export async function startFixtureWithTrap(handler: http.RequestListener): Promise<FixtureWithTrap> {
+  for (let attempt = 0; ; attempt++) {
+    const server = http.createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const trap = await startLoopbackListener({ host: '127.0.0.2', port });
+      return {
+        server,
+        port,
+        trap,
+        async close() {
+          await trap.close();
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        },
+      };
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (attempt > 5) throw error;
+    }
+  }
 }
