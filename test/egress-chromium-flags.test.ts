@@ -10,6 +10,7 @@ import { startEgressProxy, type EgressProxy } from '../src/core/egress/proxy.js'
 import { createMemoryLogger } from '../src/core/logger.js';
 import { ChromiumBuilds, launchOptions } from './helpers/chromium.js';
 import { startLoopbackListener, type LoopbackListener } from './helpers/loopback-listener.js';
+import { gatherIceCandidates } from './helpers/webrtc-probe.js';
 
 const BaseArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
@@ -53,21 +54,7 @@ async function probe(browser: Browser, target: string, contextProxy?: EgressProx
 
 async function stunProbe(browser: Browser, port: number): Promise<void> {
   const page = await browser.newPage();
-  await page.evaluate(async (trapPort: number) => {
-    const connection = new RTCPeerConnection({ iceServers: [{ urls: `stun:127.0.0.2:${trapPort}` }] });
-    connection.createDataChannel('probe');
-    await connection.setLocalDescription(await connection.createOffer());
-    await new Promise<void>((done) => {
-      const timer = setTimeout(done, 3000);
-      connection.onicegatheringstatechange = () => {
-        if (connection.iceGatheringState === 'complete') {
-          clearTimeout(timer);
-          done();
-        }
-      };
-    });
-    connection.close();
-  }, port);
+  await gatherIceCandidates(page, [{ urls: `stun:127.0.0.2:${port}` }], 3000);
   await page.close();
 }
 

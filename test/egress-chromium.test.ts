@@ -11,6 +11,7 @@ import { startEgressProxy, type EgressProxy } from '../src/core/egress/proxy.js'
 import { createMemoryLogger } from '../src/core/logger.js';
 import { ChromiumBuilds, launchOptions } from './helpers/chromium.js';
 import { startFixtureWithTrap, type LoopbackListener } from './helpers/loopback-listener.js';
+import { gatherIceCandidates } from './helpers/webrtc-probe.js';
 
 const BaseArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
@@ -219,29 +220,10 @@ describe.each(ChromiumBuilds)('in %s', (build) => {
 
     it('gives WebRTC no local address and no UDP path to a STUN server on a refused address', async () => {
       await page.goto(`http://127.0.0.1:${port}/page`);
-      const candidates = await page.evaluate(async (trapPort: number) => {
-        const connection = new RTCPeerConnection({
-          iceServers: [{ urls: [`stun:127.0.0.2:${trapPort}`, `stun:trap.test:${trapPort}`] }, { urls: `turn:127.0.0.2:${trapPort}?transport=udp`, username: 'u', credential: 'p' }],
-        });
-        connection.createDataChannel('probe');
-        const found: string[] = [];
-        connection.onicecandidate = (event) => {
-          if (event.candidate?.candidate) found.push(event.candidate.candidate);
-        };
-        await connection.setLocalDescription(await connection.createOffer());
-        await new Promise<void>((done) => {
-          const timer = setTimeout(done, 4000);
-          connection.onicegatheringstatechange = () => {
-            if (connection.iceGatheringState === 'complete') {
-              clearTimeout(timer);
-              done();
-            }
-          };
-        });
-        const sdp = connection.localDescription?.sdp ?? '';
-        connection.close();
-        return { found, sdp };
-      }, port);
+      const candidates = await gatherIceCandidates(page, [
+        { urls: [`stun:127.0.0.2:${port}`, `stun:trap.test:${port}`] },
+        { urls: `turn:127.0.0.2:${port}?transport=udp`, username: 'u', credential: 'p' },
+      ]);
       const local = Object.values(os.networkInterfaces())
         .flat()
         .map((entry) => entry?.address)
