@@ -40,17 +40,8 @@ function readabilityScript(): string {
 }
 
 interface InPageResult {
-  meta: {
-    title: string | null;
-    description: string | null;
-    siteName: string | null;
-    author: string | null;
-    publishedTime: string | null;
-    lang: string | null;
-    dir: 'ltr' | 'rtl' | null;
-    favicon: string | null;
-    canonicalUrl: string | null;
-  };
+  /** Our own metadata pass, whose fields are exactly the snapshot's page metadata. */
+  meta: PageMetadata;
   readability: {
     title: string | null;
     byline: string | null;
