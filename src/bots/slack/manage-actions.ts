@@ -7,6 +7,7 @@ import { errorMessage } from '../../core/chat/present.js';
 import { t, type Locale } from '../../core/i18n.js';
 import type { SnapService } from '../../core/service-api.js';
 import { parseTagList } from '../../core/tags.js';
+import type { Link } from '../../core/types.js';
 import { ManageActionIds, RetagInput, RetagViewId, retagModal, textMessage, type RetagMetadata } from './blocks.js';
 import type { SlackDirectory } from './directory.js';
 import { st } from './messages.js';
@@ -45,28 +46,34 @@ export async function mayManage(deps: Pick<ManageActionDeps, 'service' | 'direct
 export function registerManageActions(app: App, deps: ManageActionDeps): void {
   const whisper = (respond: RespondFn, text: string) => respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(text) }).catch(() => {});
 
-  app.action(ManageActionIds.retag, async ({ ack, body, action, respond }) => {
-    await ack();
-    const interaction = body as unknown as InteractionBody;
-    const userId = interaction.user.id;
-    const locale = await deps.directory.locale(userId);
-    try {
-      const workspaceId = workspaceOf(interaction);
-      const linkId = (action as { value?: string }).value ?? '';
-      if (!workspaceId) throw new Error('The button press named no team');
-      const link = await deps.service.getLink(workspaceId, linkId);
-      if (!(await mayManage(deps, workspaceId, link.id, userId))) return void (await whisper(respond, st(locale, 'perm.denied')));
-      const metadata: RetagMetadata = {
-        workspaceId,
-        linkId: link.id,
-        channel: interaction.container?.channel_id ?? interaction.channel?.id ?? null,
-        messageTs: interaction.container?.is_ephemeral ? null : (interaction.container?.message_ts ?? null),
-      };
-      await deps.client.views.open({ trigger_id: interaction.trigger_id!, view: retagModal(locale, link.url, link.tags, metadata) });
-    } catch (error) {
-      deps.logger({ level: 'warn', context: 'slack', message: 'Retag button failed', details: { userId, error } });
-      await whisper(respond, errorMessage(locale, error));
-    }
+  // Both buttons: who pressed, in which team, on which link, and may they manage it; any failure
+  // is logged and whispered back to the presser.
+  const onLinkButton = (actionId: string, name: string, handle: (press: LinkButtonPress) => Promise<void>) =>
+    app.action(actionId, async ({ ack, body, action, respond }) => {
+      await ack();
+      const interaction = body as unknown as InteractionBody;
+      const userId = interaction.user.id;
+      const locale = await deps.directory.locale(userId);
+      try {
+        const workspaceId = workspaceOf(interaction);
+        if (!workspaceId) throw new Error('The button press named no team');
+        const link = await deps.service.getLink(workspaceId, (action as { value?: string }).value ?? '');
+        if (!(await mayManage(deps, workspaceId, link.id, userId))) return void (await whisper(respond, st(locale, 'perm.denied')));
+        await handle({ interaction, userId, locale, workspaceId, link, respond });
+      } catch (error) {
+        deps.logger({ level: 'warn', context: 'slack', message: `${name} button failed`, details: { userId, error } });
+        await whisper(respond, errorMessage(locale, error));
+      }
+    });
+
+  onLinkButton(ManageActionIds.retag, 'Retag', async ({ interaction, locale, workspaceId, link }) => {
+    const metadata: RetagMetadata = {
+      workspaceId,
+      linkId: link.id,
+      channel: interaction.container?.channel_id ?? interaction.channel?.id ?? null,
+      messageTs: interaction.container?.is_ephemeral ? null : (interaction.container?.message_ts ?? null),
+    };
+    await deps.client.views.open({ trigger_id: interaction.trigger_id!, view: retagModal(locale, link.url, link.tags, metadata) });
   });
 
   app.view(RetagViewId, async ({ ack, body, view }) => {
@@ -100,25 +107,21 @@ export function registerManageActions(app: App, deps: ManageActionDeps): void {
     if (metadata.channel && metadata.messageTs) await refreshCard(deps, metadata, locale);
   });
 
-  app.action(ManageActionIds.forget, async ({ ack, body, action, respond }) => {
-    await ack();
-    const interaction = body as unknown as InteractionBody;
-    const userId = interaction.user.id;
-    const locale = await deps.directory.locale(userId);
-    try {
-      const workspaceId = workspaceOf(interaction);
-      if (!workspaceId) throw new Error('The button press named no team');
-      const link = await deps.service.getLink(workspaceId, (action as { value?: string }).value ?? '');
-      if (!(await mayManage(deps, workspaceId, link.id, userId))) return void (await whisper(respond, st(locale, 'perm.denied')));
-      await deps.service.forgetLink(workspaceId, link.id);
-      deps.logger({ level: 'info', context: 'slack', message: 'Forgot a link', details: { workspace: workspaceId, linkId: link.id, userId } });
-      // The card showed what is now deleted, so it becomes the note that it was forgotten.
-      await respond({ replace_original: true, ...textMessage(t(locale, 'forget.done', { url: link.url })) });
-    } catch (error) {
-      deps.logger({ level: 'warn', context: 'slack', message: 'Forget button failed', details: { userId, error } });
-      await whisper(respond, errorMessage(locale, error));
-    }
+  onLinkButton(ManageActionIds.forget, 'Forget', async ({ userId, locale, workspaceId, link, respond }) => {
+    await deps.service.forgetLink(workspaceId, link.id);
+    deps.logger({ level: 'info', context: 'slack', message: 'Forgot a link', details: { workspace: workspaceId, linkId: link.id, userId } });
+    // The card showed what is now deleted, so it becomes the note that it was forgotten.
+    await respond({ replace_original: true, ...textMessage(t(locale, 'forget.done', { url: link.url })) });
   });
+}
+
+interface LinkButtonPress {
+  interaction: InteractionBody;
+  userId: string;
+  locale: Locale;
+  workspaceId: string;
+  link: Link;
+  respond: RespondFn;
 }
 
 /** Redraws the card the Retag button was on, so it shows the new tags; a card the app cannot edit stays as it was. */
