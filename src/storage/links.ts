@@ -29,6 +29,12 @@ export async function getLink(db: Db, workspaceId: string, linkId: string): Prom
   return (await hydrateLinks(db, [row]))[0];
 }
 
+/** Throws NotFoundError unless the link exists in this workspace (a link id never crosses workspaces). */
+export async function assertLink(db: Db, workspaceId: string, linkId: string): Promise<void> {
+  const link = await db.selectFrom('links').select('id').where('workspace_id', '=', workspaceId).where('id', '=', linkId).executeTakeFirst();
+  if (!link) throw new NotFoundError('link', linkId);
+}
+
 export async function findLinkByUrl(db: Db, workspaceId: string, url: string): Promise<Link | null> {
   const row = await db.selectFrom('links').selectAll().where('workspace_id', '=', workspaceId).where('url', '=', url).executeTakeFirst();
   return row ? (await hydrateLinks(db, [row]))[0] : null;

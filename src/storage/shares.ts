@@ -1,9 +1,8 @@
 // Shares: each time someone shared or snapped a link, with where to answer them. Shares also
 // decide who may see a link in search (see visibility.ts), so links.public follows them.
-import { NotFoundError } from '../core/errors.js';
 import type { Platform, Share } from '../core/types.js';
 import { isoNow, newId } from './ids.js';
-import { refreshLinkVisibility } from './links.js';
+import { assertLink, refreshLinkVisibility } from './links.js';
 import type { Db, ShareRow } from './schema.js';
 import { writeTransaction } from './transaction.js';
 
@@ -43,8 +42,7 @@ export async function createShare(db: Db, input: NewShare): Promise<Share> {
     last_event: null,
   };
   await writeTransaction(db, async (trx) => {
-    const link = await trx.selectFrom('links').select('id').where('id', '=', input.linkId).where('workspace_id', '=', input.workspaceId).executeTakeFirst();
-    if (!link) throw new NotFoundError('link', input.linkId);
+    await assertLink(trx, input.workspaceId, input.linkId);
     await trx.insertInto('shares').values(row).execute();
     if (!row.channel_private || row.platform === 'web' || row.platform === 'cli') {
       await trx.updateTable('links').set({ public: 1 }).where('id', '=', input.linkId).execute();

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { NotFoundError } from '../core/errors.js';
 import type { ArtifactKind, ArtifactRef, Snapshot, SnapshotStatus } from '../core/types.js';
 import { isoNow, newId } from './ids.js';
-import { touchLink } from './links.js';
+import { assertLink, touchLink } from './links.js';
 import type { Database, Db, SnapshotRow } from './schema.js';
 import { putDocument, type SearchDocument } from './search-index.js';
 import { writeTransaction } from './transaction.js';
@@ -56,8 +56,7 @@ export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapsh
     captured_at: null,
   };
   await writeTransaction(db, async (trx) => {
-    const link = await trx.selectFrom('links').select('id').where('id', '=', input.linkId).where('workspace_id', '=', input.workspaceId).executeTakeFirst();
-    if (!link) throw new NotFoundError('link', input.linkId);
+    await assertLink(trx, input.workspaceId, input.linkId);
     await trx.insertInto('snapshots').values(row).execute();
     await touchLink(trx, input.linkId, row.id, at);
     if (input.job) {
@@ -175,8 +174,7 @@ export async function recentSnapshot(db: Db, workspaceId: string, linkId: string
 
 /** Every version of a link, newest first. */
 export async function listVersions(db: Db, workspaceId: string, linkId: string, blobPath: BlobPathFn): Promise<Snapshot[]> {
-  const link = await db.selectFrom('links').select('id').where('workspace_id', '=', workspaceId).where('id', '=', linkId).executeTakeFirst();
-  if (!link) throw new NotFoundError('link', linkId);
+  await assertLink(db, workspaceId, linkId);
   const rows = await db.selectFrom('snapshots').selectAll().where('link_id', '=', linkId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
   return hydrateSnapshots(db, rows, blobPath);
 }

@@ -4,6 +4,7 @@ import { NotFoundError } from '../core/errors.js';
 import { normalizeTags } from '../core/tags.js';
 import type { TagCount, Viewer } from '../core/types.js';
 import { isoNow } from './ids.js';
+import { assertLink } from './links.js';
 import type { Db } from './schema.js';
 import { writeTransaction } from './transaction.js';
 import { visibleTo } from './visibility.js';
@@ -59,9 +60,4 @@ export async function listTags(db: Db, workspaceId: string, viewer: Viewer | nul
   if (viewer) query = query.innerJoin('links as l', 'l.id', 't.link_id').where(visibleTo(viewer));
   const rows = await query.execute();
   return rows.map((row) => ({ tag: row.tag, count: Number(row.count) }));
-}
-
-async function assertLink(db: Db, workspaceId: string, linkId: string): Promise<void> {
-  const link = await db.selectFrom('links').select('id').where('workspace_id', '=', workspaceId).where('id', '=', linkId).executeTakeFirst();
-  if (!link) throw new NotFoundError('link', linkId);
 }
