@@ -8,11 +8,10 @@ import { chromiumEgressArgs, egressContextOptions } from '../src/core/egress/chr
 import { createEgressPolicy, type EgressPolicy } from '../src/core/egress/policy.js';
 import { startEgressProxy, type EgressProxy } from '../src/core/egress/proxy.js';
 import { createMemoryLogger } from '../src/core/logger.js';
-import { ChromiumBuilds, launchOptions } from './helpers/chromium.js';
+import { ChromiumBuilds, launchOptions, TestChromiumArgs } from './helpers/chromium.js';
 import { startLoopbackListener, type LoopbackListener } from './helpers/loopback-listener.js';
 import { gatherIceCandidates } from './helpers/webrtc-probe.js';
 
-const BaseArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 let trap: LoopbackListener;
 beforeAll(async () => {
@@ -27,7 +26,7 @@ let chromium = ChromiumBuilds[0];
 
 async function withBrowser<T>(policy: EgressPolicy, mapArgs: (args: string[]) => string[], run: (browser: Browser, proxy: EgressProxy) => Promise<T>): Promise<T> {
   const proxy = await startEgressProxy({ policy, logger: createMemoryLogger() });
-  const browser = await puppeteer.launch(launchOptions(chromium, [...BaseArgs, ...mapArgs(chromiumEgressArgs(proxy.url))]));
+  const browser = await puppeteer.launch(launchOptions(chromium, [...TestChromiumArgs, ...mapArgs(chromiumEgressArgs(proxy.url))]));
   try {
     return await run(browser, proxy);
   } finally {

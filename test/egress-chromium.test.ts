@@ -9,11 +9,10 @@ import { chromiumEgressArgs, egressContextOptions } from '../src/core/egress/chr
 import { createEgressPolicy, type ResolvedAddress } from '../src/core/egress/policy.js';
 import { startEgressProxy, type EgressProxy } from '../src/core/egress/proxy.js';
 import { createMemoryLogger } from '../src/core/logger.js';
-import { ChromiumBuilds, launchOptions } from './helpers/chromium.js';
+import { ChromiumBuilds, launchOptions, TestChromiumArgs } from './helpers/chromium.js';
 import { startFixtureWithTrap, type LoopbackListener } from './helpers/loopback-listener.js';
 import { gatherIceCandidates } from './helpers/webrtc-probe.js';
 
-const BaseArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 const names: Record<string, string> = { 'fixture.test': '127.0.0.1', 'trap.test': '127.0.0.2' };
 const resolve = async (host: string): Promise<ResolvedAddress[]> => {
@@ -115,7 +114,7 @@ const blockedHosts = () => proxy.blocked.map((entry) => entry.host);
 // the full browser an admin may choose with CHROME_PATH.
 describe.each(ChromiumBuilds)('in %s', (build) => {
   beforeAll(async () => {
-    browser = await puppeteer.launch(launchOptions(build, [...BaseArgs, ...chromiumEgressArgs(defaultProxy.url)]));
+    browser = await puppeteer.launch(launchOptions(build, [...TestChromiumArgs, ...chromiumEgressArgs(defaultProxy.url)]));
   });
 
   afterAll(async () => {
@@ -271,7 +270,7 @@ describe.each(ChromiumBuilds)('in %s', (build) => {
 
   describe('harness self-check', () => {
     it('the trap does see a page that is not behind the egress flags (so the tests above can fail)', async () => {
-      const plain = await puppeteer.launch(launchOptions(build, BaseArgs));
+      const plain = await puppeteer.launch(launchOptions(build, TestChromiumArgs));
       try {
         const unsafe = await plain.newPage();
         await unsafe.goto(`http://127.0.0.1:${port}/page`);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../src/core/types.js';
 import { createWebServer, type WebServer } from '../src/web/index.js';
 import { headlessModeFor } from '../src/core/capture/find-chrome.js';
-import { DesktopChromium } from './helpers/chromium.js';
+import { DesktopChromium, TestChromiumArgs } from './helpers/chromium.js';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 
@@ -99,7 +99,7 @@ beforeAll(async () => {
   browser = await puppeteer.launch({
     executablePath: DesktopChromium,
     headless: headlessModeFor(DesktopChromium),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--lang=en-US'],
+    args: [...TestChromiumArgs, '--lang=en-US'],
   });
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });

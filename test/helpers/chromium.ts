@@ -7,6 +7,21 @@ import { findChrome, headlessModeFor } from '../../src/core/capture/find-chrome.
 
 const FullChromium = '/usr/bin/chromium';
 
+/**
+ * The flags this machine needs to run Chromium as root, each stopping a kind of background traffic.
+ * Tests that launch a browser of their own start from these, not from the product's full set
+ * (BaseChromiumArgs), so they show what the product's extra flags change.
+ */
+export const TestChromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
 function productChromium(): string {
   const found = findChrome(process.env.CHROME_PATH || null);
   if (!found) throw new Error('No Chromium for the tests; `npm test` installs one (scripts/setup.mjs)');

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
-import { launchOptions, ProductChromium } from './chromium.js';
+import { launchOptions, ProductChromium, TestChromiumArgs } from './chromium.js';
 
 export const CorpusDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/corpus/pages');
 
@@ -103,16 +103,6 @@ export async function startCorpusServer(dir = CorpusDir): Promise<CorpusServer> 
 
 // ---- Chromium for tests: one real browser, nothing leaves the machine ----
 
-/** The flags the machine needs to run Chromium as root, each stopping a kind of background traffic. */
-export const TestChromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 export function launchTestBrowser(): Promise<Browser> {
   return puppeteer.launch(launchOptions(ProductChromium, TestChromiumArgs));
