@@ -75,8 +75,7 @@ export async function installConsentOptOut(page: Page, logger: Logger, logDetail
         if (frame.detached) return;
         const token = await frame.evaluate(() => (window as unknown as { __linksnapFrame?: string }).__linksnapFrame).catch(() => undefined);
         if (!token) return;
-        const previous = learnt.get(frame);
-        if (previous !== undefined && previous !== token) frames.delete(previous);
+        forget(frame);
         learnt.set(frame, token);
         frames.set(token, frame);
       }),

@@ -61,8 +61,8 @@ async function scrollExtent(page: Page, signal: AbortSignal): Promise<number> {
 const ExtentExpression = 'Math.max(document.documentElement?.scrollHeight ?? 0, document.body?.scrollHeight ?? 0) - innerHeight';
 
 /**
- * Scrolls down from `from` px in viewport steps (following a page that grows), then back to the top; evaluates
- * to { steps, extent }. Plain JavaScript text rather than a function: tsx compiles named inner
+ * Scrolls down from `from` px in viewport steps (following a page that grows), then back to the
+ * top; evaluates to { steps, extent }. Plain JavaScript text rather than a function: tsx compiles named inner
  * functions with a `__name` helper that does not exist in the page, which made the scroll throw
  * and be skipped silently when the code ran under tsx (the benchmark).
  *
@@ -72,16 +72,18 @@ const ExtentExpression = 'Math.max(document.documentElement?.scrollHeight ?? 0, 
  * doubled the scroll's time (~35 against ~17 ms a step) and bought nothing the tests could see.
  */
 function jumpScrollScript(from: number, maxSteps: number): string {
+  const start = Math.max(0, Math.floor(from));
+  const limit = Math.max(0, Math.floor(maxSteps));
   return `(async () => {
     const frame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
     const bottom = () => ${ExtentExpression};
     if (bottom() <= 1 && scrollY === 0) return { steps: 0, extent: bottom() };
     let steps = 0;
-    if (${Math.max(0, Math.floor(from))} > 0) {
-      scrollTo(0, Math.min(bottom(), ${Math.max(0, Math.floor(from))}));
+    if (${start} > 0) {
+      scrollTo(0, Math.min(bottom(), ${start}));
       await frame();
     }
-    for (; steps < ${Math.max(0, Math.floor(maxSteps))}; steps++) {
+    for (; steps < ${limit}; steps++) {
       const end = bottom();
       if (scrollY >= end - 1) break;
       scrollTo(0, Math.min(end, scrollY + innerHeight));
