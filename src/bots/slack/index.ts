@@ -1,7 +1,8 @@
 // The Slack app: /snap, /find with paging, /tags, /snapconfig, Retag/Forget buttons, and auto-capture of links posted in channels the app is in.
 // Socket Mode when an app-level token is set (no public URL needed; it wins when both are set),
 // otherwise HTTP mode on the web server's `/slack/events`, where Bolt verifies every request's
-// signature and timestamp before anything is handled.
+// signature and timestamp before anything is handled (after events-guard.ts has refused requests
+// without signature headers and capped the body at 64 KiB).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPModuleFunctions, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../../config.js';
@@ -16,6 +17,7 @@ import { registerConfigCommand } from './config-command.js';
 import { registerFindCommand } from './find-command.js';
 import { registerLifecycleEvents } from './lifecycle-events.js';
 import { registerManageActions } from './manage-actions.js';
+import { guardSlackRequest } from './events-guard.js';
 import { createShareEventHandler } from './share-events.js';
 import { SlackSetupError } from './slack-errors.js';
 import { registerSnapCommand } from './snap-command.js';
@@ -115,11 +117,14 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Slac
       // A mount may hand the request on with its prefix stripped; Bolt routes on the full path.
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/' || url.pathname === '') req.url = `${SlackEventsPath}${url.search}`;
-      try {
-        http.requestListener(req, res);
-      } catch (error) {
-        HTTPModuleFunctions.defaultDispatchErrorHandler({ error: error as never, logger: log, request: req, response: res });
-      }
+      // Headers checked and body read within the API's cap before Bolt sees the request (events-guard.ts).
+      guardSlackRequest(req, res, (buffered) => {
+        try {
+          http.requestListener(buffered, res);
+        } catch (error) {
+          HTTPModuleFunctions.defaultDispatchErrorHandler({ error: error as never, logger: log, request: buffered, response: res });
+        }
+      });
     });
   }
   const unsubscribe = service.subscribe('slack', deliver);
