@@ -3,6 +3,13 @@
 // go quiet (capped, since long-polling pages never do). A page that grew, or took in new scripts,
 // during that wait is scrolled again. A page no taller than the viewport is not scrolled: every
 // idle millisecond here is also renderer CPU spent on a page that is already done.
+//
+// A long page is scrolled to its end, not only as far as `scrollMaxSteps` viewports reach: a lazy
+// loader asks for an image only once the image is in view, so the last image of a page 15
+// viewports tall was never asked for (and so was missing from the MHTML) when the scroll stopped
+// at 12. The first pass may take the steps a second pass would have had on top (so a page up to
+// ~19 viewports is seen at every position, still before the one quiet window), and the last step
+// a pass may take lands on the page's end, so the foot of a longer page is seen too.
 import type { Page } from 'puppeteer-core';
 import type { CaptureLimits } from '../../config.js';
 import { raceAbort } from './deadline.js';
@@ -24,9 +31,10 @@ export interface SettleResult {
 export async function settle(ctx: SettleContext, signal: AbortSignal): Promise<SettleResult> {
   const { page, network, limits } = ctx;
   const scriptsAtLoad = network.scriptsLoaded;
+  const reserve = Math.ceil(limits.scrollMaxSteps / 2);
   // Scroll first and wait once: the quiet window then also covers what the scroll asked for, where
   // waiting both before and after the scroll cost one more window on every long page.
-  const first = await scroll(page, 0, limits.scrollMaxSteps, signal);
+  const first = await scroll(page, 0, limits.scrollMaxSteps + reserve, signal);
   if (ctx.partial) return { quiet: false, scrollSteps: first.steps };
   const waited = await network.waitForQuiet(limits.settleQuietMs, limits.settleMaxMs, signal);
   // What the first scroll could not have seen, so scroll again: a page its scripts built or grew
@@ -37,7 +45,7 @@ export async function settle(ctx: SettleContext, signal: AbortSignal): Promise<S
   const lateScripts = network.scriptsLoaded > scriptsAtLoad;
   if (!grew && !lateScripts) return { quiet: waited.quiet, scrollSteps: first.steps };
   const from = lateScripts ? 0 : first.extent;
-  const steps = Math.max(limits.scrollMaxSteps - first.steps, Math.ceil(limits.scrollMaxSteps / 2));
+  const steps = Math.max(limits.scrollMaxSteps - first.steps, reserve);
   const second = await scroll(page, from, steps, signal);
   if (second.steps === 0) return { quiet: waited.quiet && network.inflight === 0, scrollSteps: first.steps };
   const after = await network.waitForQuiet(limits.settleQuietMs, Math.round(limits.settleMaxMs / 2), signal);
@@ -62,9 +70,11 @@ const ExtentExpression = 'Math.max(document.documentElement?.scrollHeight ?? 0, 
 
 /**
  * Scrolls down from `from` px in viewport steps (following a page that grows), then back to the
- * top; evaluates to { steps, extent }. Plain JavaScript text rather than a function: tsx compiles named inner
- * functions with a `__name` helper that does not exist in the page, which made the scroll throw
- * and be skipped silently when the code ran under tsx (the benchmark).
+ * top; evaluates to { steps, extent }. The last of `maxSteps` goes to the end of the page however
+ * far it is, so that a page longer than the steps can cover still has its end seen. Plain
+ * JavaScript text rather than a function: tsx compiles named inner functions with a `__name`
+ * helper that does not exist in the page, which made the scroll throw and be skipped silently when
+ * the code ran under tsx (the benchmark).
  *
  * Each step waits for one rendering update at its position (an animation frame, then the task
  * after it): that is when IntersectionObservers and scroll handlers see the position, which is all
@@ -86,7 +96,7 @@ function jumpScrollScript(from: number, maxSteps: number): string {
     for (; steps < ${limit}; steps++) {
       const end = bottom();
       if (scrollY >= end - 1) break;
-      scrollTo(0, Math.min(end, scrollY + innerHeight));
+      scrollTo(0, steps === ${limit} - 1 ? end : Math.min(end, scrollY + innerHeight));
       await frame();
     }
     const extent = bottom();
