@@ -5,7 +5,8 @@ import type { Config } from './config.js';
 import { retryDelayMs } from './core/backoff.js';
 import { BrowserPool } from './core/capture/browser-pool.js';
 import type { CaptureDeps } from './core/capture-job.js';
-import { createEgressPolicy, type EgressPolicy, type Resolver } from './core/egress/policy.js';
+import { cachingResolver } from './core/egress/dns-cache.js';
+import { createEgressPolicy, systemResolve, type EgressPolicy, type Resolver } from './core/egress/policy.js';
 import type { Logger } from './core/logger.js';
 import { LinksnapService } from './core/service.js';
 import { FileBlobStore } from './storage/blob-store.js';
@@ -34,21 +35,33 @@ export interface CreateAppOptions {
   captureUrl?: CaptureDeps['captureUrl'];
   /** Name resolution for the egress policy; the system resolver by default (tests stand in for DNS). */
   resolve?: Resolver;
+  /** Extra Chromium switches (benchmarks of a simulated internet with self-signed certificates). */
+  browserArgs?: string[];
 }
 
-export async function createApp({ config, logger, captures = true, captureUrl, resolve }: CreateAppOptions): Promise<App> {
+export async function createApp({ config, logger, captures = true, captureUrl, resolve, browserArgs }: CreateAppOptions): Promise<App> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const database = openDatabase({ path: config.dbPath });
   await migrateToLatest(database.db);
   const blobs = new FileBlobStore(config.blobDir);
   const store = createServiceStore(database.db, blobs);
-  const policy = createEgressPolicy({ allowNets: config.allowNets, onlyAllowed: config.onlyAllowed, resolve });
+  // One resolver per process, shared by the proxy of every capture, the preflight and the link check.
+  const resolver = cachingResolver(resolve ?? systemResolve);
+  const policy = createEgressPolicy({
+    allowNets: config.allowNets,
+    onlyAllowed: config.onlyAllowed,
+    allowPorts: config.allowPorts,
+    publicUrl: config.publicUrl,
+    resolve: resolver,
+    logger,
+  });
   const pool = captures
     ? new BrowserPool({
         chromePath: config.chromePath,
         concurrency: config.concurrency,
         recycleAfter: config.browserRecycleAfter,
         logger,
+        extraArgs: browserArgs,
       })
     : null;
   const service = new LinksnapService({

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp, type App } from './app.js';
+import { installLastResortHandler } from './core/capture-scope.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { asLinksnapError } from './core/errors.js';
 import { createJsonLogger, type Logger } from './core/logger.js';
@@ -48,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   const logger = createJsonLogger(command === 'serve' ? config.logLevel : 'warn');
   switch (command) {
     case 'snap':
+      installLastResortHandler({ logger });
       return withApp(config, logger, true, (app) => snap(app, rest));
     case 'find':
       return withApp(config, logger, false, (app) => find(app, rest));

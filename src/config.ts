@@ -2,6 +2,7 @@
 // reads process.env. Every setting is documented, with its default, in .env.example and README.
 import os from 'node:os';
 import path from 'node:path';
+import { parsePortList } from './core/egress/ports.js';
 
 export interface CaptureLimits {
   /** Hard deadline for navigation, in ms. */
@@ -29,7 +30,9 @@ export interface CaptureLimits {
 
 export const DefaultCaptureLimits = {
   navigationTimeoutMs: 30_000,
-  captureTimeoutMs: 90_000,
+  // The whole job, retries included (see jobBudget in service.ts): a link that cannot be captured
+  // is reported within a minute.
+  captureTimeoutMs: 60_000,
   // After `load`, 200 ms without a request counts as settled (was 500): the fixture tests (lazy
   // images, slow pages, consent banners) keep every artifact with it, while each idle millisecond
   // after load is also renderer CPU spent on a finished page, and CPU is what caps captures per
@@ -65,6 +68,8 @@ export interface Config {
   dedupWindowMs: number;
   allowNets: string[];
   onlyAllowed: boolean;
+  /** LINKSNAP_ALLOW_PORTS: captures may use only these ports; null: every port but the ones browsers refuse. */
+  allowPorts: number[] | null;
   chromePath: string | null;
   /** Captures before the browser is relaunched to bound memory growth. */
   browserRecycleAfter: number;
@@ -119,6 +124,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dedupWindowMs: duration(env, 'LINKSNAP_DEDUP_WINDOW', 10 * 60_000),
     allowNets: list(env, 'LINKSNAP_ALLOW_NETS'),
     onlyAllowed: bool(env, 'LINKSNAP_ONLY_ALLOWED', false),
+    allowPorts: portList(env, 'LINKSNAP_ALLOW_PORTS'),
     chromePath: str(env, 'CHROME_PATH'),
     browserRecycleAfter: int(env, 'LINKSNAP_BROWSER_RECYCLE_AFTER', 200, 1, 1_000_000),
     blockAds: bool(env, 'LINKSNAP_BLOCK_ADS', true),
@@ -190,6 +196,14 @@ function list(env: Env, name: string): string[] {
     .split(/[\s,]+/)
     .map((item) => item.trim())
     .filter(Boolean);
+}
+
+function portList(env: Env, name: string): number[] | null {
+  const raw = str(env, name);
+  if (raw === null) return null;
+  const parsed = parsePortList(raw);
+  if ('error' in parsed) throw new ConfigError(name, raw, parsed.error);
+  return parsed.ports;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {

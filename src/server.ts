@@ -2,6 +2,7 @@
 // bots are configured, in one process over one store. Stops cleanly on SIGINT/SIGTERM: jobs in
 // flight get a grace period, then go back to the queue for the next start.
 import { createApp } from './app.js';
+import { installLastResortHandler } from './core/capture-scope.js';
 import type { Config } from './config.js';
 import type { Logger } from './core/logger.js';
 import { startSchedule } from './core/schedule.js';
@@ -62,6 +63,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 }
 
 export async function serve(config: Config, logger: Logger): Promise<void> {
+  installLastResortHandler({ logger });
   const server = await startServer(config, logger);
   process.stdout.write(`linksnap is running at ${server.baseUrl}\n`);
   let stopping = false;

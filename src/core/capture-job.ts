@@ -35,12 +35,14 @@ export async function captureSnapshot(
   snapshot: Snapshot,
   signal: AbortSignal,
   jobId: string,
+  /** This attempt's share of the job's time; the configured capture timeout by default. */
+  timeoutMs: number = deps.limits.captureTimeoutMs,
 ): Promise<CaptureOutput> {
   const capture = deps.captureUrl ?? captureUrl;
   const output = await capture(snapshot.url, {
     pool: deps.pool,
     policy: deps.policy,
-    limits: deps.limits,
+    limits: { ...deps.limits, captureTimeoutMs: timeoutMs },
     blockAds: deps.blockAds,
     logger: deps.logger,
     signal,

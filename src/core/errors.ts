@@ -5,6 +5,7 @@ export const ErrorCode = {
   InvalidUrl: 'invalid_url',
   UnsupportedScheme: 'unsupported_scheme',
   BlockedAddress: 'blocked_address',
+  BlockedPort: 'blocked_port',
   DnsFailed: 'dns_failed',
   ConnectionFailed: 'connection_failed',
   CaptureTimeout: 'capture_timeout',
@@ -56,13 +57,33 @@ export class UnsupportedSchemeError extends LinksnapError {
   }
 }
 
+/**
+ * A host the egress policy refuses. The message is read by everyone (chat replies, snapshot.error,
+ * the proxy's answer to the page): it names the host as written and the reason, and never the
+ * address a name resolved to, which may be a private one. That address, and the reason in full
+ * (with any IPv4 address embedded in an IPv6 one), stay in `details` for the log.
+ */
 export class BlockedAddressError extends LinksnapError {
-  constructor(host: string, address: string | null, reason: string) {
+  /**
+   * `address`: the one refused. `resolved`: the host is a name and `address` what it resolved to
+   * (default: whenever the two differ). `reason`: safe to show; `detail`: the full reason, log only.
+   */
+  constructor(host: string, address: string | null, reason: string, options: { resolved?: boolean; detail?: string } = {}) {
+    const resolved = options.resolved ?? (address !== null && address !== host);
     super(
       ErrorCode.BlockedAddress,
-      `Refused to connect to ${host}${address && address !== host ? ` (${address})` : ''}: ${reason}`,
-      { details: { host, address, reason } },
+      resolved ? `Refused to connect to ${host}: it resolves to a refused address (${reason})` : `Refused to connect to ${host}: ${reason}`,
+      { details: { host, address, reason, resolved, ...(options.detail && options.detail !== reason ? { addressReason: options.detail } : {}) } },
     );
+  }
+}
+
+/** A port the egress policy refuses: one browsers never open for web pages, or one outside LINKSNAP_ALLOW_PORTS. */
+export class BlockedPortError extends LinksnapError {
+  constructor(host: string, port: number, reason: string) {
+    super(ErrorCode.BlockedPort, `Refused to connect to ${host.includes(':') ? `[${host}]` : host} on port ${port}: ${reason}`, {
+      details: { host, port, reason },
+    });
   }
 }
 
@@ -115,6 +136,26 @@ export class HttpStatusError extends LinksnapError {
     super(ErrorCode.HttpError, `The server answered HTTP ${status} for ${truncate(url, 200)}`, {
       transient: status >= 500 || status === 429,
       details: { url, status },
+    });
+  }
+}
+
+/** The server answered, but not in valid HTTP (a status outside 100–599, broken framing, huge headers). */
+export class MalformedResponseError extends LinksnapError {
+  constructor(url: string, why: string, cause?: unknown) {
+    super(ErrorCode.HttpError, `The server sent a malformed HTTP response (${why}) for ${truncate(url, 200)}`, {
+      cause,
+      details: { url, why },
+    });
+  }
+}
+
+/** Something in this process failed while it captured one page; that page fails, the process goes on. */
+export class CaptureCrashError extends LinksnapError {
+  constructor(url: string, cause: unknown) {
+    super(ErrorCode.CaptureFailed, `Capturing ${truncate(url, 200)} hit an internal error and was stopped: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+      details: { url },
     });
   }
 }

@@ -86,7 +86,8 @@ const zhCN: Record<MessageKey, string> = {
 const errorsEn: Partial<Record<ErrorCode, string>> = {
   invalid_url: 'That is not a valid web address.',
   unsupported_scheme: 'Only http and https links can be captured.',
-  blocked_address: 'That address is on a private or reserved network, so it was not opened.',
+  blocked_address: 'That address is on a private, reserved or otherwise refused network, so it was not opened.',
+  blocked_port: 'That port is not one web pages are opened on, so it was not opened.',
   dns_failed: 'The site name could not be found.',
   connection_failed: 'The site could not be reached.',
   capture_timeout: 'The page took too long to load.',
@@ -104,7 +105,8 @@ const errorsEn: Partial<Record<ErrorCode, string>> = {
 const errorsZh: Partial<Record<ErrorCode, string>> = {
   invalid_url: '这不是有效的网址。',
   unsupported_scheme: '只能保存 http 和 https 链接。',
-  blocked_address: '该地址属于私有或保留网络,已拒绝访问。',
+  blocked_address: '该地址属于私有、保留或其他被拒绝的网络,已拒绝访问。',
+  blocked_port: '该端口不用于打开网页,已拒绝访问。',
   dns_failed: '找不到该网站的域名。',
   connection_failed: '无法连接到该网站。',
   capture_timeout: '页面加载超时。',

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { captureSnapshot, type CaptureDeps } from './capture-job.js';
 import type { EgressPolicy } from './egress/policy.js';
-import { asLinksnapError, ErrorCode, InvalidInputError, LinksnapError } from './errors.js';
+import { runInCaptureScope, type CaptureScope } from './capture-scope.js';
+import { asLinksnapError, CaptureCrashError, ErrorCode, InvalidInputError, LinksnapError } from './errors.js';
 import type { Logger } from './logger.js';
 import { JobRunner, type LeasedJob } from './queue.js';
 import type { SnapService } from './service-api.js';
@@ -297,12 +298,27 @@ export class LinksnapService implements SnapService {
       return;
     }
 
+    const budget = jobBudget(snapshot, job, capture.limits.captureTimeoutMs, this.#now());
     let outcome: 'done' | 'failed' | 'retry' | 'released';
     try {
-      await this.#store.updateSnapshot(snapshot.id, { status: 'capturing', startedAt: this.#now().toISOString() });
+      await this.#store.updateSnapshot(snapshot.id, { status: 'capturing', startedAt: budget.startedAt.toISOString() });
       await this.#publish(snapshot.id, 'capturing');
-      logger({ level: 'info', context: 'capture', message: 'Capture started', details });
-      await captureSnapshot(capture, this.#store, snapshot, signal, job.id);
+      logger({ level: 'info', context: 'capture', message: 'Capture started', details: { ...details, timeoutMs: budget.remainingMs } });
+      // An error that escapes the capture code still fails only this capture (capture-scope.ts).
+      const crashed = new AbortController();
+      const scope: CaptureScope = {
+        jobId: job.id,
+        url: snapshot.url,
+        active: true,
+        fail: (error) => crashed.abort(new CaptureCrashError(snapshot.url, error)),
+      };
+      try {
+        await runInCaptureScope(scope, () =>
+          captureSnapshot(capture, this.#store, snapshot, AbortSignal.any([signal, crashed.signal]), job.id, budget.remainingMs),
+        );
+      } finally {
+        scope.active = false;
+      }
       await this.#store.completeJob(job.id);
       logger({ level: 'info', context: 'capture', message: 'Capture done', details });
       outcome = 'done';
@@ -313,8 +329,12 @@ export class LinksnapService implements SnapService {
         outcome = 'released';
       } else {
         const error = asLinksnapError(thrown);
-        const retry = error.transient && job.attempts < job.maxAttempts;
-        const retryAt = retry ? new Date(this.#now().getTime() + this.#deps.retryDelayMs(job.attempts)) : null;
+        // Retry only while the job's time allows another real attempt, with a delay that fits in it.
+        const now = this.#now().getTime();
+        const left = budget.deadline - now;
+        const delay = Math.min(this.#deps.retryDelayMs(job.attempts), Math.max(MinRetryDelayMs, left - budget.minAttemptMs));
+        const retry = error.transient && job.attempts < job.maxAttempts && left - delay >= budget.minAttemptMs;
+        const retryAt = retry ? new Date(now + delay) : null;
         await this.#recordFailure(job, snapshot.id, error, retryAt);
         logger({
           level: 'warn',
@@ -358,6 +378,23 @@ export class LinksnapService implements SnapService {
 function platformOfWorkspace(workspaceId: string): Platform {
   const prefix = workspaceId.split(':')[0];
   return prefix === 'discord' || prefix === 'slack' ? prefix : 'web';
+}
+
+/** The shortest attempt worth making (or a third of the budget when that is less): a retry that would get less is not made. */
+const MinAttemptMs = 20_000;
+const MinRetryDelayMs = 1_000;
+
+/**
+ * One time budget for a job and all its retries (LINKSNAP_CAPTURE_TIMEOUT), counted from its
+ * first attempt, so a server that never answers fails the job within that time, not once per
+ * attempt. A job leased again after its process died (its budget long gone) starts a fresh one.
+ */
+function jobBudget(snapshot: Snapshot, job: LeasedJob, budgetMs: number, now: Date) {
+  const minAttemptMs = Math.min(MinAttemptMs, budgetMs / 3);
+  const first = job.attempts > 1 && snapshot.startedAt ? new Date(snapshot.startedAt) : null;
+  const startedAt = first && first.getTime() + budgetMs - now.getTime() >= minAttemptMs ? first : now;
+  const deadline = startedAt.getTime() + budgetMs;
+  return { startedAt, deadline, remainingMs: deadline - now.getTime(), minAttemptMs };
 }
 
 function isTerminal(snapshot: Snapshot): boolean {

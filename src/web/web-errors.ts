@@ -24,6 +24,7 @@ export function httpStatusFor(error: LinksnapError): number {
     case ErrorCode.InvalidInput:
       return 400;
     case ErrorCode.BlockedAddress:
+    case ErrorCode.BlockedPort:
       return 422;
     case ErrorCode.NotFound:
       return 404;

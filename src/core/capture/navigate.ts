@@ -3,7 +3,8 @@
 // still page); a page with nothing to show is a CaptureTimeoutError.
 import { TimeoutError, type HTTPResponse, type Page } from 'puppeteer-core';
 import type { CaptureLimits } from '../../config.js';
-import { CaptureTimeoutError, ConnectionError, DnsError, LinksnapError, ErrorCode } from '../errors.js';
+import { CaptureTimeoutError, ConnectionError, DnsError, LinksnapError, ErrorCode, MalformedResponseError } from '../errors.js';
+import { UpstreamErrorHeader } from '../egress/proxy.js';
 import { raceAbort } from './deadline.js';
 
 export interface NavigateContext {
@@ -44,6 +45,13 @@ export async function navigate(ctx: NavigateContext, signal: AbortSignal): Promi
     page.off('response', onResponse);
   }
   const response = mainResponse as HTTPResponse | null;
+  const upstreamError = response?.headers()[UpstreamErrorHeader];
+  if (upstreamError) {
+    // The proxy's own 502: the server's answer was not HTTP, or the server could not be reached.
+    const [kind, ...why] = upstreamError.split('; ');
+    const reason = why.join('; ');
+    throw kind === 'malformed' ? new MalformedResponseError(url, reason) : new ConnectionError(url, reason);
+  }
   return {
     finalUrl: page.url() || response?.url() || url,
     httpStatus: response?.status() ?? null,

@@ -11,7 +11,11 @@ export interface PreflightContext {
   policy: EgressPolicy;
   limits: Pick<CaptureLimits, 'navigationTimeoutMs' | 'maxDownloadBytes' | 'maxHtmlBytes'>;
   userAgent: string;
+  /** The whole exchange, body included; the capture's remaining time. */
+  timeoutMs?: number;
 }
+
+const PreflightHeadersMaxMs = 15_000;
 
 export type PreflightResult =
   | { kind: 'html'; finalUrl: string; status: number; contentType: string | null }
@@ -33,7 +37,10 @@ export async function preflight(ctx: PreflightContext, signal: AbortSignal): Pro
       'user-agent': ctx.userAgent,
       accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
     },
-    timeoutMs: ctx.limits.navigationTimeoutMs,
+    // The headers must come within the navigation deadline (15 s at most: a server that has said
+    // nothing by then rarely will); a file download may take the rest of the capture's time.
+    timeoutMs: ctx.timeoutMs ?? ctx.limits.navigationTimeoutMs,
+    headersTimeoutMs: Math.min(PreflightHeadersMaxMs, ctx.limits.navigationTimeoutMs),
     signal,
     maxBytes: ctx.limits.maxDownloadBytes,
   });

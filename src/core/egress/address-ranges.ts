@@ -59,9 +59,18 @@ const Ipv4Compatible = ipaddr.IPv6.parseCIDR('::/96');
 const LocalUseNat64 = ipaddr.IPv6.parseCIDR('64:ff9b:1::/48');
 const GlobalUnicast = ipaddr.IPv6.parseCIDR('2000::/3');
 
+export interface ReasonOptions {
+  /**
+   * Quote the IPv4 address an IPv6 one embeds (`… (embeds 10.0.0.1)`); true by default. False for
+   * an address a name resolved to: the reason is shown to users, who must not learn that address.
+   */
+  embedded?: boolean;
+}
+
 /** Returns why the address is refused, or null when it is an ordinary public unicast address. */
-export function blockedReason(address: IPv4 | IPv6): string | null {
-  return address.kind() === 'ipv4' ? ipv4Reason(address as IPv4) : ipv6Reason(address as IPv6);
+export function blockedReason(address: IPv4 | IPv6, options: ReasonOptions = {}): string | null {
+  const quote = options.embedded ?? true;
+  return address.kind() === 'ipv4' ? ipv4Reason(address as IPv4) : ipv6Reason(address as IPv6, quote);
 }
 
 function ipv4Reason(address: IPv4): string | null {
@@ -73,10 +82,11 @@ function ipv4Reason(address: IPv4): string | null {
   return cidr ? `${label} ${cidr}` : label;
 }
 
-function ipv6Reason(address: IPv6): string | null {
+function ipv6Reason(address: IPv6, quote: boolean): string | null {
   // The embedding forms are judged by the IPv4 address they carry.
   if (address.match(LocalUseNat64)) return 'local-use NAT64 address 64:ff9b:1::/48';
   const range = address.range();
+  const embedded = (form: string, inner: IPv4) => embeddedReason(form, inner, quote);
   switch (range) {
     case 'ipv4Mapped':
       return embedded('IPv4-mapped', v4From(address.parts[6], address.parts[7]));
@@ -94,7 +104,8 @@ function ipv6Reason(address: IPv6): string | null {
       );
     case 'unicast':
       if (address.match(Ipv4Compatible)) {
-        return `deprecated IPv4-compatible address ::/96 (embeds ${v4From(address.parts[6], address.parts[7]).toString()})`;
+        const inner = v4From(address.parts[6], address.parts[7]);
+        return `deprecated IPv4-compatible address ::/96${quote ? ` (embeds ${inner.toString()})` : ''}`;
       }
       if (!address.match(GlobalUnicast)) return 'reserved address (outside global unicast 2000::/3)';
       return null;
@@ -107,9 +118,10 @@ function ipv6Reason(address: IPv6): string | null {
   }
 }
 
-function embedded(form: string, inner: IPv4): string | null {
+function embeddedReason(form: string, inner: IPv4, quote: boolean): string | null {
   const reason = ipv4Reason(inner);
-  return reason ? `${form} ${reason} (embeds ${inner.toString()})` : null;
+  if (!reason) return null;
+  return quote ? `${form} ${reason} (embeds ${inner.toString()})` : `${form} ${reason}`;
 }
 
 function v4From(high: number, low: number): IPv4 {

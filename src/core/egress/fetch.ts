@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { CaptureTimeoutError, ConnectionError, InvalidUrlError, LinksnapError, TooLargeError } from '../errors.js';
+import { CaptureTimeoutError, ConnectionError, InvalidUrlError, LinksnapError, MalformedResponseError, TooLargeError } from '../errors.js';
 import type { CheckedTarget, EgressPolicy } from './policy.js';
 
 export interface EgressRequestOptions {
@@ -17,6 +17,8 @@ export interface EgressRequestOptions {
   maxRedirects?: number;
   /** Deadline for the whole exchange: every hop, and reading the body. */
   timeoutMs: number;
+  /** Deadline for the final response's headers (every hop included); the body may take until timeoutMs. */
+  headersTimeoutMs?: number;
   signal?: AbortSignal;
   /** Body bytes readable before TooLargeError. */
   maxBytes: number;
@@ -50,45 +52,78 @@ export async function egressRequest(input: string | URL, options: EgressRequestO
   const maxRedirects = options.maxRedirects ?? 10;
   let method = options.method ?? 'GET';
   const deadline = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  // A server that accepts the connection and never answers is given up on early; once the headers
+  // are in, this timer is cleared and only the whole-exchange deadline is left.
+  const waiting = new AbortController();
+  const headersTimeoutMs = Math.min(options.headersTimeoutMs ?? options.timeoutMs, options.timeoutMs);
+  const headersTimer = setTimeout(() => waiting.abort(new HeadersTimeout()), headersTimeoutMs);
+  const signal = AbortSignal.any([deadline, waiting.signal, ...(options.signal ? [options.signal] : [])]);
+  const timeouts = { signal, deadline, waiting: waiting.signal, timeoutMs: options.timeoutMs, headersTimeoutMs };
   const redirects: string[] = [];
   let current = String(input);
-
-  for (;;) {
-    // Policy errors (BlockedAddressError, UnsupportedSchemeError, DnsError…) propagate as they are.
-    const target = await policy.checkUrl(current);
-    const response = await send(target, method, options, signal, current);
-    const status = response.statusCode ?? 0;
-    const location = response.headers.location;
-    if (RedirectStatuses.has(status) && location) {
-      response.destroy();
-      if (redirects.length >= maxRedirects) {
-        throw new LinksnapError('http_error', `More than ${maxRedirects} redirects starting at ${String(input)}`, {
-          details: { url: String(input), redirects: [...redirects, current] },
-        });
-      }
-      let next: string;
-      try {
-        next = new URL(location, current).toString();
-      } catch {
-        throw new InvalidUrlError(location, `bad redirect Location from ${current}`);
-      }
-      redirects.push(current);
-      if (status === 303 && method !== 'HEAD') method = 'GET';
-      current = next;
-      continue;
-    }
-    return wrap(response, target, current, redirects, maxBytes, signal, options.timeoutMs);
+  try {
+    return await follow();
+  } finally {
+    clearTimeout(headersTimer);
   }
+
+  async function follow(): Promise<EgressResponse> {
+    for (;;) {
+      // Policy errors (BlockedAddressError, UnsupportedSchemeError, DnsError…) propagate as they are.
+      const target = await policy.checkUrl(current);
+      const response = await send(target, method, options, timeouts, current);
+      const status = response.statusCode ?? 0;
+      if (!Number.isInteger(status) || status < 100 || status > 599) {
+        response.destroy();
+        throw new MalformedResponseError(current, `invalid HTTP status code ${status}`);
+      }
+      const location = response.headers.location;
+      if (RedirectStatuses.has(status) && location) {
+        response.destroy();
+        if (redirects.length >= maxRedirects) {
+          throw new LinksnapError('http_error', `More than ${maxRedirects} redirects starting at ${String(input)}`, {
+            details: { url: String(input), redirects: [...redirects, current] },
+          });
+        }
+        let next: string;
+        try {
+          next = new URL(location, current).toString();
+        } catch {
+          throw new InvalidUrlError(location, `bad redirect Location from ${current}`);
+        }
+        redirects.push(current);
+        if (status === 303 && method !== 'HEAD') method = 'GET';
+        current = next;
+        continue;
+      }
+      return wrap(response, target, current, redirects, maxBytes, timeouts);
+    }
+  }
+}
+
+class HeadersTimeout extends Error {
+  constructor() {
+    super('no response headers in time');
+    this.name = 'TimeoutError';
+  }
+}
+
+interface Timeouts {
+  signal: AbortSignal;
+  deadline: AbortSignal;
+  waiting: AbortSignal;
+  timeoutMs: number;
+  headersTimeoutMs: number;
 }
 
 function send(
   target: CheckedTarget,
   method: string,
   options: EgressRequestOptions,
-  signal: AbortSignal,
+  timeouts: Timeouts,
   url: string,
 ): Promise<http.IncomingMessage> {
+  const { signal } = timeouts;
   // The socket goes to the checked address whatever name the URL holds; TLS still verifies the name.
   const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
     if ((lookupOptions as { all?: boolean }).all) {
@@ -116,7 +151,7 @@ function send(
   }
   return new Promise((resolve, reject) => {
     const request = (isHttps ? https : http).request(requestOptions, resolve);
-    request.on('error', (error) => reject(failure(error, url, signal, options.timeoutMs)));
+    request.on('error', (error) => reject(failure(error, url, timeouts)));
     request.end();
   });
 }
@@ -127,12 +162,13 @@ function wrap(
   url: string,
   redirects: string[],
   maxBytes: number,
-  signal: AbortSignal,
-  timeoutMs: number,
+  timeouts: Timeouts,
 ): EgressResponse {
   const declared = Number(response.headers['content-length']);
   const contentLength = Number.isFinite(declared) && response.headers['content-length'] !== undefined ? declared : null;
   let consumed = false;
+  // Until someone reads the body, a reset or a broken chunk must not become an unhandled 'error'.
+  response.on('error', () => {});
 
   async function* chunks(): AsyncIterable<Buffer> {
     if (consumed) throw new LinksnapError('internal', `The body of ${url} was already read`);
@@ -153,7 +189,7 @@ function wrap(
       }
     } catch (error) {
       if (error instanceof LinksnapError) throw error;
-      throw failure(error, url, signal, timeoutMs);
+      throw failure(error, url, timeouts);
     }
   }
 
@@ -176,13 +212,40 @@ function wrap(
   };
 }
 
-function failure(error: unknown, url: string, signal: AbortSignal, timeoutMs: number): LinksnapError {
-  if (signal.aborted && signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError') {
-    return new CaptureTimeoutError(url, Math.round(timeoutMs / 100) / 10, 'preflight request');
+function failure(error: unknown, url: string, timeouts: Timeouts): LinksnapError {
+  const { signal } = timeouts;
+  const seconds = (ms: number) => Math.round(ms / 100) / 10;
+  if (timeouts.waiting.aborted) {
+    return new CaptureTimeoutError(url, seconds(timeouts.headersTimeoutMs), 'the server accepted the connection but sent no answer');
+  }
+  if (timeouts.deadline.aborted) {
+    return new CaptureTimeoutError(url, seconds(timeouts.timeoutMs), 'preflight request');
   }
   if (signal.aborted) {
     return new LinksnapError('internal', `The request to ${url} was cancelled`, { cause: error, details: { url } });
   }
-  const why = (error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error));
+  const code = (error as { code?: string }).code;
+  // Node's HTTP parser (HPE_INVALID_STATUS, HPE_HEADER_OVERFLOW, HPE_INVALID_CHUNK_SIZE, …): the
+  // server answered, but not in HTTP. Trying again will not change that.
+  if (code?.startsWith('HPE_')) return new MalformedResponseError(url, parserReason(code), error);
+  const why = code ?? (error instanceof Error ? error.message : String(error));
   return new ConnectionError(url, why, error);
+}
+
+const ParserReasons: Record<string, string> = {
+  HPE_INVALID_STATUS: 'invalid status line',
+  HPE_HEADER_OVERFLOW: 'headers too large',
+  HPE_INVALID_HEADER_TOKEN: 'invalid header',
+  HPE_INVALID_CONTENT_LENGTH: 'invalid Content-Length',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'conflicting Content-Length and Transfer-Encoding',
+  HPE_INVALID_CHUNK_SIZE: 'broken chunked encoding',
+  HPE_INVALID_TRANSFER_ENCODING: 'invalid Transfer-Encoding',
+  HPE_INVALID_CONSTANT: 'not an HTTP response',
+  HPE_INVALID_VERSION: 'invalid HTTP version',
+  HPE_CR_EXPECTED: 'malformed line endings',
+  HPE_LF_EXPECTED: 'malformed line endings',
+};
+
+function parserReason(code: string): string {
+  return `${ParserReasons[code] ?? 'malformed response'}, ${code}`;
 }

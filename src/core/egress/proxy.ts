@@ -4,6 +4,7 @@
 // second time (DNS rebinding) changes nothing. One proxy per capture keeps `blocked` attributable.
 import http from 'node:http';
 import net from 'node:net';
+import zlib from 'node:zlib';
 import type { Duplex } from 'node:stream';
 import { LinksnapError, asLinksnapError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -45,6 +46,13 @@ export interface EgressProxy {
  * site's 403. (A refused CONNECT surfaces in Chromium as net::ERR_TUNNEL_CONNECTION_FAILED.)
  */
 export const RefusedHeader = 'x-linksnap-refused';
+
+/**
+ * Set on the proxy's own 502 answers, so a main document the proxy could not relay fails its
+ * capture with the reason instead of being kept as an error page: `malformed; <why>` when the
+ * server broke HTTP, `unreachable; <why>` when it could not be reached.
+ */
+export const UpstreamErrorHeader = 'x-linksnap-upstream-error';
 
 export const DefaultEgressProxyOptions = {
   maxBytes: 200 * 1024 * 1024,
@@ -135,22 +143,66 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         timeout: connectTimeoutMs,
       });
       upstream.on('socket', (socket) => track(socket));
-      upstream.on('timeout', () => upstream.destroy(new Error('timed out')));
-      upstream.on('response', (response) => {
-        res.writeHead(response.statusCode ?? 502, response.statusMessage, forwardHeaders(response.headers));
-        response.on('data', (chunk: Buffer) => {
-          if (countIn(chunk.length)) res.write(chunk);
-        });
-        response.on('end', () => res.end());
-        response.on('error', () => res.destroy());
-      });
+      upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      upstream.on('response', (response) => relayResponse(target, response, res));
       upstream.on('error', (error) => {
         if (res.headersSent) return void res.destroy();
-        res.writeHead(502, { 'content-type': 'text/plain', connection: 'close' }).end(`linksnap egress proxy: ${error.message}\n`);
+        const malformed = (error as { code?: string }).code?.startsWith('HPE_') ?? false;
+        badGateway(res, describeUpstreamError(error), malformed ? 'malformed' : 'unreachable');
+      });
+      // The browser may go away mid-request: drop the upstream side with it.
+      req.on('error', () => upstream.destroy());
+      res.on('error', () => upstream.destroy());
+      res.on('close', () => {
+        if (!res.writableFinished) upstream.destroy();
       });
       req.pipe(upstream);
     })();
   });
+
+  /**
+   * Relays one upstream answer to the browser. Everything in it is the remote server's: a status
+   * Node will not write (099, 000, 999), a reason phrase or header with control bytes, a body that
+   * breaks off or decodes to gigabytes. Each of those fails this one request with a 502 or a cut
+   * connection, logged with the reason, never an exception that reaches the process.
+   */
+  const relayResponse = (target: string, response: http.IncomingMessage, res: http.ServerResponse) => {
+    const fail = (reason: string) => {
+      logger({ level: 'info', context: 'egress', message: 'Dropped a malformed response', details: { ...logDetails, target, reason } });
+      if (res.headersSent) res.destroy();
+      else badGateway(res, reason, 'malformed');
+      response.destroy();
+    };
+    // Until the headers are relayed, a broken upstream is answered with a 502 (below); after
+    // that, the only honest signal left is to cut the browser's connection.
+    response.on('error', () => {
+      if (res.headersSent) res.destroy();
+    });
+    response.on('aborted', () => {
+      if (res.headersSent) res.destroy();
+    });
+    const status = response.statusCode ?? 0;
+    if (!Number.isInteger(status) || status < 100 || status > 599) {
+      return fail(`the server answered with an invalid HTTP status code (${status})`);
+    }
+    const decoded = decodedCounter(response.headers['content-encoding'], maxBytes);
+    try {
+      const reason = response.statusMessage && SafeReason.test(response.statusMessage) ? response.statusMessage : undefined;
+      res.writeHead(status, reason, forwardHeaders(response.headers));
+    } catch (error) {
+      return fail(`the server sent a header that cannot be forwarded (${(error as Error).message})`);
+    }
+    response.on('data', (chunk: Buffer) => {
+      if (!countIn(chunk.length)) return;
+      if (decoded && !decoded.add(chunk)) return fail(`the response decompresses to more than ${maxBytes} bytes`);
+      res.write(chunk);
+    });
+    response.on('end', () => {
+      decoded?.close();
+      res.end();
+    });
+    response.on('close', () => decoded?.close());
+  };
 
   // CONNECT tunnels carry https and wss; the same check, then raw bytes both ways.
   server.on('connect', (req, clientSocket: Duplex, head: Buffer) => {
@@ -173,7 +225,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         return;
       }
       const upstream = track(net.connect({ host: checked.address, port: checked.port, family: checked.family }));
-      upstream.setTimeout(connectTimeoutMs, () => upstream.destroy(new Error('timed out')));
+      upstream.setTimeout(connectTimeoutMs, () => upstream.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
       upstream.once('connect', () => {
         upstream.setTimeout(0);
         clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -186,7 +238,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       });
       upstream.on('error', (error) => {
         if (upstream.readyState === 'opening' || !upstream.remoteAddress) {
-          clientSocket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nlinksnap egress proxy: ${error.message}\n`);
+          clientSocket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nlinksnap egress proxy: ${describeUpstreamError(error)}\n`);
         } else {
           clientSocket.destroy();
         }
@@ -257,6 +309,61 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await done;
+    },
+  };
+}
+
+/** A reason phrase as RFC 9110 allows it: tabs, spaces, visible ASCII and obs-text, nothing else. */
+const SafeReason = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function badGateway(res: http.ServerResponse, reason: string, kind: 'malformed' | 'unreachable'): void {
+  try {
+    res
+      .writeHead(502, { 'content-type': 'text/plain', connection: 'close', [UpstreamErrorHeader]: headerSafe(`${kind}; ${reason}`) })
+      .end(`linksnap egress proxy: ${reason}\n`);
+  } catch {
+    res.destroy();
+  }
+}
+
+/** Node's parser errors (HPE_*) say the server broke HTTP; say that rather than "could not connect". */
+function describeUpstreamError(error: Error & { code?: string }): string {
+  if (error.code?.startsWith('HPE_')) return `the server sent a malformed HTTP response (${error.code})`;
+  // Node's messages name the address connected to ("connect ECONNREFUSED 10.1.2.3:80"); the
+  // browser shows this text as the page, so only the code goes in it.
+  return error.code ? `could not connect (${error.code})` : 'could not connect';
+}
+
+/**
+ * Counts what a gzip, deflate or brotli body inflates to, so a small response that decompresses to
+ * gigabytes (a "bomb") is cut before the browser spends its memory on it. Only plain http is
+ * visible here; https bodies are inside TLS tunnels and bounded by the capture's deadline and the
+ * browser's own limits.
+ */
+function decodedCounter(encoding: string | string[] | undefined, maxBytes: number): { add(chunk: Buffer): boolean; close(): void } | null {
+  const name = String(encoding ?? '').trim().toLowerCase();
+  const make = name === 'gzip' || name === 'x-gzip' ? zlib.createGunzip : name === 'deflate' ? zlib.createInflate : name === 'br' ? zlib.createBrotliDecompress : null;
+  if (!make) return null;
+  const inflater = make({ finishFlush: zlib.constants.Z_SYNC_FLUSH } as zlib.ZlibOptions);
+  let total = 0;
+  let over = false;
+  inflater.on('data', (out: Buffer) => {
+    total += out.length;
+    if (total > maxBytes && !over) {
+      over = true;
+      inflater.destroy();
+    }
+  });
+  // A corrupt stream is the browser's to reject; counting just stops.
+  inflater.on('error', () => {});
+  return {
+    add(chunk) {
+      if (over) return false;
+      if (!inflater.destroyed) inflater.write(chunk);
+      return true;
+    },
+    close() {
+      if (!inflater.destroyed) inflater.destroy();
     },
   };
 }
