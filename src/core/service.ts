@@ -392,7 +392,9 @@ const MinRetryDelayMs = 1_000;
 function jobBudget(snapshot: Snapshot, job: LeasedJob, budgetMs: number, now: Date) {
   const minAttemptMs = Math.min(MinAttemptMs, budgetMs / 3);
   const first = job.attempts > 1 && snapshot.startedAt ? new Date(snapshot.startedAt) : null;
-  const startedAt = first && first.getTime() + budgetMs - now.getTime() >= minAttemptMs ? first : now;
+  // Retries are only scheduled while they fit, so a budget already over at lease time means the
+  // previous attempt never reported back (its process died): start afresh.
+  const startedAt = first && first.getTime() + budgetMs > now.getTime() ? first : now;
   const deadline = startedAt.getTime() + budgetMs;
   return { startedAt, deadline, remainingMs: deadline - now.getTime(), minAttemptMs };
 }
