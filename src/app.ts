@@ -8,6 +8,7 @@ import type { CaptureDeps } from './core/capture-job.js';
 import { cachingResolver } from './core/egress/dns-cache.js';
 import { createEgressPolicy, systemResolve, type EgressPolicy, type Resolver } from './core/egress/policy.js';
 import type { Logger } from './core/logger.js';
+import { AdaptiveConcurrency } from './core/concurrency.js';
 import { LinksnapService } from './core/service.js';
 import { FileBlobStore } from './storage/blob-store.js';
 import { openDatabase } from './storage/db.js';
@@ -58,22 +59,31 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
   const pool = captures
     ? new BrowserPool({
         chromePath: config.chromePath,
-        concurrency: config.concurrency,
+        concurrency: config.concurrencyMax,
         recycleAfter: config.browserRecycleAfter,
         logger,
         extraArgs: browserArgs,
       })
     : null;
+  // The pool admits up to the ceiling; the job runner asks the governor how many to lease.
+  let active = () => 0;
+  const governor =
+    pool && config.concurrencyMax > config.concurrency
+      ? new AdaptiveConcurrency({ min: config.concurrency, max: config.concurrencyMax, active: () => active() })
+      : null;
   const service = new LinksnapService({
     store,
     policy,
     config,
     logger,
+    concurrencyLimit: governor ? () => governor.limit : undefined,
     retryDelayMs,
     capture: pool
       ? { pool, policy, limits: config.capture, blockAds: config.blockAds, blobs, logger, captureUrl }
       : null,
   });
+  active = () => service.runner?.active ?? 0;
+  governor?.start();
   service.start();
   let closed = false;
   return {
@@ -86,6 +96,7 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
     async close() {
       if (closed) return;
       closed = true;
+      governor?.stop();
       await service.close();
       await pool?.close();
       await database.close();

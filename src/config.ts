@@ -64,7 +64,10 @@ export interface Config {
   linkSecret: string | null;
   /** Signed links expire after this many seconds; null: never. */
   linkTtlSec: number | null;
+  /** Captures at once; with LINKSNAP_CONCURRENCY unset (or `auto`) the floor of an adaptive range. */
   concurrency: number;
+  /** The adaptive range's ceiling; equal to `concurrency` when LINKSNAP_CONCURRENCY is a number. */
+  concurrencyMax: number;
   dedupWindowMs: number;
   allowNets: string[];
   onlyAllowed: boolean;
@@ -120,7 +123,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     apiToken,
     linkSecret: str(env, 'LINKSNAP_LINK_SECRET'),
     linkTtlSec: env.LINKSNAP_LINK_TTL ? Math.round(duration(env, 'LINKSNAP_LINK_TTL', 0) / 1000) : null,
-    concurrency: int(env, 'LINKSNAP_CONCURRENCY', Math.max(1, os.availableParallelism?.() ?? os.cpus().length), 1, 64),
+    ...concurrencyFrom(env),
     dedupWindowMs: duration(env, 'LINKSNAP_DEDUP_WINDOW', 10 * 60_000),
     allowNets: list(env, 'LINKSNAP_ALLOW_NETS'),
     onlyAllowed: bool(env, 'LINKSNAP_ONLY_ALLOWED', false),
@@ -154,6 +157,18 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       snapsPerUserPerMinute: int(env, 'LINKSNAP_SNAPS_PER_MINUTE', 10, 1, 10_000),
     },
   };
+}
+
+/**
+ * A number fixes it. Unset or `auto`: one capture per core at least, up to two per core while the
+ * CPU has idle time and memory is free (see core/concurrency.ts).
+ */
+function concurrencyFrom(env: Env): { concurrency: number; concurrencyMax: number } {
+  const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const raw = str(env, 'LINKSNAP_CONCURRENCY');
+  if (raw === null || raw.toLowerCase() === 'auto') return { concurrency: cores, concurrencyMax: Math.min(64, cores * 2) };
+  const fixed = int(env, 'LINKSNAP_CONCURRENCY', cores, 1, 64);
+  return { concurrency: fixed, concurrencyMax: fixed };
 }
 
 export class ConfigError extends Error {

@@ -23,7 +23,8 @@ export interface JobRunnerOptions {
   source: JobSource;
   run: (job: LeasedJob, signal: AbortSignal) => Promise<void>;
   owner: string;
-  concurrency: number;
+  /** Jobs at once: a number, or asked before each lease (adaptive concurrency). */
+  concurrency: number | (() => number);
   leaseMs: number;
   /** How often to look for jobs when nobody called wake() (jobs from another process, retries due). */
   pollMs?: number;
@@ -79,7 +80,7 @@ export class JobRunner {
     const pollMs = this.#options.pollMs ?? 1_000;
     while (!this.#stopping) {
       let leased: LeasedJob | null = null;
-      if (this.#running.size < concurrency) {
+      if (this.#running.size < (typeof concurrency === 'function' ? concurrency() : concurrency)) {
         try {
           leased = await source.leaseNextJob(owner, leaseMs);
         } catch (error) {

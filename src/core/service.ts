@@ -38,6 +38,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** What a job does; absent when this process only accepts work (another process captures). */
   capture: CaptureDeps | null;
+  /** Captures at once, asked before each lease; config.concurrency when absent. */
+  concurrencyLimit?: () => number;
   /** Delay before a failed transient job runs again. */
   retryDelayMs: (attempt: number) => number;
   now?: () => Date;
@@ -65,7 +67,7 @@ export class LinksnapService implements SnapService {
           },
           run: (job, signal) => this.#runJob(job, signal),
           owner: this.#owner,
-          concurrency: deps.config.concurrency,
+          concurrency: deps.concurrencyLimit ?? deps.config.concurrency,
           leaseMs: deps.config.jobLeaseMs,
           logger: deps.logger,
         })
