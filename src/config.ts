@@ -160,13 +160,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 }
 
 /**
- * A number fixes it. Unset or `auto`: one capture per core at least, up to two per core while the
+ * A number fixes it. Unset or `auto`: one capture per core at least, up to four per core while the
  * CPU has idle time and memory is free (see core/concurrency.ts).
  */
 function concurrencyFrom(env: Env): { concurrency: number; concurrencyMax: number } {
   const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const raw = str(env, 'LINKSNAP_CONCURRENCY');
-  if (raw === null || raw.toLowerCase() === 'auto') return { concurrency: cores, concurrencyMax: Math.min(64, cores * 2) };
+  if (raw === null || raw.toLowerCase() === 'auto') return { concurrency: cores, concurrencyMax: Math.min(64, cores * 4) };
   const fixed = int(env, 'LINKSNAP_CONCURRENCY', cores, 1, 64);
   return { concurrency: fixed, concurrencyMax: fixed };
 }

@@ -39,7 +39,7 @@ it('does not grow when slots are free, memory is short, or the CPU is busy; shri
 
 it('LINKSNAP_CONCURRENCY: unset or auto is a range from the cores up, a number fixes it', () => {
   const auto = loadConfig({});
-  expect(auto.concurrencyMax).toBe(auto.concurrency * 2);
+  expect(auto.concurrencyMax).toBe(auto.concurrency * 4);
   expect(loadConfig({ LINKSNAP_CONCURRENCY: 'auto' }).concurrencyMax).toBe(auto.concurrencyMax);
   const fixed = loadConfig({ LINKSNAP_CONCURRENCY: '3' });
   expect([fixed.concurrency, fixed.concurrencyMax]).toEqual([3, 3]);
