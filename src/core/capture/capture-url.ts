@@ -24,7 +24,7 @@ import type { BrowserPool } from './browser-pool.js';
 import { installConsentOptOut, type ConsentOptOut } from './consent-opt-out.js';
 import { createTimer, raceAbort } from './deadline.js';
 import { extractPage } from './extract/extract-page.js';
-import { assessQuality } from './extract/quality.js';
+import { assessQualityBounded } from './quality-bounded.js';
 import { captureFile } from './file-capture.js';
 import { captureMhtml } from './mhtml-snapshot.js';
 import { navigate } from './navigate.js';
@@ -55,7 +55,13 @@ export interface CaptureUrlOptions {
 const ConsentSettleMaxMs = 1_500;
 
 export async function captureUrl(url: string, options: CaptureUrlOptions): Promise<CaptureOutput> {
-  const { pool, policy, limits, logger } = options;
+  const { pool, policy, logger } = options;
+  // Navigation may use at most 60% of the capture's time, so a page that never finishes loading
+  // still leaves time to keep what did arrive (partial capture) instead of failing at the deadline.
+  const limits = {
+    ...options.limits,
+    navigationTimeoutMs: Math.max(1_000, Math.min(options.limits.navigationTimeoutMs, Math.round(options.limits.captureTimeoutMs * 0.6))),
+  };
   const logDetails = { jobId: options.jobId, url };
   const timer = createTimer();
   const started = performance.now();
@@ -70,7 +76,7 @@ export async function captureUrl(url: string, options: CaptureUrlOptions): Promi
 
   try {
     const userAgent = await desktopUserAgent(pool);
-    const checked = await run('preflight', () => preflight({ url, policy, limits, userAgent }, signal));
+    const checked = await run('preflight', () => preflight({ url, policy, limits, userAgent, timeoutMs: limits.captureTimeoutMs }, signal));
     if (checked.kind === 'file') {
       const file = await run('file', () =>
         captureFile({ ...checked, limits, logger, logDetails }, signal),
@@ -100,7 +106,7 @@ export async function captureUrl(url: string, options: CaptureUrlOptions): Promi
         egressContextOptions(proxy),
         async (context) => {
           const page = await context.newPage();
-          return capturePage(page, checked.finalUrl, { ...options, userAgent }, run, signal, logDetails);
+          return capturePage(page, checked.finalUrl, { ...options, limits, userAgent }, run, signal, logDetails);
         },
         signal,
       );
@@ -131,8 +137,8 @@ interface BrowserPart {
   output: CaptureOutput;
   /** Started with sharp as soon as the viewport screenshot existed. */
   thumbnail: Promise<Buffer> | null;
-  /** The MHTML to turn into the single-file archive, when it fit its cap. */
-  mhtml: string | null;
+  /** The MHTML bytes (the mhtml artifact's own buffer) to turn into the single-file archive, when it fit its cap. */
+  mhtml: Buffer | null;
   drop: (kind: ArtifactKind, reason: string) => void;
 }
 
@@ -195,23 +201,24 @@ async function capturePage(
   // browser; neither changes the page, so both are asked for at once.
   const [extracted, mhtml] = await Promise.all([
     run('extract', () => raceAbort(extractPage(page, { maxTextChars: limits.maxTextChars }), signal)),
-    run('mhtml', () => captureMhtml(page, signal)),
+    run('mhtml', () => captureMhtml(page, limits.maxMhtmlBytes, signal)),
   ]);
-  let keptMhtml: string | null = null;
-  const mhtmlBytes = Buffer.from(mhtml, 'utf8');
-  if (mhtmlBytes.length > limits.maxMhtmlBytes) {
-    drop('mhtml', new TooLargeError('The MHTML archive', limits.maxMhtmlBytes).message);
-    drop('archive', 'made from the MHTML archive, which was too large');
+  // Bounded before it is made (skipped when the page's own figures are over the cap) and checked
+  // again once made; the string from the browser is not kept, only its bytes (see mhtml-snapshot.ts).
+  let keptMhtml: Buffer | null = null;
+  if (!mhtml.kept) {
+    drop('mhtml', mhtml.reason);
+    drop('archive', mhtml.before ? 'made from the MHTML archive, which was skipped as too large' : 'made from the MHTML archive, which was too large');
   } else {
-    artifacts.mhtml = { data: mhtmlBytes, mime: 'multipart/related' };
-    keptMhtml = mhtml;
+    artifacts.mhtml = { data: mhtml.data, mime: 'multipart/related' };
+    keptMhtml = mhtml.data;
   }
 
   const text = extracted.readableText?.trim() ? extracted.readableText : extracted.visibleText;
   if (text) artifacts.text = { data: Buffer.from(text, 'utf8'), mime: 'text/plain; charset=utf-8' };
   if (extracted.visibleText) artifacts.visibleText = { data: Buffer.from(extracted.visibleText, 'utf8'), mime: 'text/plain; charset=utf-8' };
 
-  const verdict = assessQuality({
+  const verdict = assessQualityBounded({
     httpStatus: nav.httpStatus,
     title: extracted.metadata.title,
     visibleText: extracted.visibleText,
@@ -258,8 +265,10 @@ async function finishOutsideBrowser(part: BrowserPart, options: CaptureUrlOption
   if (mhtml !== null) {
     await run('archive', async () => {
       try {
-        const html = await mhtmlToArchive(mhtml, limits.maxArchiveBytes);
-        output.artifacts.archive = { data: Buffer.from(html, 'utf8'), mime: 'text/html; charset=utf-8' };
+        // In a worker thread, with the size cap, a time limit and this capture's signal.
+        const archive = await mhtmlToArchive(mhtml, { maxBytes: limits.maxArchiveBytes, signal });
+        output.artifacts.archive = { data: archive.data, mime: 'text/html; charset=utf-8' };
+        options.logger({ level: 'debug', context: 'capture', message: 'Made the single-file archive in a worker thread', details: { jobId: options.jobId, url: output.finalUrl, threadId: archive.threadId, ms: archive.ms, bytes: archive.data.length } });
       } catch (error) {
         if (signal.aborted) throw error;
         drop('archive', error instanceof LinksnapError ? error.message : `conversion failed: ${(error as Error).message}`);
