@@ -55,7 +55,7 @@ export async function runSlackBench(options: { requests?: number; concurrency?: 
         const started = performance.now();
         const response = await sendSlashCommand(
           url,
-          { command: '/snap', text: `http://127.0.0.1:9/page/${i} bench`, teamId: 'TBENCH', userId: `U${w}`, channelId: 'CBENCH', responseUrl: slack.responseUrl() },
+          { command: '/snap', text: `http://127.0.0.1:5/page/${i} bench`, teamId: 'TBENCH', userId: `U${w}`, channelId: 'CBENCH', responseUrl: slack.responseUrl() },
           { signingSecret },
         );
         latencies.push(performance.now() - started);

@@ -85,7 +85,7 @@ describe('/snap', () => {
   it('edits a refused address into a specific message, in the user’s language', async () => {
     const en = snap(w.a.bob, w.a.general, w.a.guild.id, 'http://10.1.2.3/admin');
     const enReply = await w.standIn.waitForCall((call) => isEditOf(en.token)(call) && call.body.content?.length > 0);
-    expect(enReply.body.content).toContain('private or reserved network');
+    expect(enReply.body.content).toContain('private, reserved or otherwise refused network');
     expect(enReply.body.content).toContain('10.1.2.3');
     expect(enReply.body.embeds ?? []).toHaveLength(0);
 

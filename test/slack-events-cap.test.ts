@@ -135,7 +135,7 @@ afterAll(async () => {
 describe('/slack/events is capped like the API', () => {
   it('refuses a request without valid signature headers with 401 before reading its body, and closes the connection', async () => {
     const before = slack.calls.length;
-    const body = paddedEvent(2000, 'unsigned-marker', '<http://127.0.0.1:9/unsigned>');
+    const body = paddedEvent(2000, 'unsigned-marker', '<http://127.0.0.1:5/unsigned>');
     const now = Math.floor(Date.now() / 1000);
     const declared = { 'content-type': 'application/json', 'content-length': String(1024 * 1024) };
     const { 'x-slack-signature': validSignature } = signedHeaders(body, now);
@@ -163,7 +163,7 @@ describe('/slack/events is capped like the API', () => {
 
   it('cuts a signed body past 64 KiB with 413, declared or streamed, and Bolt never sees it', async () => {
     const before = slack.calls.length;
-    const body = paddedEvent(70 * 1024, 'oversized-marker', '<http://127.0.0.1:9/oversized> #oversized');
+    const body = paddedEvent(70 * 1024, 'oversized-marker', '<http://127.0.0.1:5/oversized> #oversized');
 
     // Declared too large: refused from the content-length alone, with only 1 KiB of the body sent.
     const declared = await halfSent({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...signedHeaders(body) }, body.slice(0, 1024));
@@ -190,7 +190,7 @@ describe('/slack/events is capped like the API', () => {
 
   it('still hands Bolt every correctly signed request within the cap, up to exactly 64 KiB, and handles it end to end', async () => {
     // A slash command: acked, then the progress message through the Web API.
-    const url = 'http://127.0.0.1:9/within-cap';
+    const url = 'http://127.0.0.1:5/within-cap';
     const fields: SlashCommandFields = { command: '/snap', text: `${url} #capped`, teamId: Team, userId: 'UCAP', channelId: 'CCAP', responseUrl: slack.responseUrl() };
     const ack = await sendSlashCommand(eventsUrl, fields, sign);
     expect(ack.status).toBe(200);
@@ -200,16 +200,16 @@ describe('/slack/events is capped like the API', () => {
 
     // An event of exactly the cap: read whole, verified by Bolt, auto-captured.
     const ts = newTs();
-    const atCap = JSON.parse(paddedEvent(MaxJsonBodyBytes, 'at-cap-marker', '<http://127.0.0.1:9/at-cap> #atcap', ts));
+    const atCap = JSON.parse(paddedEvent(MaxJsonBodyBytes, 'at-cap-marker', '<http://127.0.0.1:5/at-cap> #atcap', ts));
     const response = await sendEvent(eventsUrl, atCap, sign);
     expect(response.status).toBe(200);
     await slack.waitFor(() => slack.reactions.get(`CCAP:${ts}`)?.has('hourglass'), 10_000, 'hourglass reaction');
     expect(seenByBolt.filter((seen) => seen.includes('at-cap-marker'))).toHaveLength(1);
     const found = await testApp.service.find({ workspaceId: `slack:${Team}`, tags: ['atcap'] });
-    expect(found.items.map((item) => item.link.url)).toEqual(['http://127.0.0.1:9/at-cap']);
+    expect(found.items.map((item) => item.link.url)).toEqual(['http://127.0.0.1:5/at-cap']);
 
     // One byte more is over the cap.
-    const over = JSON.parse(paddedEvent(MaxJsonBodyBytes + 1, 'over-cap-marker', '<http://127.0.0.1:9/over-cap>'));
+    const over = JSON.parse(paddedEvent(MaxJsonBodyBytes + 1, 'over-cap-marker', '<http://127.0.0.1:5/over-cap>'));
     expect((await sendEvent(eventsUrl, over, sign)).status).toBe(413);
     expect(seenByBolt.filter((seen) => seen.includes('over-cap-marker'))).toEqual([]);
 

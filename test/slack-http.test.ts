@@ -273,7 +273,7 @@ describe('Slack app in HTTP mode', () => {
     await sendSlashCommand(eventsUrl, blocked, sign);
     const progress = await slack.waitFor(() => slack.callsTo('chat.postMessage').find((call) => call.params.text?.includes('10.1.2.3')), 10_000, 'progress');
     const updated = await slack.waitFor(() => slack.callsTo('chat.update').find((call) => call.params.ts === progress.response.ts), 10_000, 'refusal');
-    expect(updated.params.text).toMatch(/^Could not capture http:\/\/10\.1\.2\.3\/admin: That address is on a private or reserved network/);
+    expect(updated.params.text).toMatch(/^Could not capture http:\/\/10\.1\.2\.3\/admin: That address is on a private, reserved or otherwise refused network/);
 
     slack.setUser('UZH', { locale: 'zh-CN' });
     const scheme = command({ command: '/snap', text: 'ftp://example.com/file', userId: 'UZH' });
