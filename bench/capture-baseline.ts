@@ -17,6 +17,7 @@ import { createEgressPolicy } from '../src/core/egress/policy.js';
 import { startEgressProxy } from '../src/core/egress/proxy.js';
 import { silentLogger } from '../src/core/logger.js';
 import { isEntryPoint, simulatedResolver } from './capture-shared.js';
+import { TestChromiumArgs } from '../test/helpers/chromium.js';
 
 export interface BaselineChildOptions {
   executable: string;
@@ -41,16 +42,8 @@ export interface BaselinePageResult {
   error: string | null;
 }
 
-/** The flags this machine needs to run Chromium as root (test/helpers/chromium.ts's list). */
-export const MinimumFlags = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+/** The flags this machine needs to run Chromium as root: the tests' own list. */
+export const MinimumFlags = TestChromiumArgs;
 
 export function baselineArgs(options: BaselineChildOptions, proxyUrl: string, screenshot: string, profile: string, url: string): string[] {
   return [

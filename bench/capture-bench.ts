@@ -131,6 +131,10 @@ const Cores = os.availableParallelism?.() ?? os.cpus().length;
 const BatchTimeoutMs = 45 * 60_000;
 const WarmupQuery = 'bench-warmup=1';
 
+// A connection to a child that resets (a socket hang-up on a request this harness made) is logged
+// with its stack and counted where it happened; it must not end a 40-minute run.
+process.on('uncaughtException', (error) => process.stderr.write(`[bench] capture harness: ${error.stack ?? error}\n`));
+
 export async function runCaptureBench(options: CaptureBenchOptions): Promise<CaptureBenchResult> {
   const log = options.log ?? (() => {});
   const scenarios = new Set(options.scenarios ?? ['1', '2', 'dead']);

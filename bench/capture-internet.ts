@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   const cleanup = () => {
     if (certDir) rmSync(certDir, { recursive: true, force: true });
   };
+  // A browser that hangs up mid-response is that response's problem, not the simulated internet's.
+  process.on('uncaughtException', (error) => process.stderr.write(`[bench] capture-internet: ${error.stack ?? error}\n`));
   process.on('exit', cleanup);
   process.on('disconnect', () => process.exit(0));
   process.on('SIGTERM', () => process.exit(0));

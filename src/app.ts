@@ -69,7 +69,13 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
   let active = () => 0;
   const governor =
     pool && config.concurrencyMax > config.concurrency
-      ? new AdaptiveConcurrency({ min: config.concurrency, max: config.concurrencyMax, active: () => active() })
+      ? new AdaptiveConcurrency({
+          min: config.concurrency,
+          max: config.concurrencyMax,
+          active: () => active(),
+          onChange: (limit, idle) =>
+            logger({ level: 'debug', context: 'queue', message: 'Capture concurrency changed', details: { limit, idlePercent: Math.round(idle * 100) } }),
+        })
       : null;
   const service = new LinksnapService({
     store,

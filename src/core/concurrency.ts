@@ -16,6 +16,8 @@ export interface AdaptiveConcurrencyOptions {
   idleFraction?: () => number;
   /** Bytes of memory free; os.freemem by default. */
   freeMemory?: () => number;
+  /** Told each change of the limit, with the idle share that caused it. */
+  onChange?: (limit: number, idle: number) => void;
 }
 
 /** Above this much idle CPU a busy pool grows; below the low mark it shrinks. */
@@ -58,8 +60,10 @@ export class AdaptiveConcurrency {
   sample(): number {
     const { min, max, active } = this.#options;
     const idle = this.#idleFraction();
+    const before = this.#limit;
     if (idle < ShrinkIdle && this.#limit > min) this.#limit -= 1;
     else if (idle > GrowIdle && active() >= this.#limit && this.#limit < max && this.#freeMemory() > MemoryPerCapture) this.#limit += 1;
+    if (this.#limit !== before) this.#options.onChange?.(this.#limit, idle);
     return this.#limit;
   }
 }
