@@ -245,7 +245,7 @@ describe.each(CaseNames)('a server that sends %s', (name) => {
 
   it('as every kind of sub-resource: the page is captured without them', async () => {
     const snapshot = await capture(`http://127.0.0.1:${pagesPort}/page/${encodeURIComponent(name)}`);
-    expect(snapshot.status).toBe('done');
+    expect(snapshot.status, snapshot.error ?? '').toBe('done');
     expect(snapshot.title).toBe(`page with broken ${name}`);
     const asked = raw.requests.filter((r) => r.path.startsWith(`/sub/${encodeURIComponent(name)}.`)).map((r) => r.path.split('.').pop());
     // The image, the style sheet and the script at least (fetch() may be cut short by the broken ones).

@@ -192,16 +192,27 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     } catch (error) {
       return fail(`the server sent a header that cannot be forwarded (${(error as Error).message})`);
     }
+    const bomb = () => fail('the response decompresses to far more than it weighs (a compression bomb)');
     response.on('data', (chunk: Buffer) => {
       if (!countIn(chunk.length)) return;
-      if (decoded && !decoded.add(chunk)) return fail(`the response decompresses to more than ${maxBytes} bytes`);
-      res.write(chunk);
+      if (!decoded) return void res.write(chunk);
+      // A compressed chunk reaches the browser only once it has been inflated and counted, so a
+      // bomb is cut before the browser holds more of it than the counter has seen.
+      decoded.add(chunk, (ok) => (ok ? res.write(chunk) : bomb()));
     });
     response.on('end', () => {
-      decoded?.close();
-      res.end();
+      if (!decoded) return void res.end();
+      decoded.flush((ok) => {
+        decoded.close();
+        if (ok) res.end();
+        else bomb();
+      });
     });
-    response.on('close', () => decoded?.close());
+    response.on('close', () => {
+      if (!decoded) return;
+      // Chunks still being inflated are relayed or cut by their own callbacks first.
+      decoded.flush(() => decoded.close());
+    });
   };
 
   // CONNECT tunnels carry https and wss; the same check, then raw bytes both ways.
@@ -340,33 +351,46 @@ function describeUpstreamError(error: Error & { code?: string }): string {
  * visible here; https bodies are inside TLS tunnels and bounded by the capture's deadline and the
  * browser's own limits.
  */
-function decodedCounter(encoding: string | string[] | undefined, maxBytes: number): { add(chunk: Buffer): boolean; close(): void } | null {
+function decodedCounter(
+  encoding: string | string[] | undefined,
+  maxBytes: number,
+): { add(chunk: Buffer, then: (ok: boolean) => void): void; flush(then: (ok: boolean) => void): void; close(): void } | null {
   const name = String(encoding ?? '').trim().toLowerCase();
   const make = name === 'gzip' || name === 'x-gzip' ? zlib.createGunzip : name === 'deflate' ? zlib.createInflate : name === 'br' ? zlib.createBrotliDecompress : null;
   if (!make) return null;
   const inflater = make({ finishFlush: zlib.constants.Z_SYNC_FLUSH } as zlib.ZlibOptions);
+  let compressed = 0;
   let total = 0;
   let over = false;
+  // A corrupt stream stops the counting; the bytes still go to the browser, which rejects them.
+  let broken = false;
   inflater.on('data', (out: Buffer) => {
     total += out.length;
-    if (total > maxBytes && !over) {
-      over = true;
-      inflater.destroy();
-    }
+    // Real pages compress 3 to 30 times; past BombMinBytes at BombRatio or more it is a bomb.
+    if (total > maxBytes || (total > BombMinBytes && total > compressed * BombRatio)) over = true;
   });
-  // A corrupt stream is the browser's to reject; counting just stops.
-  inflater.on('error', () => {});
+  inflater.on('error', () => (broken = true));
+  const usable = () => !broken && !inflater.destroyed;
   return {
-    add(chunk) {
-      if (over) return false;
-      if (!inflater.destroyed) inflater.write(chunk);
-      return true;
+    add(chunk, then) {
+      if (over) return then(false);
+      compressed += chunk.length;
+      if (!usable()) return then(true);
+      inflater.write(chunk, () => then(!over));
+    },
+    flush(then) {
+      if (!usable()) return then(!over);
+      inflater.flush(() => then(!over));
     },
     close() {
       if (!inflater.destroyed) inflater.destroy();
     },
   };
 }
+
+/** A body that inflates past this many bytes at BombRatio times its compressed size is cut. */
+const BombMinBytes = 16 * 1024 * 1024;
+const BombRatio = 200;
 
 function reasonOf(error: LinksnapError): string {
   return String(error.details.reason ?? error.message);
