@@ -327,3 +327,34 @@ it('garbage sent to the proxy, in and after CONNECT, fails only that connection'
     await proxy.close();
   }
 });
+
+it('an honest gzip or brotli body passes the bomb counter whole and byte for byte', async () => {
+  const text = Buffer.from(Array.from({ length: 20_000 }, (_, i) => `line ${i} of an ordinary style sheet { color: #${(i % 4096).toString(16)} }\n`).join(''));
+  const bodies = { gzip: zlib.gzipSync(text), br: zlib.brotliCompressSync(text) };
+  const origin = http.createServer((req, res) => {
+    const encoding = req.url === '/br' ? 'br' : 'gzip';
+    res.writeHead(200, { 'content-type': 'text/css', 'content-encoding': encoding }).end(bodies[encoding]);
+  });
+  await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+  const port = (origin.address() as net.AddressInfo).port;
+  const policy = createEgressPolicy({ allowNets: ['127.0.0.1/32'], onlyAllowed: true });
+  const proxy = await startEgressProxy({ policy, logger: silentLogger });
+  try {
+    for (const encoding of ['gzip', 'br'] as const) {
+      const received = await new Promise<Buffer>((resolve, reject) => {
+        const request = http.request({ host: '127.0.0.1', port: proxy.port, path: `http://127.0.0.1:${port}/${encoding}`, method: 'GET' }, (response) => {
+          const parts: Buffer[] = [];
+          response.on('data', (part: Buffer) => parts.push(part));
+          response.on('end', () => resolve(Buffer.concat(parts)));
+          response.on('error', reject);
+        });
+        request.on('error', reject);
+        request.end();
+      });
+      expect(received.equals(bodies[encoding])).toBe(true);
+    }
+  } finally {
+    await proxy.close();
+    await new Promise<void>((resolve) => origin.close(() => resolve()));
+  }
+});
