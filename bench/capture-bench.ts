@@ -66,6 +66,10 @@ export interface RowResult {
   setting: string;
   /** Captures the product actually runs at once (config.concurrency), 1 for the baseline. */
   concurrency: number;
+  /** The most the adaptive concurrency ran at once, when it moved (default setting only). */
+  concurrencyPeak?: number | null;
+  /** Each limit the adaptive concurrency set, in order. */
+  concurrencyLimits?: number[];
   pages: number;
   succeeded: number;
   failures: number;
@@ -256,6 +260,9 @@ export async function runCaptureBench(options: CaptureBenchOptions): Promise<Cap
             distinct(outcomes.filter((o) => o.status !== 'done').map((o) => `${o.errorCode ?? o.status}: ${o.error ?? ''}`.slice(0, 200))),
             stopped.log,
           );
+          const limits = stopped.limits ?? [];
+          productRow.concurrencyLimits = limits;
+          productRow.concurrencyPeak = limits.length ? Math.max(server.ready.concurrency, ...limits) : null;
           const noScreenshot = done.filter((o) => !o.hasScreenshot).length;
           if (noScreenshot) productRow.notes.push(`${noScreenshot} done without a screenshot`);
           if (stopped.crash) productRow.notes.push(stopped.crash);
@@ -584,6 +591,7 @@ async function startServer(
 interface ServerStopped {
   timings: Array<Record<string, number>>;
   log: LogSummary;
+  limits?: number[];
   /** Set when the server process had died (or would not stop) instead of stopping when asked. */
   crash: string | null;
 }
@@ -594,7 +602,7 @@ async function stopServer(server: ServerHandle): Promise<ServerStopped> {
     if (!server.child.connected) {
       return { timings: [], log: { counts: {}, samples: [] }, crash: `the server process had exited (code ${server.child.exitCode}, signal ${server.child.signalCode})` };
     }
-    const stopped = await request<{ timings: Array<Record<string, number>>; log: LogSummary }>(server.child, { type: 'stop' }, 'stopped', 60_000);
+    const stopped = await request<{ timings: Array<Record<string, number>>; log: LogSummary; limits?: number[] }>(server.child, { type: 'stop' }, 'stopped', 60_000);
     await exited(server.child, 10_000);
     return { ...stopped, crash: null };
   } catch (error) {

@@ -7,7 +7,7 @@
 // captureUrl that records each capture's step timings (the function the service would call anyway).
 //
 // IPC: sends {type:'ready', baseUrl, concurrency}; on {type:'stop'} closes everything and sends
-// {type:'stopped', timings, log}; on {type:'timings'} sends the step timings collected so far.
+// {type:'stopped', timings, log, limits}; on {type:'timings'} sends the step timings collected so far.
 import { createApp, type CreateAppOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { captureUrl } from '../src/core/capture/capture-url.js';
@@ -33,7 +33,10 @@ export interface LogSummary {
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as ServerChildOptions;
   const log: LogSummary = { counts: {}, samples: [] };
+  // The adaptive concurrency's limit after each change (src/app.ts logs them), to report its peak.
+  const limits: number[] = [];
   const logger: Logger = (event: LogEvent) => {
+    if (event.context === 'queue' && event.message === 'Capture concurrency changed') limits.push(Number((event.details as { limit?: number })?.limit));
     if (event.level !== 'warn' && event.level !== 'error') return;
     const key = `${event.level} ${event.context}: ${event.message}`;
     log.counts[key] = (log.counts[key] ?? 0) + 1;
@@ -77,7 +80,7 @@ async function main(): Promise<void> {
       void (async () => {
         await web.close().catch(() => {});
         await app.close().catch(() => {});
-        process.send?.({ type: 'stopped', timings, log, poolStats: app.pool?.stats ?? null }, () => process.exit(0));
+        process.send?.({ type: 'stopped', timings, log, limits, poolStats: app.pool?.stats ?? null }, () => process.exit(0));
       })();
     }
   });

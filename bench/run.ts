@@ -41,7 +41,7 @@ if (only.has('capture')) {
     /** Other processes using more than this many cores during a row make its absolute figures doubtful. */
     const BusyCores = 0.3;
     const num = (value: number | null, digits = 0) => (value === null ? '—' : value.toFixed(digits));
-    const setting = (row: Row) => (row.kind === 'baseline' ? '1 (one page at a time)' : row.setting === 'default' ? `${row.concurrency} (default: LINKSNAP_CONCURRENCY unset)` : `${row.concurrency} (LINKSNAP_CONCURRENCY=${row.setting})`);
+    const setting = (row: Row) => (row.kind === 'baseline' ? '1 (one page at a time)' : row.setting === 'default' ? `${row.concurrencyPeak ? `${row.concurrency}, adapting up to ${row.concurrencyPeak}` : row.concurrency} (default: LINKSNAP_CONCURRENCY unset)` : `${row.concurrency} (LINKSNAP_CONCURRENCY=${row.setting})`);
     const what = (row: Row) =>
       row.kind === 'baseline'
         ? `baseline: \`${path.basename(result.baselineExecutable)} --headless --screenshot\` per page`
@@ -65,6 +65,10 @@ if (only.has('capture')) {
         .map((row) => {
           const parts = [`- ${row.kind === 'baseline' ? 'baseline' : `concurrency ${row.concurrency}`}:`];
           if (row.stepsP50Ms) parts.push(`median ms per step ${stepsOf(row)} (whole capture ${Math.round(row.stepsP50Ms.total ?? 0)});`);
+          if (row.concurrencyLimits?.length) {
+            const steps = [row.concurrency, ...row.concurrencyLimits];
+            parts.push(`captures at once, as the governor set them: ${steps.slice(0, 24).join(' → ')}${steps.length > 24 ? ' …' : ''};`);
+          }
           if (row.requestsPerPage !== null) parts.push(`${row.requestsPerPage} requests served per page;`);
           if (row.failureSamples.length) parts.push(`failures: ${row.failureSamples.map((f) => `\`${f.replace(/`/g, "'").replace(/\|/g, '/').slice(0, 160)}\``).join('; ')};`);
           const logLines = Object.entries(row.log?.counts ?? {});

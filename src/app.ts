@@ -73,6 +73,8 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
           min: config.concurrency,
           max: config.concurrencyMax,
           active: () => active(),
+          browserMemory: () => pool.memoryInUse(),
+          memoryBudget: config.browserMemoryBudget,
           onChange: (limit, idle) =>
             logger({ level: 'debug', context: 'queue', message: 'Capture concurrency changed', details: { limit, idlePercent: Math.round(idle * 100) } }),
         })

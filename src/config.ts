@@ -76,6 +76,8 @@ export interface Config {
   chromePath: string | null;
   /** Captures before the browser is relaunched to bound memory growth. */
   browserRecycleAfter: number;
+  /** PSS the browser may hold before the adaptive concurrency stops adding captures, in bytes. */
+  browserMemoryBudget: number;
   /** Block ads and trackers, and opt out of cookie banners. */
   blockAds: boolean;
   capture: CaptureLimits;
@@ -130,6 +132,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     allowPorts: portList(env, 'LINKSNAP_ALLOW_PORTS'),
     chromePath: str(env, 'CHROME_PATH'),
     browserRecycleAfter: int(env, 'LINKSNAP_BROWSER_RECYCLE_AFTER', 200, 1, 1_000_000),
+    browserMemoryBudget: int(env, 'LINKSNAP_BROWSER_MEMORY_MB', 1024, 128, 1_048_576) * 1024 * 1024,
     blockAds: bool(env, 'LINKSNAP_BLOCK_ADS', true),
     capture: {
       ...DefaultCaptureLimits,

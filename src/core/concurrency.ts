@@ -1,8 +1,8 @@
 // How many captures run at once when LINKSNAP_CONCURRENCY is not set. One per core is right when
 // captures are bound by CPU (pages served fast), but on real sites most of a capture is waiting on
 // the network, and the cores sit idle. So: start at one per core, add a capture while the machine
-// has idle CPU and free memory and every slot is busy, and give slots back when the CPU is
-// saturated, never leaving [min, max].
+// has idle CPU, the browser is within its memory budget and every slot is busy, and give slots
+// back when the CPU is saturated or the browser outgrows its budget, never leaving [min, max].
 import os from 'node:os';
 
 export interface AdaptiveConcurrencyOptions {
@@ -14,16 +14,26 @@ export interface AdaptiveConcurrencyOptions {
   active: () => number;
   /** Fraction of CPU time idle since the last call, over all cores; os.cpus() by default. */
   idleFraction?: () => number;
-  /** Bytes of memory free; os.freemem by default. */
+  /** Bytes of memory free on the machine; os.freemem by default. */
   freeMemory?: () => number;
-  /** Told each change of the limit, with the idle share that caused it. */
+  /** Bytes the browser holds now (PSS of its processes), or null when unknown. */
+  browserMemory?: () => number | null;
+  /** What the browser may hold before growth stops (LINKSNAP_BROWSER_MEMORY_MB). */
+  memoryBudget?: number;
+  /** Told each change of the limit, with the (smoothed) idle share that caused it. */
   onChange?: (limit: number, idle: number) => void;
 }
 
-/** Above this much idle CPU a busy pool grows; below the low mark it shrinks. */
-const GrowIdle = 0.3;
-const ShrinkIdle = 0.1;
-/** Memory a further capture may need (a renderer and its page), with room to spare. */
+/**
+ * Above this much idle CPU a busy pool grows; below the low mark it shrinks. On two cores 15% is
+ * a third of a core: enough for one more capture that mostly waits on the network. Between the
+ * marks the limit holds, so it settles instead of oscillating.
+ */
+const GrowIdle = 0.15;
+const ShrinkIdle = 0.05;
+/** Weight of the newest sample: one slow page or a burst of screenshots does not move the limit. */
+const Smoothing = 0.5;
+/** Free machine memory a further capture needs (a renderer and its page), with room to spare. */
 const MemoryPerCapture = 512 * 1024 * 1024;
 
 export class AdaptiveConcurrency {
@@ -31,6 +41,7 @@ export class AdaptiveConcurrency {
   readonly #idleFraction: () => number;
   readonly #freeMemory: () => number;
   #limit: number;
+  #idle: number | null = null;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(options: AdaptiveConcurrencyOptions) {
@@ -59,12 +70,24 @@ export class AdaptiveConcurrency {
   /** One adjustment step (exposed so tests can drive it without waiting). */
   sample(): number {
     const { min, max, active } = this.#options;
-    const idle = this.#idleFraction();
+    const latest = this.#idleFraction();
+    const idle = (this.#idle = this.#idle === null ? latest : Smoothing * latest + (1 - Smoothing) * this.#idle);
     const before = this.#limit;
-    if (idle < ShrinkIdle && this.#limit > min) this.#limit -= 1;
-    else if (idle > GrowIdle && active() >= this.#limit && this.#limit < max && this.#freeMemory() > MemoryPerCapture) this.#limit += 1;
+    const running = active();
+    const memory = this.#memory(running);
+    if ((idle < ShrinkIdle || memory === 'over') && this.#limit > min) this.#limit -= 1;
+    else if (idle > GrowIdle && running >= this.#limit && this.#limit < max && memory === 'room' && this.#freeMemory() > MemoryPerCapture) this.#limit += 1;
     if (this.#limit !== before) this.#options.onChange?.(this.#limit, idle);
     return this.#limit;
+  }
+
+  /** 'room' when one more capture, costing what the running ones cost on average, fits the budget. */
+  #memory(running: number): 'room' | 'full' | 'over' {
+    const { browserMemory, memoryBudget } = this.#options;
+    const used = browserMemory?.() ?? null;
+    if (used === null || !memoryBudget) return 'room';
+    if (used > memoryBudget) return 'over';
+    return used + used / Math.max(1, running) <= memoryBudget ? 'room' : 'full';
   }
 }
 

@@ -8,6 +8,7 @@ import { BrowserCrashedError, LinksnapError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { chromiumEgressArgs } from '../egress/chromium.js';
 import { findChrome, headlessModeFor } from './find-chrome.js';
+import { treePssBytes } from './process-memory.js';
 import { Semaphore } from './semaphore.js';
 
 export interface BrowserPoolOptions {
@@ -95,6 +96,12 @@ export class BrowserPool {
 
   get stats(): Readonly<PoolStats> {
     return { ...this.#stats };
+  }
+
+  /** PSS of the running browser's processes in bytes; null before its launch or off Linux. */
+  memoryInUse(): number | null {
+    const pid = this.#current?.browser.process()?.pid;
+    return pid ? treePssBytes(pid) : null;
   }
 
   /** The running browser, launched if needed (for callers that need only a version check). */
