@@ -3,7 +3,9 @@
 import fs from 'node:fs';
 import type { Config } from './config.js';
 import { retryDelayMs } from './core/backoff.js';
+import { sharedAdBlocker } from './core/capture/ad-blocker.js';
 import { BrowserPool } from './core/capture/browser-pool.js';
+import { preloadConsentOptOut } from './core/capture/consent-opt-out.js';
 import type { CaptureDeps } from './core/capture-job.js';
 import { cachingResolver } from './core/egress/dns-cache.js';
 import { createEgressPolicy, systemResolve, type EgressPolicy, type Resolver } from './core/egress/policy.js';
@@ -61,10 +63,17 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
         chromePath: config.chromePath,
         concurrency: config.concurrencyMax,
         recycleAfter: config.browserRecycleAfter,
+        priority: config.browserPriority,
         logger,
         extraArgs: browserArgs,
       })
     : null;
+  if (pool && config.blockAds) {
+    // Both parse thousands of rules in one go (a few hundred ms of main thread): done now, before
+    // the bots and the web page take requests, not in the middle of the first capture.
+    sharedAdBlocker();
+    preloadConsentOptOut();
+  }
   // The pool admits up to the ceiling; the job runner asks the governor how many to lease.
   let active = () => 0;
   const governor =

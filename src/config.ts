@@ -78,6 +78,8 @@ export interface Config {
   browserRecycleAfter: number;
   /** PSS the browser may hold before the adaptive concurrency stops adding captures, in bytes. */
   browserMemoryBudget: number;
+  /** 'idle': the browser runs only on CPU time the service leaves free (SCHED_IDLE). */
+  browserPriority: 'idle' | 'normal';
   /** Block ads and trackers, and opt out of cookie banners. */
   blockAds: boolean;
   capture: CaptureLimits;
@@ -133,6 +135,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     chromePath: str(env, 'CHROME_PATH'),
     browserRecycleAfter: int(env, 'LINKSNAP_BROWSER_RECYCLE_AFTER', 200, 1, 1_000_000),
     browserMemoryBudget: int(env, 'LINKSNAP_BROWSER_MEMORY_MB', 1024, 128, 1_048_576) * 1024 * 1024,
+    browserPriority: oneOf(env, 'LINKSNAP_BROWSER_PRIORITY', ['idle', 'normal'] as const, 'idle'),
     blockAds: bool(env, 'LINKSNAP_BLOCK_ADS', true),
     capture: {
       ...DefaultCaptureLimits,

@@ -3,7 +3,7 @@
 // outgrows the budget, and never leaves its range.
 import { expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { treePssBytes } from '../src/core/capture/process-memory.js';
+import { treePssBytes } from '../src/core/capture/process-tree.js';
 import { AdaptiveConcurrency } from '../src/core/concurrency.js';
 
 const MB = 1024 * 1024;

@@ -1,6 +1,6 @@
 // The browser pool: one Chromium for many captures, bounded concurrency, recycling after N
 // captures, and relaunch after the browser dies mid-capture.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureUrl } from '../src/core/capture/capture-url.js';
 import { findChrome, headlessModeFor, isHeadlessShell } from '../src/core/capture/find-chrome.js';
@@ -72,6 +72,25 @@ describe('BrowserPool', () => {
     }
   });
 
+  it('runs every browser process and thread in SCHED_IDLE, renderers started later too, so the service comes first', async () => {
+    const browser = startTestBrowser({ concurrency: 1, priority: 'idle' });
+    try {
+      const pid = await browser.pool.withContext('test', {}, async (context) => {
+        const page = await context.newPage();
+        await page.setContent('<p>a renderer of its own</p>');
+        return (await browser.pool.browser()).process()!.pid!;
+      });
+      const tree = [pid, ...descendantsOf(pid)];
+      expect(tree.length).toBeGreaterThan(2); // browser, zygote, renderer, utilities
+      // Field 41 of /proc/…/stat is the scheduling policy; 5 is SCHED_IDLE.
+      const policies = tree.flatMap((p) => readdirSync(`/proc/${p}/task`).map((t) => Number(readFileSync(`/proc/${p}/task/${t}/stat`, 'utf8').split(') ')[1].split(' ')[38])));
+      expect(new Set(policies)).toEqual(new Set([5]));
+      expect(policyOf(process.pid)).toBe(0);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('gives each capture a fresh context: cookies do not carry over', async () => {
     const browser = startTestBrowser({ concurrency: 1 });
     try {
@@ -127,3 +146,12 @@ describe('BrowserPool', () => {
     }
   });
 });
+
+function descendantsOf(pid: number): number[] {
+  const children = readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  return children.flatMap((child) => [child, ...descendantsOf(child)]);
+}
+
+function policyOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[38]);
+}

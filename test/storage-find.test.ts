@@ -16,6 +16,7 @@ import {
   type Db,
   type OpenedDatabase,
 } from '../src/storage/index.js';
+import { IndexedTextChars } from '../src/storage/search-index.js';
 
 const blobPath = (sha256: string) => `/blobs/${sha256}`;
 let handle: OpenedDatabase;
@@ -60,6 +61,14 @@ async function captured(page: Page): Promise<string> {
 const urls = async (query: Parameters<typeof find>[1]) => (await find(db, query, blobPath)).items.map((item) => item.link.url);
 
 describe('find', () => {
+  it('indexes the first IndexedTextChars characters of a text, so one huge page cannot hold the event loop', async () => {
+    const filler = 'lorem ipsum dolor '.repeat(Math.ceil(IndexedTextChars / 18));
+    await captured({ url: 'https://huge.test/1', text: `openingword ${filler.slice(0, IndexedTextChars - 40)} nearthecap ${filler} pasttheend` });
+    expect(await urls({ workspaceId: 'local', text: 'openingword' })).toEqual(['https://huge.test/1']);
+    expect(await urls({ workspaceId: 'local', text: 'nearthecap' })).toEqual(['https://huge.test/1']);
+    expect(await urls({ workspaceId: 'local', text: 'pasttheend' })).toEqual([]);
+  });
+
   it('ANDs tags, matches text anywhere, and lists newest first', async () => {
     await captured({ url: 'https://a.test/1', title: 'Node DNS', text: 'call socket.getaddrinfo to resolve', tags: ['#Node', 'dns'] });
     await captured({ url: 'https://a.test/2', title: '快照说明', text: '网页快照可以离线查看', tags: ['技术', 'node'] });

@@ -4,6 +4,7 @@
 // never rows that point at missing files.
 import { createHash } from 'node:crypto';
 import type { CaptureLimits } from '../config.js';
+import { normalisedTextHash } from './text-hash.js';
 import type { BrowserPool } from './capture/browser-pool.js';
 import { captureUrl } from './capture/capture-url.js';
 import type { CaptureOutput } from './capture/types.js';
@@ -69,7 +70,7 @@ export async function captureSnapshot(
       finalUrl: output.finalUrl,
       httpStatus: output.httpStatus,
       contentType: output.contentType,
-      contentHash: contentHash(output),
+      contentHash: await contentHash(output),
       capturedAt: new Date().toISOString(),
     },
     stored,
@@ -82,9 +83,9 @@ export async function captureSnapshot(
  * What the page said, independent of when it was captured: the hash of its text (or of the file),
  * so two versions of a link can be compared at a glance.
  */
-function contentHash(output: CaptureOutput): string {
-  const source = output.kind === 'file' ? output.artifacts.original?.data : Buffer.from(output.text.replace(/\s+/g, ' ').trim());
+async function contentHash(output: CaptureOutput): Promise<string> {
+  if (output.kind !== 'file') return normalisedTextHash(output.text);
   return createHash('sha256')
-    .update(source ?? Buffer.alloc(0))
+    .update(output.artifacts.original?.data ?? Buffer.alloc(0))
     .digest('hex');
 }

@@ -46,6 +46,8 @@ export interface SnapService {
   listVersions(workspaceId: string, linkId: string): Promise<Snapshot[]>;
   /** Shares of a link, oldest first (the first is who shared it first). */
   listShares(workspaceId: string, linkId: string): Promise<Share[]>;
+  /** The first share of a link (who shared it first), or null; one row however often it was re-posted. */
+  firstShare(workspaceId: string, linkId: string): Promise<Share | null>;
   listTags(workspaceId: string, viewer?: Viewer | null): Promise<TagCount[]>;
   listWorkspaces(): Promise<Array<{ id: string; platform: Platform; name: string | null; links: number }>>;
 

@@ -202,6 +202,12 @@ export class LinksnapService implements SnapService {
     return this.#store.listShares(workspaceId, linkId);
   }
 
+  /** The oldest share of a link: one indexed row, where listShares would read every re-post. */
+  async firstShare(workspaceId: string, linkId: string): Promise<Share | null> {
+    const first = await this.#store.firstShare(linkId);
+    return first && first.workspaceId === workspaceId ? first : null;
+  }
+
   listTags(workspaceId: string, viewer?: Viewer | null): Promise<TagCount[]> {
     return this.#store.listTags(workspaceId, viewer ?? null);
   }

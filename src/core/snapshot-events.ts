@@ -3,6 +3,7 @@
 // and unnotified shares are offered again on subscribe and on a timer, so a chat reply survives a
 // handler error or a restart. Adapters make their handlers idempotent.
 import { EventEmitter } from 'node:events';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from './logger.js';
 import type { Platform, Share, ShareEvent, ShareEventHandler, Snapshot, SnapshotEventType } from './types.js';
 
@@ -15,6 +16,14 @@ export interface NotificationStore {
 }
 
 const TerminalTypes: ReadonlySet<SnapshotEventType> = new Set(['done', 'failed']);
+
+/**
+ * Replies delivered at once for one snapshot. A link re-posted while it was being captured can
+ * have hundreds of shares waiting; delivered all at once, their store reads queue on the one
+ * SQLite connection and run back to back in a single microtask drain (1.3 s measured with 300),
+ * and every chat ack waits behind it.
+ */
+const DeliveriesAtOnce = 8;
 
 export class SnapshotEvents {
   readonly #store: NotificationStore;
@@ -56,7 +65,14 @@ export class SnapshotEvents {
     }
     this.snapshotChanges.emit(snapshotId, snapshot);
     const shares = await this.#store.sharesBySnapshot(snapshotId);
-    await Promise.all(shares.map((share) => this.deliver({ type, share, snapshot })));
+    let next = 0;
+    const lane = async () => {
+      while (next < shares.length) {
+        await this.deliver({ type, share: shares[next++], snapshot });
+        await yieldToLoop(); // let waiting requests in between replies
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DeliveriesAtOnce, shares.length) }, lane));
   }
 
   /** Sends one event to the handlers of the share's platform. */

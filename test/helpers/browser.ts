@@ -24,13 +24,14 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export function startTestBrowser(options: { concurrency?: number; recycleAfter?: number; limits?: Partial<CaptureLimits>; logger?: Logger } = {}): TestBrowser {
+export function startTestBrowser(options: { concurrency?: number; recycleAfter?: number; limits?: Partial<CaptureLimits>; logger?: Logger; priority?: 'idle' | 'normal' } = {}): TestBrowser {
   const logger = createMemoryLogger();
   const pool = new BrowserPool({
     chromePath: null,
     concurrency: options.concurrency ?? 2,
     recycleAfter: options.recycleAfter ?? 1000,
     logger: options.logger ?? logger,
+    priority: options.priority,
   });
   return {
     pool,

@@ -177,8 +177,7 @@ export class ShareReplies {
 
   /** "First shared by … in #channel 5 min ago", or null when this share is the first. */
   async firstSharedNote(share: Share, locale: string): Promise<string | null> {
-    const shares = await this.#service.listShares(share.workspaceId, share.linkId);
-    const first = shares[0];
+    const first = await this.#service.firstShare(share.workspaceId, share.linkId);
     if (!first || first.id === share.id) return null;
     // Do not reveal who posted in a private channel to people in another channel.
     if (first.channelPrivate && first.channelId !== share.channelId) return null;

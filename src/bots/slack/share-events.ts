@@ -16,7 +16,7 @@ import type { ThumbnailUploader } from './thumbnails.js';
 
 export interface ShareEventDeps {
   client: webApi.WebClient;
-  service: Pick<SnapService, 'getLink' | 'listShares'>;
+  service: Pick<SnapService, 'getLink' | 'firstShare'>;
   uploader: ThumbnailUploader;
   snapshotUrl: (snapshot: Snapshot) => string;
   logger: Logger;
@@ -90,11 +90,7 @@ export async function renderCard(
   locale: Locale,
   notes: string[],
 ) {
-  const [link, shares] = await Promise.all([
-    deps.service.getLink(share.workspaceId, share.linkId),
-    deps.service.listShares(share.workspaceId, share.linkId),
-  ]);
-  const first = shares[0] ?? null;
+  const [link, first] = await Promise.all([deps.service.getLink(share.workspaceId, share.linkId), deps.service.firstShare(share.workspaceId, share.linkId)]);
   const allNotes = shouldMentionFirstShare(first, share, share.channelId ?? '') ? [firstShareNote(first, locale), ...notes] : notes;
   const card = snapshotCard(snapshot, link, { locale, viewUrl: deps.snapshotUrl(snapshot) });
   const thumbnailFileId = await deps.uploader.fileIdFor(snapshot);

@@ -8,7 +8,7 @@ import { BrowserCrashedError, LinksnapError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { chromiumEgressArgs } from '../egress/chromium.js';
 import { findChrome, headlessModeFor } from './find-chrome.js';
-import { treePssBytes } from './process-memory.js';
+import { idleScheduleTree, treePssBytes } from './process-tree.js';
 import { Semaphore } from './semaphore.js';
 
 export interface BrowserPoolOptions {
@@ -26,6 +26,12 @@ export interface BrowserPoolOptions {
   defaultProxyUrl?: string;
   /** Extra launch arguments (tests use this to simulate odd setups). */
   extraArgs?: string[];
+  /**
+   * LINKSNAP_BROWSER_PRIORITY: 'idle' runs every browser process on CPU time the service leaves
+   * free, so when pages keep every core busy, chat acks and the web page still get the CPU the
+   * moment they need it; 'normal' leaves the browser at the service's priority.
+   */
+  priority?: 'idle' | 'normal';
 }
 
 /** Why each flag is here. The egress flags come from egress/chromium.ts. */
@@ -214,6 +220,9 @@ export class BrowserPool {
       protocolTimeout: 60_000,
     });
     const id = ++this.#generations;
+    // Renderers are forked later from the zygote, which is already running now: they inherit.
+    const pid = browser.process()?.pid;
+    if (pid && this.#options.priority === 'idle') await idleScheduleTree(pid);
     this.#stats.launches += 1;
     let markDrained = () => {};
     const drained = new Promise<void>((resolve) => {

@@ -44,6 +44,29 @@ function loadAssets(): Assets {
   return assets;
 }
 
+/** Reads the script and rules now, so the first capture after start does not stall chat on it. */
+export function preloadConsentOptOut(): void {
+  loadAssets();
+}
+
+// Picking the rules that apply to a frame walks all ~800 of them (100-200 ms of main thread for a
+// page with many frames); the same ad and embed frames recur on page after page.
+const RulesCacheSize = 500;
+const rulesCache = new Map<string, ReturnType<typeof filterCompactRules>>();
+
+function rulesFor(compactRules: Assets['compactRules'], url: string, mainFrame: boolean): ReturnType<typeof filterCompactRules> {
+  const key = `${mainFrame ? 'main' : 'sub'} ${url}`;
+  let rules = rulesCache.get(key);
+  if (rules) {
+    rulesCache.delete(key); // re-inserted below: the Map's order is the least recently used first
+  } else {
+    rules = filterCompactRules(compactRules, { url, mainFrame });
+  }
+  rulesCache.set(key, rules);
+  if (rulesCache.size > RulesCacheSize) rulesCache.delete(rulesCache.keys().next().value!);
+  return rules;
+}
+
 /** Installs the opt-out on `page`; call before navigating. */
 export async function installConsentOptOut(page: Page, logger: Logger, logDetails: Record<string, unknown> = {}): Promise<ConsentOptOut> {
   const { script, compactRules } = loadAssets();
@@ -91,7 +114,7 @@ export async function installConsentOptOut(page: Page, logger: Logger, logDetail
       case 'init': {
         const frame = await frameOf(frameToken);
         if (!frame) return;
-        const rules = { compact: filterCompactRules(compactRules, { url, mainFrame: isMain }) };
+        const rules = { compact: rulesFor(compactRules, url, isMain) };
         await reply(frame, {
           type: 'initResp',
           config: {

@@ -1,0 +1,44 @@
+// Replies to the shares of one snapshot go out a few at a time, with the event loop let in between,
+// so a link re-posted hundreds of times while it was captured does not hold chat acks behind them.
+import { expect, it } from 'vitest';
+import { silentLogger } from '../src/core/logger.js';
+import { SnapshotEvents, type NotificationStore } from '../src/core/snapshot-events.js';
+import type { Share, ShareEvent, Snapshot } from '../src/core/types.js';
+
+function store(count: number): NotificationStore & { notified: string[] } {
+  const notified: string[] = [];
+  const shares = Array.from({ length: count }, (_, i) => ({ id: `share-${i}`, platform: 'slack', snapshotId: 'snap-1' }) as unknown as Share);
+  return {
+    notified,
+    sharesBySnapshot: async () => shares,
+    getSnapshotById: async () => ({ id: 'snap-1', status: 'done' }) as unknown as Snapshot,
+    sharesPendingNotification: async () => [],
+    markShareNotified: async (id) => void notified.push(id),
+  };
+}
+
+it('delivers every share of a snapshot once, no more than a few at once, letting timers and I/O run in between', async () => {
+  const data = store(300);
+  const events = new SnapshotEvents(data, silentLogger, 0);
+  let running = 0;
+  let most = 0;
+  const seen: string[] = [];
+  // Store-like work: a few awaited steps, no I/O, as a handler reading SQLite behaves.
+  events.subscribe('slack', async (event: ShareEvent) => {
+    running += 1;
+    most = Math.max(most, running);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    seen.push(event.share.id);
+    running -= 1;
+  });
+  let immediateRanAfter = -1;
+  setImmediate(() => (immediateRanAfter = seen.length));
+  await events.publish('snap-1', 'done');
+  expect(new Set(seen).size).toBe(300);
+  expect(data.notified).toHaveLength(300);
+  expect(most).toBeLessThanOrEqual(8);
+  // The immediate queued before publishing ran while replies were still going out.
+  expect(immediateRanAfter).toBeGreaterThanOrEqual(0);
+  expect(immediateRanAfter).toBeLessThan(300);
+  events.close();
+});
