@@ -70,7 +70,13 @@ async function main(): Promise<void> {
   });
   const proxy = await startEgressProxy({ policy, logger: silentLogger });
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'linksnap-bench-baseline-'));
-  process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+  process.on('exit', () => {
+    try {
+      rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // a helper of a killed browser still writing; /tmp is cleaned by the system
+    }
+  });
   process.on('disconnect', () => process.exit(0));
   let counter = 0;
 
@@ -95,8 +101,14 @@ async function main(): Promise<void> {
     if (exit.error) error = exit.error.message;
     else if (killed) error = `killed after ${options.killAfterMs} ms`;
     else if (!isPng(screenshot)) error = `no screenshot (exit code ${exit.code})`;
-    rmSync(profile, { recursive: true, force: true });
-    rmSync(screenshot, { force: true });
+    // A killed Chromium's helpers may still be writing into the profile: retry, and leave what
+    // remains to the scratch folder's removal at exit rather than end the run.
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      rmSync(screenshot, { force: true });
+    } catch {
+      // removed with the scratch folder
+    }
     return { url, ms, ok: error === null, error };
   };
 
