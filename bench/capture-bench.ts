@@ -66,9 +66,7 @@ export interface RowResult {
   setting: string;
   /** Captures the product actually runs at once (config.concurrency), 1 for the baseline. */
   concurrency: number;
-  /** The most the adaptive concurrency ran at once, when it moved (default setting only). */
-  concurrencyPeak?: number | null;
-  /** Each limit the adaptive concurrency set, in order. */
+  /** Each limit the adaptive concurrency set, in order (default setting only). */
   concurrencyLimits?: number[];
   pages: number;
   succeeded: number;
@@ -260,9 +258,7 @@ export async function runCaptureBench(options: CaptureBenchOptions): Promise<Cap
             distinct(outcomes.filter((o) => o.status !== 'done').map((o) => `${o.errorCode ?? o.status}: ${o.error ?? ''}`.slice(0, 200))),
             stopped.log,
           );
-          const limits = stopped.limits ?? [];
-          productRow.concurrencyLimits = limits;
-          productRow.concurrencyPeak = limits.length ? Math.max(server.ready.concurrency, ...limits) : null;
+          productRow.concurrencyLimits = stopped.limits ?? [];
           const noScreenshot = done.filter((o) => !o.hasScreenshot).length;
           if (noScreenshot) productRow.notes.push(`${noScreenshot} done without a screenshot`);
           if (stopped.crash) productRow.notes.push(stopped.crash);

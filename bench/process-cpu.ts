@@ -14,6 +14,7 @@
 // from smaps_rollup once a second, as reading it costs ~1.5 ms for a large process; closer to
 // the real footprint, but a peak shorter than a second may be missed).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { pssBytes } from '../src/core/capture/process-tree.js';
 
 const TicksPerSecond = 100; // USER_HZ on Linux
 const PageBytes = 4096;
@@ -112,7 +113,7 @@ export function startTreeMeter(rootPid: number = process.pid, options: { interva
     if (now - lastPss >= pssEveryMs) {
       lastPss = now;
       let pss = 0;
-      for (const pid of members) pss += readPss(pid);
+      for (const pid of members) pss += pssBytes(pid) ?? 0;
       peakPss = Math.max(peakPss, pss);
     }
   };
@@ -170,11 +171,3 @@ function readStat(pid: number): Stat | null {
   }
 }
 
-function readPss(pid: number): number {
-  try {
-    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}

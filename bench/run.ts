@@ -41,7 +41,7 @@ if (only.has('capture')) {
     /** Other processes using more than this many cores during a row make its absolute figures doubtful. */
     const BusyCores = 0.3;
     const num = (value: number | null, digits = 0) => (value === null ? '—' : value.toFixed(digits));
-    const setting = (row: Row) => (row.kind === 'baseline' ? '1 (one page at a time)' : row.setting === 'default' ? `${row.concurrencyPeak ? `${row.concurrency}, adapting up to ${row.concurrencyPeak}` : row.concurrency} (default: LINKSNAP_CONCURRENCY unset)` : `${row.concurrency} (LINKSNAP_CONCURRENCY=${row.setting})`);
+    const setting = (row: Row) => (row.kind === 'baseline' ? '1 (one page at a time)' : row.setting === 'default' ? `${row.concurrencyLimits?.length ? `${row.concurrency}, adapting up to ${Math.max(row.concurrency, ...row.concurrencyLimits)}` : row.concurrency} (default: LINKSNAP_CONCURRENCY unset)` : `${row.concurrency} (LINKSNAP_CONCURRENCY=${row.setting})`);
     const what = (row: Row) =>
       row.kind === 'baseline'
         ? `baseline: \`${path.basename(result.baselineExecutable)} --headless --screenshot\` per page`

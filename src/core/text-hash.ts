@@ -5,6 +5,7 @@
 // exactly the bytes `text.replace(/\s+/g, ' ').trim()` would give.
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { splitsSurrogatePair } from './text.js';
 
 const SliceChars = 128 * 1024;
 
@@ -15,7 +16,7 @@ export async function normalisedTextHash(text: string, sliceChars = SliceChars):
   for (let at = 0; at < text.length; ) {
     let end = Math.min(text.length, at + sliceChars);
     // Never cut a surrogate pair: half of one would be hashed as U+FFFD.
-    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end += 1;
+    if (splitsSurrogatePair(text, end)) end += 1;
     let piece = text.slice(at, end).replace(/\s+/g, ' ');
     at = end;
     if (piece.startsWith(' ')) {
@@ -33,8 +34,4 @@ export async function normalisedTextHash(text: string, sliceChars = SliceChars):
     if (at < text.length) await yieldToLoop();
   }
   return hash.digest('hex');
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }

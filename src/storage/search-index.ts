@@ -3,6 +3,7 @@
 // descending rowid order yields the newest links first and a page stops early.
 // User text never becomes FTS syntax: each term is quoted as an FTS string and the terms ANDed.
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { cutText, ShownTextChars } from '../core/text.js';
 import type { Database } from './schema.js';
 
 export interface SearchDocument {
@@ -16,23 +17,16 @@ export interface SearchDocument {
 export const MinMatchChars = 3;
 
 /**
- * How much of a page's text is indexed: what the web page shows of it (web/page-routes.ts). The
- * trigram index costs SQLite ~0.45 µs a character, in one synchronous statement on the event loop:
+ * How much of a page's text is indexed: what the web page shows of it. The trigram index costs SQLite ~0.45 µs a character, in one synchronous statement on the event loop:
  * 2,000,000 characters of prose (the capture's cap) held it for 0.9 s, and every chat ack with it;
  * 200,000 take ~60 ms. Longer texts stay whole in their artifact; only the search misses their tail.
  */
-export const IndexedTextChars = 200_000;
+export const IndexedTextChars = ShownTextChars;
 
 export async function putDocument(db: Kysely<Database>, seq: number, workspaceId: string, doc: SearchDocument): Promise<void> {
   await sql`DELETE FROM link_search WHERE rowid = ${seq}`.execute(db);
   await sql`INSERT INTO link_search (rowid, scope, title, description, url, text)
-    VALUES (${seq}, ${scopeToken(workspaceId)}, ${doc.title ?? ''}, ${doc.description ?? ''}, ${doc.url}, ${indexedText(doc.text)})`.execute(db);
-}
-
-function indexedText(text: string): string {
-  if (text.length <= IndexedTextChars) return text;
-  const code = text.charCodeAt(IndexedTextChars - 1);
-  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? IndexedTextChars - 1 : IndexedTextChars);
+    VALUES (${seq}, ${scopeToken(workspaceId)}, ${doc.title ?? ''}, ${doc.description ?? ''}, ${doc.url}, ${cutText(doc.text, IndexedTextChars)})`.execute(db);
 }
 
 /** Re-keys a document when its link moves to a new seq (new snapshot queued). */

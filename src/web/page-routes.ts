@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { LinksnapError, RateLimitedError } from '../core/errors.js';
 import { RateLimiter } from '../core/rate-limit.js';
 import { parseTagList } from '../core/tags.js';
+import { ShownTextChars } from '../core/text.js';
 import type { Link, Snapshot } from '../core/types.js';
 import { listWorkspaces, workspaceRef, findQueryFrom } from './api-routes.js';
 import { errorMessage } from '../core/chat/present.js';
@@ -19,7 +20,6 @@ import { linksPage } from './views/links-page.js';
 import { loginPage } from './views/login-page.js';
 import { snapshotPage } from './views/snapshot-page.js';
 
-const MaxTextChars = 200_000;
 /** Sign-in attempts per client address a minute: enough for typos, too few to guess a token. */
 const LoginAttemptsPerMinute = 10;
 const SessionMaxAgeSec = 30 * 86_400;
@@ -159,12 +159,12 @@ async function readText(deps: WebDeps, snapshot: Snapshot): Promise<{ content: s
   try {
     const handle = await fs.promises.open(ref.path, 'r');
     try {
-      // UTF-8 takes up to 4 bytes a character; read enough for MaxTextChars and cut by characters.
-      const buffer = Buffer.alloc(Math.min(ref.size, MaxTextChars * 4));
+      // UTF-8 takes up to 4 bytes a character; read enough for ShownTextChars and cut by characters.
+      const buffer = Buffer.alloc(Math.min(ref.size, ShownTextChars * 4));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
       const text = buffer.subarray(0, bytesRead).toString('utf8');
-      const truncated = ref.size > bytesRead || text.length > MaxTextChars;
-      return { content: truncated ? text.slice(0, MaxTextChars).replace(/\uFFFD$/, '') : text, truncated };
+      const truncated = ref.size > bytesRead || text.length > ShownTextChars;
+      return { content: truncated ? text.slice(0, ShownTextChars).replace(/\uFFFD$/, '') : text, truncated };
     } finally {
       await handle.close();
     }

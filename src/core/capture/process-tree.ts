@@ -42,7 +42,8 @@ function descendants(root: number): number[] | null {
   return seen;
 }
 
-function pssBytes(pid: number): number | null {
+/** PSS of one process in bytes, or null when it is gone or /proc cannot tell. */
+export function pssBytes(pid: number): number | null {
   try {
     const match = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
     return match ? Number(match[1]) * 1024 : null;
