@@ -148,6 +148,9 @@ export class BrowserPool {
       if (context && generation && !generation.dead) {
         await context.close().catch(() => {});
       }
+      // Renderers fork from the zygote and inherit its class; this catches what the browser forked
+      // while the last sweep ran or started since (utility processes).
+      if (generation && !generation.dead) await this.#idleSchedule(generation.browser);
       if (generation) {
         generation.active -= 1;
         this.#stats.active -= 1;
@@ -220,9 +223,7 @@ export class BrowserPool {
       protocolTimeout: 60_000,
     });
     const id = ++this.#generations;
-    // Renderers are forked later from the zygote, which is already running now: they inherit.
-    const pid = browser.process()?.pid;
-    if (pid && this.#options.priority === 'idle') await idleScheduleTree(pid);
+    await this.#idleSchedule(browser);
     this.#stats.launches += 1;
     let markDrained = () => {};
     const drained = new Promise<void>((resolve) => {
@@ -240,6 +241,11 @@ export class BrowserPool {
     });
     this.#options.logger({ level: 'info', context: 'browser', message: 'Launched the browser', details: { generation: id, executablePath, version: await browser.version() } });
     return generation;
+  }
+
+  async #idleSchedule(browser: Browser): Promise<void> {
+    const pid = browser.process()?.pid;
+    if (pid && this.#options.priority === 'idle') await idleScheduleTree(pid).catch(() => 0);
   }
 
   async #shutDown(generation: Generation): Promise<void> {

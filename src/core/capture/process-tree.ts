@@ -56,16 +56,34 @@ export function pssBytes(pid: number): number | null {
  * Puts every thread of `pid` and the processes below it in SCHED_IDLE, the class that runs only on
  * CPU time nothing else wants; threads and processes started later inherit it. Nice values would
  * not do: Chromium sets its own threads' nice values (as root, up to -8 for its compositor and IO
- * threads), and SCHED_IDLE ignores them. Uses util-linux's `chrt` (Node cannot set a scheduling
- * policy); resolves to how many processes were changed, 0 where that is not possible.
+ * threads), and SCHED_IDLE ignores them. A process the browser forks while this runs can escape, so
+ * it is meant to be called again later; only processes with a thread outside the class are changed,
+ * with util-linux's `chrt` (Node cannot set a scheduling policy). Resolves to how many processes
+ * were changed; 0 where nothing needed it or it is not possible.
  */
 export async function idleScheduleTree(pid: number): Promise<number> {
   let changed = 0;
   for (const p of descendants(pid) ?? []) {
+    if (allTasksIdle(p)) continue;
     const ok = await new Promise<boolean>((resolve) => {
       execFile('chrt', ['--all-tasks', '--idle', '--pid', '0', String(p)], { timeout: 5_000 }, (error) => resolve(!error));
     });
     if (ok) changed += 1;
   }
   return changed;
+}
+
+/** SCHED_IDLE in the policy field (the 41st) of /proc/…/stat. */
+const SchedIdle = 5;
+
+function allTasksIdle(pid: number): boolean {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).every((task) => {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at the 3rd; policy is the 41st.
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]) === SchedIdle;
+    });
+  } catch {
+    return true; // gone meanwhile: nothing to change
+  }
 }
