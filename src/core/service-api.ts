@@ -13,6 +13,7 @@ import type {
   SnapRequest,
   Snapshot,
   TagCount,
+  TagsAt,
   Viewer,
   WorkspaceSettings,
 } from './types.js';
@@ -39,7 +40,8 @@ export interface SnapService {
   getSnapshot(workspaceId: string, snapshotId: string): Promise<Snapshot>;
   /** Looks a snapshot up by id alone: for signed links and the local web page. */
   getSnapshotById(snapshotId: string): Promise<Snapshot>;
-  getLink(workspaceId: string, linkId: string): Promise<Link>;
+  /** The link with the tags `viewer` may see (absent or null: every tag). */
+  getLink(workspaceId: string, linkId: string, viewer?: Viewer | null): Promise<Link>;
   /** The link stored for this address (normalised like snap() does), or null. */
   findLinkByUrl(workspaceId: string, url: string): Promise<Link | null>;
   /** Every snapshot (version) of a link, newest first. */
@@ -48,12 +50,21 @@ export interface SnapService {
   listShares(workspaceId: string, linkId: string): Promise<Share[]>;
   /** The first share of a link (who shared it first), or null; one row however often it was re-posted. */
   firstShare(workspaceId: string, linkId: string): Promise<Share | null>;
+  /**
+   * The oldest share of the link `viewer` may see, leaving out `except` and the other shares of its
+   * message: what "already shared" answers may point at without revealing a private channel.
+   */
+  firstShareVisibleTo(workspaceId: string, linkId: string, viewer: Viewer | null, except?: Share | null): Promise<Share | null>;
+  /** The platform reports a channel's privacy changed: its shares and tags are shown or hidden to match. */
+  setChannelPrivacy(workspaceId: string, channelId: string, isPrivate: boolean): Promise<void>;
+  /** Counts links through tags the viewer can see. */
   listTags(workspaceId: string, viewer?: Viewer | null): Promise<TagCount[]>;
   listWorkspaces(): Promise<Array<{ id: string; platform: Platform; name: string | null; links: number }>>;
 
   addTags(workspaceId: string, linkId: string, tags: string[]): Promise<Link>;
   removeTags(workspaceId: string, linkId: string, tags: string[]): Promise<Link>;
-  setTags(workspaceId: string, linkId: string, tags: string[]): Promise<Link>;
+  /** Replaces the tags seen from `at` (absent: every tag, given openly); returns the link as seen from there. */
+  setTags(workspaceId: string, linkId: string, tags: string[], at?: TagsAt): Promise<Link>;
   /** Deletes the link, all its snapshots and shares, and blobs nothing else references. */
   forgetLink(workspaceId: string, linkId: string): Promise<void>;
   /**

@@ -11,9 +11,17 @@ import type {
   Share,
   Snapshot,
   TagCount,
+  TagPlace,
   Viewer,
   WorkspaceSettings,
 } from './types.js';
+
+/** The share being answered: it and other shares of its message are not "earlier" shares. */
+export interface ShareExcept {
+  shareId: string;
+  channelId: string | null;
+  messageId: string | null;
+}
 
 /** A share as the service records it: everything but the id the store gives it. */
 export type NewShare = Omit<Share, 'id' | 'createdAt'> & { createdAt: Date };
@@ -31,7 +39,7 @@ export interface StoredArtifact {
 export interface ServiceStore extends NotificationStore {
   ensureWorkspace(id: string, platform: Platform, name: string | null): Promise<void>;
   upsertLink(workspaceId: string, url: string, now: Date): Promise<Link>;
-  getLink(workspaceId: string, linkId: string): Promise<Link>;
+  getLink(workspaceId: string, linkId: string, viewer?: Viewer | null): Promise<Link>;
   findLinkByUrl(workspaceId: string, url: string): Promise<Link | null>;
   deleteLink(workspaceId: string, linkId: string): Promise<string[]>;
   /** Deletes the link only if no share is left, in one transaction; null when it was kept. */
@@ -54,12 +62,14 @@ export interface ServiceStore extends NotificationStore {
 
   createShare(share: NewShare): Promise<Share>;
   firstShare(linkId: string): Promise<Share | null>;
+  firstShareVisibleTo(workspaceId: string, linkId: string, viewer: Viewer | null, except: ShareExcept | null): Promise<Share | null>;
+  setChannelPrivacy(workspaceId: string, channelId: string, isPrivate: boolean): Promise<number>;
   listShares(workspaceId: string, linkId: string): Promise<Share[]>;
   deleteSharesByMessage(workspaceId: string, channelId: string, messageId: string): Promise<string[]>;
 
-  addTags(workspaceId: string, linkId: string, tags: string[]): Promise<void>;
+  addTags(workspaceId: string, linkId: string, tags: string[], place?: TagPlace): Promise<void>;
   removeTags(workspaceId: string, linkId: string, tags: string[]): Promise<void>;
-  setTags(workspaceId: string, linkId: string, tags: string[]): Promise<void>;
+  setTags(workspaceId: string, linkId: string, tags: string[], place?: TagPlace, viewer?: Viewer | null): Promise<void>;
   listTags(workspaceId: string, viewer: Viewer | null): Promise<TagCount[]>;
 
   find(query: FindQuery & { limit: number }): Promise<FindResult>;

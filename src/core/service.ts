@@ -26,6 +26,7 @@ import type {
   SnapRequest,
   Snapshot,
   TagCount,
+  TagsAt,
   Viewer,
   WorkspaceSettings,
 } from './types.js';
@@ -101,7 +102,9 @@ export class LinksnapService implements SnapService {
     const workspace = request.workspace;
     await this.#store.ensureWorkspace(workspace.id, workspace.platform, workspace.name ?? null);
     const link = await this.#store.upsertLink(workspace.id, url, now);
-    if (tags.length) await this.#store.addTags(workspace.id, link.id, tags);
+    // Tags are seen where they were given: a private channel's tags stay in it.
+    const place = { channelId: request.source.channelId ?? null, private: request.source.channelPrivate ?? false };
+    if (tags.length) await this.#store.addTags(workspace.id, link.id, tags, place);
     const firstShare = await this.#store.firstShare(link.id);
 
     const since = new Date(now.getTime() - this.#deps.config.dedupWindowMs);
@@ -186,8 +189,8 @@ export class LinksnapService implements SnapService {
     return this.#store.getSnapshotById(snapshotId);
   }
 
-  getLink(workspaceId: string, linkId: string): Promise<Link> {
-    return this.#store.getLink(workspaceId, linkId);
+  getLink(workspaceId: string, linkId: string, viewer?: Viewer | null): Promise<Link> {
+    return this.#store.getLink(workspaceId, linkId, viewer ?? null);
   }
 
   findLinkByUrl(workspaceId: string, url: string): Promise<Link | null> {
@@ -206,6 +209,18 @@ export class LinksnapService implements SnapService {
   async firstShare(workspaceId: string, linkId: string): Promise<Share | null> {
     const first = await this.#store.firstShare(linkId);
     return first && first.workspaceId === workspaceId ? first : null;
+  }
+
+  async firstShareVisibleTo(workspaceId: string, linkId: string, viewer: Viewer | null, except: Share | null = null): Promise<Share | null> {
+    const skip = except ? { shareId: except.id, channelId: except.channelId, messageId: except.messageId } : null;
+    return this.#store.firstShareVisibleTo(workspaceId, linkId, viewer, skip);
+  }
+
+  async setChannelPrivacy(workspaceId: string, channelId: string, isPrivate: boolean): Promise<void> {
+    const changed = await this.#store.setChannelPrivacy(workspaceId, channelId, isPrivate);
+    if (changed) {
+      this.#deps.logger({ level: 'info', context: 'service', message: isPrivate ? 'Channel became private; its shares are hidden from non-members' : 'Channel became public; its shares are open to the workspace', details: { workspace: workspaceId, channelId, shares: changed } });
+    }
   }
 
   listTags(workspaceId: string, viewer?: Viewer | null): Promise<TagCount[]> {
@@ -228,12 +243,12 @@ export class LinksnapService implements SnapService {
     return this.#store.getLink(workspaceId, linkId);
   }
 
-  async setTags(workspaceId: string, linkId: string, tags: string[]): Promise<Link> {
+  async setTags(workspaceId: string, linkId: string, tags: string[], at?: TagsAt): Promise<Link> {
     const normalized = normalizeTags(tags);
     if (normalized.length > MaxTagsPerRequest) throw new InvalidInputError(`At most ${MaxTagsPerRequest} tags per link`);
     await this.#store.getLink(workspaceId, linkId);
-    await this.#store.setTags(workspaceId, linkId, normalized);
-    return this.#store.getLink(workspaceId, linkId);
+    await this.#store.setTags(workspaceId, linkId, normalized, at?.place, at?.viewer ?? null);
+    return this.#store.getLink(workspaceId, linkId, at?.viewer ?? null);
   }
 
   async forgetLink(workspaceId: string, linkId: string): Promise<void> {

@@ -174,6 +174,18 @@ export interface FindResult {
   nextCursor: string | null;
 }
 
+/** Where tags are given (a channel, or null for the web page and CLI), so they are seen only where that place is. */
+export interface TagPlace {
+  channelId: string | null;
+  private: boolean;
+}
+
+/** Where a retag happens and who does it: tags they cannot see are kept, new ones are given at the place. */
+export interface TagsAt {
+  place: TagPlace;
+  viewer: Viewer | null;
+}
+
 export interface TagCount {
   tag: string;
   count: number;

@@ -5,12 +5,12 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { InvalidInputError } from '../core/errors.js';
 import { normalizeTags } from '../core/tags.js';
-import type { FindItem, FindQuery, FindResult } from '../core/types.js';
+import type { FindItem, FindQuery, FindResult, Viewer } from '../core/types.js';
 import { hydrateLinks } from './links.js';
 import type { Db } from './schema.js';
 import { searchTable, searchTerms, textCondition, textConditionOnRow } from './search-index.js';
 import { type BlobPathFn, hydrateSnapshots } from './snapshots.js';
-import { visibleTo } from './visibility.js';
+import { placedVisibleTo, tagColumns, visibleTo } from './visibility.js';
 
 export const DefaultFindLimit = 20;
 export const MaxFindLimit = 100;
@@ -38,7 +38,7 @@ export async function find(db: Db, query: FindQuery, blobPath: BlobPathFn, tunin
   });
   const hasMore = page.length > limit;
   const ids = page.slice(0, limit);
-  const items = await hydrateItems(db, ids.map((row) => row.id), blobPath);
+  const items = await hydrateItems(db, ids.map((row) => row.id), blobPath, query.viewer ?? null);
   return { items, nextCursor: hasMore && ids.length ? encodeCursor(Number(ids[ids.length - 1].seq)) : null };
 }
 
@@ -61,12 +61,16 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
   let key: RawBuilder<unknown>;
   const tags = plan.tags.length > 1 || (plan.text && plan.tags.length) ? await rarestFirst(db, plan.workspaceId, plan.tags) : plan.tags.map((tag) => ({ tag, links: 0 }));
   let tagsToProbe = tags.map((entry) => entry.tag);
+  const viewer = plan.viewer ?? null;
+  // A tag counts only where the viewer can see the place it was given. The same tag given in two
+  // places is two rows: the driving row is the first visible one, so no link is listed twice.
+  const drivingTag = sql<SqlBool>`t0.channel_id = (SELECT min(tv.channel_id) FROM link_tags tv WHERE tv.link_id = t0.link_id AND tv.tag = t0.tag AND ${placedVisibleTo(tagColumns('tv'), viewer)})`;
   if (plan.text && tags.length && tags[0].links <= plan.tagDrivenMaxLinks) {
     // A rare tag with text: read the tag's few links newest first and test each one's text, rather
     // than walk every match of a possibly common term looking for the rare tag.
     source = sql`link_tags t0 CROSS JOIN ${searchTable} f ON f.rowid = t0.seq CROSS JOIN links l ON l.id = t0.link_id`;
     key = sql`t0.seq`;
-    filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${tagsToProbe[0]}`, textConditionOnRow(plan.text));
+    filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${tagsToProbe[0]}`, drivingTag, textConditionOnRow(plan.text));
     tagsToProbe = tagsToProbe.slice(1);
   } else if (plan.text) {
     source = sql`${searchTable} f CROSS JOIN links l ON l.seq = f.rowid`;
@@ -75,7 +79,7 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
   } else if (plan.tags.length) {
     source = sql`link_tags t0 CROSS JOIN links l ON l.id = t0.link_id`;
     key = sql`t0.seq`;
-    filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${tagsToProbe[0]}`);
+    filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${tagsToProbe[0]}`, drivingTag);
     tagsToProbe = tagsToProbe.slice(1);
   } else {
     source = sql`links l`;
@@ -83,7 +87,9 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
   }
   // Probed by (workspace, tag, seq) straight from the driving row's key, before the link row is read.
   for (const tag of tagsToProbe) {
-    filters.push(sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND tx.seq = ${key})`);
+    filters.push(
+      sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND tx.seq = ${key} AND ${placedVisibleTo(tagColumns('tx'), viewer)})`,
+    );
   }
   if (plan.before !== null) filters.push(sql<SqlBool>`${key} < ${plan.before}`);
   const result = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM ${source}
@@ -107,12 +113,12 @@ async function rarestFirst(db: Db, workspaceId: string, tags: string[]): Promise
   return counted.sort((a, b) => a.links - b.links);
 }
 
-async function hydrateItems(db: Db, linkIds: string[], blobPath: BlobPathFn): Promise<FindItem[]> {
+async function hydrateItems(db: Db, linkIds: string[], blobPath: BlobPathFn, viewer: Viewer | null): Promise<FindItem[]> {
   if (!linkIds.length) return [];
   const linkRows = await db.selectFrom('links').selectAll().where('id', 'in', linkIds).execute();
   const byId = new Map(linkRows.map((row) => [row.id, row]));
   const ordered = linkIds.map((id) => byId.get(id)).filter((row) => row !== undefined);
-  const links = await hydrateLinks(db, ordered);
+  const links = await hydrateLinks(db, ordered, viewer);
   const snapshotIds = ordered.map((row) => row.latest_snapshot_id).filter((id): id is string => id !== null);
   const snapshotRows = snapshotIds.length ? await db.selectFrom('snapshots').selectAll().where('id', 'in', snapshotIds).execute() : [];
   const snapshots = new Map((await hydrateSnapshots(db, snapshotRows, blobPath)).map((snapshot) => [snapshot.id, snapshot]));

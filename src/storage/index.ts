@@ -27,6 +27,8 @@ export {
 export {
   createShare,
   firstShare,
+  firstShareVisibleTo,
+  setChannelPrivacy,
   listShares,
   sharesBySnapshot,
   sharesPendingNotification,
@@ -34,7 +36,8 @@ export {
   deleteSharesByMessage,
   type NewShare,
 } from './shares.js';
-export { addTags, removeTags, setTags, listTags } from './tags.js';
+export { addTags, removeTags, setTags, listTags, OpenPlace } from './tags.js';
+export { placedVisibleTo, shareColumns, tagColumns, visibleTo } from './visibility.js';
 export { find, DefaultFindLimit, MaxFindLimit, TagDrivenMaxLinks, type FindTuning } from './find.js';
 export { searchTerms, type SearchDocument } from './search-index.js';
 export { enqueueJob, leaseNextJob, renewLease, releaseJob, completeJob, failJob, countJobs, getJob, type JobStatus, type LeasedJob } from './jobs.js';

@@ -2,10 +2,11 @@
 // whenever it gets a new snapshot; everything keyed on seq (tag index, search index) moves with it.
 import { type Kysely, sql } from 'kysely';
 import { NotFoundError } from '../core/errors.js';
-import type { Link } from '../core/types.js';
+import type { Link, Viewer } from '../core/types.js';
 import { isoNow, newId } from './ids.js';
 import type { Database, Db, LinkRow } from './schema.js';
 import { linkChecksOf } from './link-checks.js';
+import { tagsOfLinks } from './tags.js';
 import { moveDocument, removeDocument } from './search-index.js';
 import { writeTransaction } from './transaction.js';
 
@@ -23,10 +24,11 @@ export async function upsertLink(db: Db, workspaceId: string, url: string, now: 
   return (await hydrateLinks(db, [row]))[0];
 }
 
-export async function getLink(db: Db, workspaceId: string, linkId: string): Promise<Link> {
+/** The link with the tags `viewer` may see (null: every tag). */
+export async function getLink(db: Db, workspaceId: string, linkId: string, viewer: Viewer | null = null): Promise<Link> {
   const row = await db.selectFrom('links').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', linkId).executeTakeFirst();
   if (!row) throw new NotFoundError('link', linkId);
-  return (await hydrateLinks(db, [row]))[0];
+  return (await hydrateLinks(db, [row], viewer))[0];
 }
 
 /** Throws NotFoundError unless the link exists in this workspace (a link id never crosses workspaces). */
@@ -40,10 +42,10 @@ export async function findLinkByUrl(db: Db, workspaceId: string, url: string): P
   return row ? (await hydrateLinks(db, [row]))[0] : null;
 }
 
-/** Links with their tags, in the order given. */
-export async function hydrateLinks(db: Db, rows: LinkRow[]): Promise<Link[]> {
+/** Links with the tags `viewer` may see (null: every tag), in the order given. */
+export async function hydrateLinks(db: Db, rows: LinkRow[], viewer: Viewer | null = null): Promise<Link[]> {
   const ids = rows.map((row) => row.id);
-  const [tags, checks] = await Promise.all([tagsOfLinks(db, ids), linkChecksOf(db, ids)]);
+  const [tags, checks] = await Promise.all([tagsOfLinks(db, ids, viewer), linkChecksOf(db, ids)]);
   return rows.map((row) => ({
     id: row.id,
     workspaceId: row.workspace_id,
@@ -52,18 +54,6 @@ export async function hydrateLinks(db: Db, rows: LinkRow[]): Promise<Link[]> {
     tags: tags.get(row.id) ?? [],
     lastCheck: checks.get(row.id) ?? null,
   }));
-}
-
-export async function tagsOfLinks(db: Db, linkIds: string[]): Promise<Map<string, string[]>> {
-  const byLink = new Map<string, string[]>();
-  if (!linkIds.length) return byLink;
-  const rows = await db.selectFrom('link_tags').select(['link_id', 'tag']).where('link_id', 'in', linkIds).orderBy('tag').execute();
-  for (const row of rows) {
-    const list = byLink.get(row.link_id);
-    if (list) list.push(row.tag);
-    else byLink.set(row.link_id, [row.tag]);
-  }
-  return byLink;
 }
 
 /**

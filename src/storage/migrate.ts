@@ -4,12 +4,14 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as initial from '../../migrations/0001_initial.js';
 import * as searchIndexSqlite from '../../migrations/0002_search_index_sqlite.js';
 import * as linkChecks from '../../migrations/0003_link_checks.js';
+import * as tagPlaces from '../../migrations/0004_tag_places.js';
 import { MigrationError } from './errors.js';
 
 export const Migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_search_index_sqlite': searchIndexSqlite,
   '0003_link_checks': linkChecks,
+  '0004_tag_places': tagPlaces,
 };
 
 /** Applies every pending migration in order; returns the names applied (empty when up to date). */

@@ -76,6 +76,10 @@ export interface LinkTagRow {
   /** Copies of the link's workspace and seq, so one tag's links are read newest first from an index. */
   workspace_id: string;
   seq: number;
+  /** The channel the tag was given in; '' for the web page and CLI (open to the workspace). */
+  channel_id: string;
+  /** 1 while that place is open to the whole workspace; follows the channel's privacy. */
+  public: number;
 }
 
 export interface ShareRow {

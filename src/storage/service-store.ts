@@ -17,7 +17,7 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
       await workspaces.ensureWorkspace(db, { id, platform, name });
     },
     upsertLink: (workspaceId, url, now) => links.upsertLink(db, workspaceId, url, now),
-    getLink: (workspaceId, linkId) => links.getLink(db, workspaceId, linkId),
+    getLink: (workspaceId, linkId, viewer) => links.getLink(db, workspaceId, linkId, viewer ?? null),
     findLinkByUrl: (workspaceId, url) => links.findLinkByUrl(db, workspaceId, url),
     deleteLink: (workspaceId, linkId) => links.deleteLink(db, workspaceId, linkId),
     deleteLinkIfUnshared: (workspaceId, linkId) => links.deleteLinkIfUnshared(db, workspaceId, linkId),
@@ -33,15 +33,17 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
 
     createShare: (share) => shares.createShare(db, share),
     firstShare: (linkId) => shares.firstShare(db, linkId),
+    firstShareVisibleTo: (workspaceId, linkId, viewer, except) => shares.firstShareVisibleTo(db, workspaceId, linkId, viewer, except),
+    setChannelPrivacy: (workspaceId, channelId, isPrivate) => shares.setChannelPrivacy(db, workspaceId, channelId, isPrivate),
     listShares: (workspaceId, linkId) => shares.listShares(db, workspaceId, linkId),
     deleteSharesByMessage: (workspaceId, channelId, messageId) => shares.deleteSharesByMessage(db, workspaceId, channelId, messageId),
     sharesBySnapshot: (snapshotId) => shares.sharesBySnapshot(db, snapshotId),
     sharesPendingNotification: (platform) => shares.sharesPendingNotification(db, platform),
     markShareNotified: (shareId) => shares.markShareNotified(db, shareId),
 
-    addTags: (workspaceId, linkId, names) => tags.addTags(db, workspaceId, linkId, names),
+    addTags: (workspaceId, linkId, names, place) => tags.addTags(db, workspaceId, linkId, names, place),
     removeTags: (workspaceId, linkId, names) => tags.removeTags(db, workspaceId, linkId, names),
-    setTags: (workspaceId, linkId, names) => tags.setTags(db, workspaceId, linkId, names),
+    setTags: (workspaceId, linkId, names, place, viewer) => tags.setTags(db, workspaceId, linkId, names, place, viewer ?? null),
     listTags: (workspaceId, viewer) => tags.listTags(db, workspaceId, viewer),
 
     find: (query) => find(db, query, blobPath),

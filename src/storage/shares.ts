@@ -1,10 +1,13 @@
 // Shares: each time someone shared or snapped a link, with where to answer them. Shares also
 // decide who may see a link in search (see visibility.ts), so links.public follows them.
-import type { Platform, Share } from '../core/types.js';
+import { type Kysely } from 'kysely';
+import type { Platform, Share, Viewer } from '../core/types.js';
 import { isoNow, newId } from './ids.js';
 import { assertLink, refreshLinkVisibility } from './links.js';
-import type { Db, ShareRow } from './schema.js';
+import type { Database, Db, ShareRow } from './schema.js';
+import { setTagPlacePrivacy } from './tags.js';
 import { writeTransaction } from './transaction.js';
+import { placedVisibleTo, shareColumns } from './visibility.js';
 
 export interface NewShare {
   workspaceId: string;
@@ -33,7 +36,8 @@ export async function createShare(db: Db, input: NewShare): Promise<Share> {
     user_name: input.userName ?? null,
     channel_id: input.channelId ?? null,
     channel_name: input.channelName ?? null,
-    channel_private: input.channelPrivate ? 1 : 0,
+    // The web page and the CLI are open to the workspace whatever the caller said.
+    channel_private: input.channelPrivate && input.platform !== 'web' && input.platform !== 'cli' ? 1 : 0,
     message_id: input.messageId ?? null,
     auto: input.auto ? 1 : 0,
     reply_to: input.replyTo === undefined || input.replyTo === null ? null : JSON.stringify(input.replyTo),
@@ -43,10 +47,10 @@ export async function createShare(db: Db, input: NewShare): Promise<Share> {
   };
   await writeTransaction(db, async (trx) => {
     await assertLink(trx, input.workspaceId, input.linkId);
+    // A share is the freshest word on its channel's privacy: earlier shares and tags from there follow it.
+    if (row.channel_id !== null) await applyChannelPrivacy(trx, row.workspace_id, row.channel_id, Boolean(row.channel_private));
     await trx.insertInto('shares').values(row).execute();
-    if (!row.channel_private || row.platform === 'web' || row.platform === 'cli') {
-      await trx.updateTable('links').set({ public: 1 }).where('id', '=', input.linkId).execute();
-    }
+    if (!row.channel_private) await trx.updateTable('links').set({ public: 1 }).where('id', '=', input.linkId).execute();
   });
   return toShare(row);
 }
@@ -55,6 +59,59 @@ export async function createShare(db: Db, input: NewShare): Promise<Share> {
 export async function firstShare(db: Db, linkId: string): Promise<Share | null> {
   const row = await db.selectFrom('shares').selectAll().where('link_id', '=', linkId).orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
   return row ? toShare(row) : null;
+}
+
+/**
+ * The oldest share of the link that `viewer` may see, other than those of `except` (the share being
+ * answered, and any other share made from the same message); null when there is none.
+ */
+export async function firstShareVisibleTo(
+  db: Db,
+  workspaceId: string,
+  linkId: string,
+  viewer: Viewer | null,
+  except: { shareId: string; channelId: string | null; messageId: string | null } | null = null,
+): Promise<Share | null> {
+  let query = db
+    .selectFrom('shares as s')
+    .selectAll('s')
+    .where('s.workspace_id', '=', workspaceId)
+    .where('s.link_id', '=', linkId)
+    .where(placedVisibleTo(shareColumns('s'), viewer));
+  if (except) {
+    query = query.where('s.id', '!=', except.shareId);
+    const { channelId, messageId } = except;
+    if (channelId !== null && messageId !== null) {
+      query = query.where((eb) => eb.or([eb('s.message_id', 'is', null), eb('s.message_id', '!=', messageId), eb('s.channel_id', 'is', null), eb('s.channel_id', '!=', channelId)]));
+    }
+  }
+  const row = await query.orderBy('s.created_at').orderBy('s.id').limit(1).executeTakeFirst();
+  return row ? toShare(row) : null;
+}
+
+/**
+ * The platform says a channel is now private (or open): every share and tag from it follows, and
+ * the links shared there are shown or hidden accordingly. Returns how many shares changed.
+ */
+export async function setChannelPrivacy(db: Db, workspaceId: string, channelId: string, isPrivate: boolean): Promise<number> {
+  return writeTransaction(db, (trx) => applyChannelPrivacy(trx, workspaceId, channelId, isPrivate));
+}
+
+async function applyChannelPrivacy(trx: Kysely<Database>, workspaceId: string, channelId: string, isPrivate: boolean): Promise<number> {
+  const flag = isPrivate ? 1 : 0;
+  const stale = await trx
+    .selectFrom('shares')
+    .select(['id', 'link_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('channel_id', '=', channelId)
+    .where('channel_private', '!=', flag)
+    .where('platform', 'not in', ['web', 'cli'])
+    .execute();
+  if (!stale.length) return 0;
+  await trx.updateTable('shares').set({ channel_private: flag }).where('workspace_id', '=', workspaceId).where('channel_id', '=', channelId).where('platform', 'not in', ['web', 'cli']).execute();
+  await setTagPlacePrivacy(trx, workspaceId, channelId, isPrivate);
+  await refreshLinkVisibility(trx, [...new Set(stale.map((share) => share.link_id))]);
+  return stale.length;
 }
 
 /** Shares of a link, oldest first. */

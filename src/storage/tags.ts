@@ -1,17 +1,27 @@
 // Tags of links. Every name goes through normalizeTag, so `#News`, `news` and `ｎｅｗｓ` are one tag.
-import { sql } from 'kysely';
+// A tag row remembers the place it was given in (see migrations/0004_tag_places.ts): the same tag
+// given in #general and in a private channel is two rows, and each is seen where its place is.
+import { type Kysely, sql } from 'kysely';
 import { NotFoundError } from '../core/errors.js';
 import { normalizeTags } from '../core/tags.js';
-import type { TagCount, Viewer } from '../core/types.js';
+import type { TagCount, TagPlace, Viewer } from '../core/types.js';
 import { isoNow } from './ids.js';
 import { assertLink } from './links.js';
-import type { Db } from './schema.js';
+import type { Database, Db } from './schema.js';
 import { writeTransaction } from './transaction.js';
-import { visibleTo } from './visibility.js';
+import { placedVisibleTo, tagColumns, visibleTo } from './visibility.js';
 
-export async function addTags(db: Db, workspaceId: string, linkId: string, tags: string[]): Promise<void> {
+/** The web page and CLI: open to the workspace. */
+export const OpenPlace: TagPlace = { channelId: null, private: false };
+
+function placeKey(place: TagPlace): { channel_id: string; public: number } {
+  return { channel_id: place.channelId ?? '', public: place.channelId === null || !place.private ? 1 : 0 };
+}
+
+export async function addTags(db: Db, workspaceId: string, linkId: string, tags: string[], place: TagPlace = OpenPlace): Promise<void> {
   const names = normalizeTags(tags);
   if (!names.length) return;
+  const key = placeKey(place);
   await writeTransaction(db, async (trx) => {
     const link = await trx.selectFrom('links').select('seq').where('workspace_id', '=', workspaceId).where('id', '=', linkId).executeTakeFirst();
     if (!link) throw new NotFoundError('link', linkId);
@@ -23,12 +33,13 @@ export async function addTags(db: Db, workspaceId: string, linkId: string, tags:
       .execute();
     await trx
       .insertInto('link_tags')
-      .values(names.map((tag) => ({ link_id: linkId, tag, workspace_id: workspaceId, seq: Number(link.seq) })))
-      .onConflict((oc) => oc.columns(['link_id', 'tag']).doNothing())
+      .values(names.map((tag) => ({ link_id: linkId, tag, workspace_id: workspaceId, seq: Number(link.seq), ...key })))
+      .onConflict((oc) => oc.columns(['link_id', 'tag', 'channel_id']).doNothing())
       .execute();
   });
 }
 
+/** Removes the tags wherever they were given (the web page and CLI see every place). */
 export async function removeTags(db: Db, workspaceId: string, linkId: string, tags: string[]): Promise<void> {
   const names = normalizeTags(tags);
   await assertLink(db, workspaceId, linkId);
@@ -36,28 +47,72 @@ export async function removeTags(db: Db, workspaceId: string, linkId: string, ta
   await db.deleteFrom('link_tags').where('link_id', '=', linkId).where('tag', 'in', names).execute();
 }
 
-/** Replaces the link's tags with exactly these. */
-export async function setTags(db: Db, workspaceId: string, linkId: string, tags: string[]): Promise<void> {
+/**
+ * Replaces the tags seen from `viewer` with exactly these: tags not listed are removed from the
+ * places the viewer sees, new ones are given at `place`. Tags of places the viewer cannot see are
+ * left alone (they could not see them to keep them). A null viewer replaces every tag.
+ */
+export async function setTags(db: Db, workspaceId: string, linkId: string, tags: string[], place: TagPlace = OpenPlace, viewer: Viewer | null = null): Promise<void> {
   const names = normalizeTags(tags);
   await writeTransaction(db, async (trx) => {
     await assertLink(trx, workspaceId, linkId);
-    let removal = trx.deleteFrom('link_tags').where('link_id', '=', linkId);
-    if (names.length) removal = removal.where('tag', 'not in', names);
-    await removal.execute();
-    await addTags(trx, workspaceId, linkId, names);
+    const seen = await visibleTagRows(trx, [linkId], viewer);
+    const drop = seen.filter((row) => !names.includes(row.tag));
+    for (const row of drop) {
+      await trx.deleteFrom('link_tags').where('link_id', '=', linkId).where('tag', '=', row.tag).where('channel_id', '=', row.channel_id).execute();
+    }
+    const kept = new Set(seen.filter((row) => names.includes(row.tag)).map((row) => row.tag));
+    await addTags(trx, workspaceId, linkId, names.filter((name) => !kept.has(name)), place);
   });
 }
 
-/** Tags of the workspace with how many links (visible to the viewer) carry each, most used first. */
+/** Tags of each link as seen by `viewer` (null: every tag), sorted, each name once. */
+export async function tagsOfLinks(db: Kysely<Database>, linkIds: string[], viewer: Viewer | null): Promise<Map<string, string[]>> {
+  const byLink = new Map<string, string[]>();
+  for (const row of await visibleTagRows(db, linkIds, viewer)) {
+    const list = byLink.get(row.link_id);
+    if (!list) byLink.set(row.link_id, [row.tag]);
+    else if (list[list.length - 1] !== row.tag) list.push(row.tag);
+  }
+  return byLink;
+}
+
+async function visibleTagRows(db: Kysely<Database>, linkIds: string[], viewer: Viewer | null) {
+  if (!linkIds.length) return [];
+  return db
+    .selectFrom('link_tags as t')
+    .select(['t.link_id', 't.tag', 't.channel_id'])
+    .where('t.link_id', 'in', linkIds)
+    .where(placedVisibleTo(tagColumns('t'), viewer))
+    .orderBy('t.link_id')
+    .orderBy('t.tag')
+    .execute();
+}
+
+/**
+ * A channel's privacy as the platform reports it now: tags given there are seen by everyone only
+ * while it is open. Runs inside the caller's transaction (shares.ts also updates the shares).
+ */
+export async function setTagPlacePrivacy(db: Kysely<Database>, workspaceId: string, channelId: string, isPrivate: boolean): Promise<void> {
+  await db
+    .updateTable('link_tags')
+    .set({ public: isPrivate ? 0 : 1 })
+    .where('workspace_id', '=', workspaceId)
+    .where('channel_id', '=', channelId)
+    .where('public', '=', isPrivate ? 1 : 0)
+    .execute();
+}
+
+/** Tags of the workspace with how many links (visible to the viewer, through a tag they can see) carry each, most used first. */
 export async function listTags(db: Db, workspaceId: string, viewer: Viewer | null = null): Promise<TagCount[]> {
   let query = db
     .selectFrom('link_tags as t')
     .where('t.workspace_id', '=', workspaceId)
-    .select(['t.tag', (eb) => eb.fn.countAll<number>().as('count')])
+    .select(['t.tag', sql<number>`count(DISTINCT t.link_id)`.as('count')])
     .groupBy('t.tag')
-    .orderBy(sql`count(*)`, 'desc')
+    .orderBy(sql`count(DISTINCT t.link_id)`, 'desc')
     .orderBy('t.tag');
-  if (viewer) query = query.innerJoin('links as l', 'l.id', 't.link_id').where(visibleTo(viewer));
+  if (viewer) query = query.innerJoin('links as l', 'l.id', 't.link_id').where(visibleTo(viewer)).where(placedVisibleTo(tagColumns('t'), viewer));
   const rows = await query.execute();
   return rows.map((row) => ({ tag: row.tag, count: Number(row.count) }));
 }

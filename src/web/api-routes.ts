@@ -1,4 +1,5 @@
 // The JSON API under /api. Shapes are documented in the README (web section).
+import { PublicViewer } from '../core/visibility.js';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import { describeError } from '../core/i18n.js';
 import { normalizeTags, parseTagList } from '../core/tags.js';
@@ -75,7 +76,7 @@ export function registerApiRoutes(router: Router<WebContext>, deps: WebDeps): vo
     const id = checkId(ctx.params.id);
     const grant = snapshotGrant(ctx, deps, id);
     const snapshot = await service.getSnapshotById(id);
-    const link = await service.getLink(snapshot.workspaceId, snapshot.linkId);
+    const link = await service.getLink(snapshot.workspaceId, snapshot.linkId, grant ? PublicViewer : null);
     const versions = await service.listVersions(snapshot.workspaceId, snapshot.linkId);
     const body: Record<string, unknown> = {
       snapshot: snapshotJson(snapshot, grant),

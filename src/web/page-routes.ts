@@ -1,5 +1,6 @@
 // The HTML pages: add link, link management, snapshot view, sign in. Each one reads through
 // the same service calls as the API.
+import { PublicViewer } from '../core/visibility.js';
 import fs from 'node:fs';
 import { LinksnapError, RateLimitedError } from '../core/errors.js';
 import { RateLimiter } from '../core/rate-limit.js';
@@ -83,7 +84,8 @@ export function registerPageRoutes(router: Router<WebContext>, deps: WebDeps): v
     const grant = snapshotGrant(ctx, deps, id);
     const snapshot = await service.getSnapshotById(id);
     const [link, versions, shares] = await Promise.all([
-      service.getLink(snapshot.workspaceId, snapshot.linkId),
+      // A signed link may be passed on: it shows only tags given in places open to the workspace.
+      service.getLink(snapshot.workspaceId, snapshot.linkId, grant ? PublicViewer : null),
       service.listVersions(snapshot.workspaceId, snapshot.linkId),
       grant ? Promise.resolve([]) : service.listShares(snapshot.workspaceId, snapshot.linkId),
     ]);
