@@ -2,6 +2,7 @@
 // ({ jobId, url, workspace }) so one capture can be followed through every line.
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogContext =
+  | 'chat'
   | 'capture'
   | 'egress'
   | 'queue'

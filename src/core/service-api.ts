@@ -6,6 +6,7 @@ import type {
   FindQuery,
   FindResult,
   Link,
+  MessageProgressCounts,
   Platform,
   Share,
   ShareEventHandler,
@@ -55,6 +56,8 @@ export interface SnapService {
    * message: what "already shared" answers may point at without revealing a private channel.
    */
   firstShareVisibleTo(workspaceId: string, linkId: string, viewer: Viewer | null, except?: Share | null): Promise<Share | null>;
+  /** How the captures of one posted message stand (shares made from it, by their snapshot's status). */
+  messageProgress(workspaceId: string, channelId: string, messageId: string): Promise<MessageProgressCounts>;
   /** The platform reports a channel's privacy changed: its shares and tags are shown or hidden to match. */
   setChannelPrivacy(workspaceId: string, channelId: string, isPrivate: boolean): Promise<void>;
   /** Counts links through tags the viewer can see. */

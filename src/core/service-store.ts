@@ -10,6 +10,7 @@ import type {
   Platform,
   Share,
   Snapshot,
+  MessageProgressCounts,
   TagCount,
   TagPlace,
   Viewer,
@@ -64,6 +65,7 @@ export interface ServiceStore extends NotificationStore {
   firstShare(linkId: string): Promise<Share | null>;
   firstShareVisibleTo(workspaceId: string, linkId: string, viewer: Viewer | null, except: ShareExcept | null): Promise<Share | null>;
   setChannelPrivacy(workspaceId: string, channelId: string, isPrivate: boolean): Promise<number>;
+  messageProgress(workspaceId: string, channelId: string, messageId: string): Promise<MessageProgressCounts>;
   listShares(workspaceId: string, linkId: string): Promise<Share[]>;
   deleteSharesByMessage(workspaceId: string, channelId: string, messageId: string): Promise<string[]>;
 

@@ -19,6 +19,7 @@ import type {
   FindQuery,
   FindResult,
   Link,
+  MessageProgressCounts,
   Platform,
   Share,
   ShareEventHandler,
@@ -214,6 +215,10 @@ export class LinksnapService implements SnapService {
   async firstShareVisibleTo(workspaceId: string, linkId: string, viewer: Viewer | null, except: Share | null = null): Promise<Share | null> {
     const skip = except ? { shareId: except.id, channelId: except.channelId, messageId: except.messageId } : null;
     return this.#store.firstShareVisibleTo(workspaceId, linkId, viewer, skip);
+  }
+
+  messageProgress(workspaceId: string, channelId: string, messageId: string): Promise<MessageProgressCounts> {
+    return this.#store.messageProgress(workspaceId, channelId, messageId);
   }
 
   async setChannelPrivacy(workspaceId: string, channelId: string, isPrivate: boolean): Promise<void> {

@@ -174,6 +174,14 @@ export interface FindResult {
   nextCursor: string | null;
 }
 
+/** How the links of one posted message stand. */
+export interface MessageProgressCounts {
+  /** Queued or capturing. */
+  pending: number;
+  done: number;
+  failed: number;
+}
+
 /** Where tags are given (a channel, or null for the web page and CLI), so they are seen only where that place is. */
 export interface TagPlace {
   channelId: string | null;
@@ -215,6 +223,8 @@ export interface WorkspaceSettings {
   duplicateNotice: 'reaction' | 'reply' | 'off';
   /** Deleting the source message removes its auto-capture. */
   forgetOnDelete: boolean;
+  /** A refused or failed auto-capture also says why, to the poster (ephemeral, or in the thread). */
+  explainFailures: boolean;
   locale: string | null;
 }
 
@@ -225,5 +235,6 @@ export const DefaultWorkspaceSettings: WorkspaceSettings = {
   replyInThread: false,
   duplicateNotice: 'reaction',
   forgetOnDelete: true,
+  explainFailures: true,
   locale: null,
 };

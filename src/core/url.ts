@@ -63,13 +63,21 @@ export function findUrls(text: string): string[] {
   // linkify-it wants a boundary before the scheme; in Chinese and Japanese prose a link often
   // follows a character directly ("看这个https://…"), so give it one.
   const spaced = text.replace(/(?<=[^\x00-\x7F])(?=https?:\/\/)/giu, ' ');
-  const matches = linkify.match(spaced) ?? [];
-  const seen = new Set<string>();
-  const urls: string[] = [];
-  for (const match of matches) {
+  const found: Array<{ index: number; url: string }> = [];
+  for (const match of linkify.match(spaced) ?? []) {
     if (match.schema !== 'http:' && match.schema !== 'https:') continue;
     // linkify-it runs a link on through CJK punctuation ("…/路径。和"); such marks end a link in prose.
-    const url = match.url.split(/[。，、！？；：「」『』（）【】《》“”‘’]/u)[0];
+    found.push({ index: match.index, url: match.url.split(/[。，、！？；：「」『』（）【】《》“”‘’]/u)[0] });
+  }
+  // linkify-it does not know bracketed IPv6 hosts (`http://[::1]:8080/`). Such a link must still be
+  // found, so the poster is told it is refused rather than hearing nothing.
+  for (const match of spaced.matchAll(BracketedHostLink)) {
+    found.push({ index: match.index, url: match[0].replace(/[.,;:!?)\]'"]+$/u, '') });
+  }
+  found.sort((a, b) => a.index - b.index);
+  const seen = new Set<string>();
+  const urls: string[] = [];
+  for (const { url } of found) {
     if (!seen.has(url)) {
       seen.add(url);
       urls.push(url);
@@ -77,6 +85,8 @@ export function findUrls(text: string): string[] {
   }
   return urls;
 }
+
+const BracketedHostLink = /\bhttps?:\/\/\[[0-9a-f:.]+(?:%25[\w.~-]+)?\](?::\d{1,5})?(?:[/?#][^\s<>"'`]*)?/giu;
 
 /** The host part of a URL for display ("example.com"); the input when it does not parse. */
 export function displayHost(url: string): string {

@@ -28,6 +28,7 @@ export {
   createShare,
   firstShare,
   firstShareVisibleTo,
+  messageProgress,
   setChannelPrivacy,
   listShares,
   sharesBySnapshot,

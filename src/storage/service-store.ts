@@ -34,6 +34,7 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
     createShare: (share) => shares.createShare(db, share),
     firstShare: (linkId) => shares.firstShare(db, linkId),
     firstShareVisibleTo: (workspaceId, linkId, viewer, except) => shares.firstShareVisibleTo(db, workspaceId, linkId, viewer, except),
+    messageProgress: (workspaceId, channelId, messageId) => shares.messageProgress(db, workspaceId, channelId, messageId),
     setChannelPrivacy: (workspaceId, channelId, isPrivate) => shares.setChannelPrivacy(db, workspaceId, channelId, isPrivate),
     listShares: (workspaceId, linkId) => shares.listShares(db, workspaceId, linkId),
     deleteSharesByMessage: (workspaceId, channelId, messageId) => shares.deleteSharesByMessage(db, workspaceId, channelId, messageId),

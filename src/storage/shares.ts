@@ -114,6 +114,26 @@ async function applyChannelPrivacy(trx: Kysely<Database>, workspaceId: string, c
   return stale.length;
 }
 
+/** How the links of one posted message stand: captures not yet ended, and those done or failed. */
+export async function messageProgress(db: Db, workspaceId: string, channelId: string, messageId: string): Promise<{ pending: number; done: number; failed: number }> {
+  const rows = await db
+    .selectFrom('shares as sh')
+    .innerJoin('snapshots as sn', 'sn.id', 'sh.snapshot_id')
+    .select(['sn.status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('sh.workspace_id', '=', workspaceId)
+    .where('sh.channel_id', '=', channelId)
+    .where('sh.message_id', '=', messageId)
+    .groupBy('sn.status')
+    .execute();
+  const progress = { pending: 0, done: 0, failed: 0 };
+  for (const row of rows) {
+    if (row.status === 'done') progress.done += Number(row.n);
+    else if (row.status === 'failed') progress.failed += Number(row.n);
+    else progress.pending += Number(row.n);
+  }
+  return progress;
+}
+
 /** Shares of a link, oldest first. */
 export async function listShares(db: Db, workspaceId: string, linkId: string): Promise<Share[]> {
   const rows = await db
