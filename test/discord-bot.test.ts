@@ -267,7 +267,7 @@ describe('/tags, /retag, /forget', () => {
     expect(list.body.embeds[0].description).not.toContain('#plans');
 
     const denied = w.standIn.slashCommand({ name: 'retag', guildId: w.a.guild.id, channelId: w.a.general, user: w.a.alice, options: [opt.string('url', url), opt.string('tags', 'x')] });
-    expect((await w.standIn.waitForCall((call) => isEditOf(denied.token)(call))).body.content).toContain('Only the person who captured it');
+    expect((await w.standIn.waitForCall((call) => isEditOf(denied.token)(call))).body.content).toContain('Only the person who shared it first');
 
     const retag = w.standIn.slashCommand({ name: 'retag', guildId: w.a.guild.id, channelId: w.a.general, user: w.a.bob, options: [opt.string('url', url), opt.string('tags', 'kept, 新')] });
     expect((await w.standIn.waitForCall((call) => isEditOf(retag.token)(call))).body.content).toContain('#kept #新');

@@ -1,10 +1,8 @@
 // Which links in a Discord message are captured, and in which channels.
 import { describe, expect, it } from 'vitest';
-import { capturesIn } from '../src/bots/discord/auto-capture.js';
 import { commandDefinitions } from '../src/bots/discord/commands.js';
 import { linksInMessage } from '../src/bots/discord/message-links.js';
 import { parseFindButton } from '../src/bots/discord/render.js';
-import { DefaultWorkspaceSettings } from '../src/core/types.js';
 
 describe('linksInMessage', () => {
   it('finds explicit links in prose, markdown links and CJK text', () => {
@@ -26,19 +24,12 @@ describe('linksInMessage', () => {
     expect(linksInMessage(content)).toEqual(['https://keep.example/1']);
   });
 
+  it('finds links to bracketed IPv6 hosts, so a refused one is answered', () => {
+    expect(linksInMessage('local http://[::1]:8080/admin, then https://example.com/x')).toEqual(['http://[::1]:8080/admin', 'https://example.com/x']);
+  });
+
   it('ignores bare domains and other schemes', () => {
     expect(linksInMessage('example.com ftp://files.example/x mailto:a@b.c')).toEqual([]);
-  });
-});
-
-describe('capturesIn', () => {
-  it('follows the server settings: off, listed channels only, excluded channels', () => {
-    expect(capturesIn(DefaultWorkspaceSettings, '1')).toBe(true);
-    expect(capturesIn({ ...DefaultWorkspaceSettings, autoCapture: false }, '1')).toBe(false);
-    expect(capturesIn({ ...DefaultWorkspaceSettings, autoCaptureChannels: ['2'] }, '1')).toBe(false);
-    expect(capturesIn({ ...DefaultWorkspaceSettings, autoCaptureChannels: ['2'] }, '2')).toBe(true);
-    expect(capturesIn({ ...DefaultWorkspaceSettings, autoCaptureExcluded: ['1'] }, '1')).toBe(false);
-    expect(capturesIn({ ...DefaultWorkspaceSettings, autoCaptureExcluded: ['1'] }, null)).toBe(true);
   });
 });
 

@@ -53,6 +53,30 @@ async function queuedSnapshots(db: Db, count: number, maxAttempts = 3, now = new
 const at = (iso: string) => new Date(iso);
 
 describe('capture jobs', () => {
+  it('leases fairly between workspaces: a flood in one never holds back another workspace, and an asked-for capture goes first', async () => {
+    const db = await open();
+    const t0 = at('2025-01-01T00:00:00.000Z');
+    for (const id of ['flood', 'quiet']) await ensureWorkspace(db, { id, platform: 'discord' });
+    const add = async (workspaceId: string, name: string, offsetMs: number, priority: number) => {
+      const link = await upsertLink(db, workspaceId, `https://fair.test/${name}`);
+      return (await createSnapshot(db, { workspaceId, linkId: link.id, url: link.url, now: new Date(t0.getTime() + offsetMs), job: { maxAttempts: 3, priority } })).id;
+    };
+    for (let i = 0; i < 50; i++) await add('flood', `f${i}`, i, 1);
+    const now = at('2025-01-01T00:01:00.000Z');
+    const first = await leaseNextJob(db, 'w1', 60_000, now);
+    const second = await leaseNextJob(db, 'w2', 60_000, now);
+    // The quiet workspace's /snap arrives after 50 queued links; it is the very next lease.
+    const snap = await add('quiet', 'asked', 1_000, 0);
+    const third = await leaseNextJob(db, 'w3', 60_000, now);
+    expect([first, second].every((job) => job !== null)).toBe(true);
+    expect(third?.snapshotId).toBe(snap);
+    // Within one workspace an asked-for capture goes before the links from messages queued earlier.
+    const asked = await add('flood', 'asked', 2_000, 0);
+    await completeJob(db, third!.id);
+    expect((await leaseNextJob(db, 'w4', 60_000, now))?.snapshotId).toBe(asked);
+  });
+
+
   it('leases due jobs oldest first, one owner each, and finishes them', async () => {
     const db = await open();
     const [first, second] = await queuedSnapshots(db, 2);

@@ -49,7 +49,8 @@ export interface ServiceStore extends NotificationStore {
   /** The latest queued, capturing or done snapshot of the link created since `since`. */
   recentSnapshot(workspaceId: string, linkId: string, since: Date): Promise<Snapshot | null>;
   /** A queued snapshot and its capture job, in one transaction. */
-  createSnapshotWithJob(workspaceId: string, linkId: string, url: string, maxAttempts: number, now: Date): Promise<Snapshot>;
+  /** priority 0: asked for (/snap, web, CLI); 1: captured from a posted message. */
+  createSnapshotWithJob(workspaceId: string, linkId: string, url: string, maxAttempts: number, now: Date, priority?: number): Promise<Snapshot>;
   getSnapshot(workspaceId: string, snapshotId: string): Promise<Snapshot>;
   updateSnapshot(snapshotId: string, patch: SnapshotPatch): Promise<void>;
   /** Records a finished capture: metadata, artifacts and search text, in one transaction. */

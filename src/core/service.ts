@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { captureSnapshot, type CaptureDeps } from './capture-job.js';
+import { unusableTerm } from './search-terms.js';
 import type { EgressPolicy } from './egress/policy.js';
 import { runInCaptureScope, type CaptureScope } from './capture-scope.js';
 import { asLinksnapError, CaptureCrashError, ErrorCode, InvalidInputError, LinksnapError } from './errors.js';
@@ -116,7 +117,9 @@ export class LinksnapService implements SnapService {
       snapshot = recent;
       deduplicated = true;
     } else {
-      snapshot = await this.#store.createSnapshotWithJob(workspace.id, link.id, url, this.#deps.config.jobMaxAttempts, now);
+      // A link someone asked for goes before links captured from posted messages.
+      const priority = request.source.auto ? 1 : 0;
+      snapshot = await this.#store.createSnapshotWithJob(workspace.id, link.id, url, this.#deps.config.jobMaxAttempts, now, priority);
     }
     const share = await this.#store.createShare({
       workspaceId: workspace.id,
@@ -179,6 +182,9 @@ export class LinksnapService implements SnapService {
     const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 20)), 100);
     const text = query.text?.trim() || undefined;
     if (text && [...text].length > 500) throw new InvalidInputError('Search text is limited to 500 characters');
+    const tooShort = unusableTerm({ tags: query.tags, text });
+    // Without a tag, a term this short would be looked for in every page's text, on the main thread.
+    if (tooShort !== null) throw new InvalidInputError(`"${tooShort}" is too short to search for: use at least two CJK characters or three of other scripts, or add a tag`);
     return this.#store.find({ ...query, tags: normalizeTags(query.tags ?? []), text, limit });
   }
 

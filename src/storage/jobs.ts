@@ -1,10 +1,11 @@
 // Durable capture jobs. A lease is a time-limited claim: a job whose owner died is leasable again
 // once its lease expires, which is how work survives a crash. Attempts count leases, so the queue
 // can give up on a job that keeps killing its process (attempts > maxAttempts).
-import { sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { NotFoundError } from '../core/errors.js';
 import { isoNow, newId } from './ids.js';
-import type { Db, JobRow } from './schema.js';
+import type { Database, Db, JobRow } from './schema.js';
+import { writeTransaction } from './transaction.js';
 
 export type JobStatus = 'queued' | 'leased' | 'done' | 'failed';
 
@@ -16,39 +17,59 @@ export interface LeasedJob {
   maxAttempts: number;
 }
 
-export async function enqueueJob(db: Db, snapshotId: string, maxAttempts: number, now: Date = new Date()): Promise<string> {
+export async function enqueueJob(db: Db, snapshotId: string, maxAttempts: number, now: Date = new Date(), priority = 0): Promise<string> {
   const at = isoNow(now);
   const id = newId();
+  const snapshot = await db.selectFrom('snapshots').select('workspace_id').where('id', '=', snapshotId).executeTakeFirst();
+  if (!snapshot) throw new NotFoundError('snapshot', snapshotId);
   await db
     .insertInto('jobs')
-    .values({ id, snapshot_id: snapshotId, status: 'queued', attempts: 0, max_attempts: maxAttempts, run_after: at, lease_owner: null, lease_expires_at: null, last_error: null, created_at: at, updated_at: at })
+    .values({ id, snapshot_id: snapshotId, workspace_id: snapshot.workspace_id, priority, status: 'queued', attempts: 0, max_attempts: maxAttempts, run_after: at, lease_owner: null, lease_expires_at: null, last_error: null, created_at: at, updated_at: at })
     .execute();
   return id;
 }
 
 /**
- * Claims the job due first (queued and due, or leased with an expired lease) for `owner`, or
- * returns null. Two processes never hold the same job.
+ * Claims the next job for `owner`, or returns null. Leasable: queued and due, or leased with an
+ * expired lease. Fair between workspaces: a job of a workspace with no capture running goes first
+ * (so one workspace posting a thousand links delays another's /snap by at most the captures
+ * already running), then the workspace with the fewest running; within that, priority (an asked-for
+ * capture before one from a message), then the oldest. Two processes never hold the same job.
  */
 export async function leaseNextJob(db: Db, owner: string, leaseMs: number, now: Date = new Date()): Promise<LeasedJob | null> {
   const at = isoNow(now);
   const expires = isoNow(new Date(now.getTime() + leaseMs));
   const leasable = sql<boolean>`((status = 'queued' AND run_after <= ${at}) OR (status = 'leased' AND lease_expires_at <= ${at}))`;
-  // A writing statement takes SQLite's write lock before it reads, so the pick and the claim are
-  // one atomic step across connections and processes; no explicit transaction is needed.
-  const row = await db
-    .updateTable('jobs')
-    .set((eb) => ({ status: 'leased', lease_owner: owner, lease_expires_at: expires, attempts: eb('attempts', '+', 1), updated_at: at }))
-    .where(
-      'id',
-      '=',
-      db.selectFrom('jobs').select('id').where(leasable).orderBy('run_after').orderBy('created_at').orderBy('id').limit(1),
-    )
-    // Checked again on the row itself: on databases where the subquery may see a stale row.
-    .where(leasable)
-    .returning(['id', 'snapshot_id', 'attempts', 'max_attempts'])
-    .executeTakeFirst();
-  return row ? { id: row.id, snapshotId: row.snapshot_id, attempts: Number(row.attempts), maxAttempts: Number(row.max_attempts) } : null;
+  // BEGIN IMMEDIATE takes SQLite's write lock first, so the pick and the claim are one step across
+  // connections and processes.
+  return writeTransaction(db, async (trx) => {
+    const busyRows = await trx
+      .selectFrom('jobs')
+      .select(['workspace_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', '=', 'leased')
+      .where('lease_expires_at', '>', at)
+      .groupBy('workspace_id')
+      .execute();
+    const busy = busyRows.map((row) => ({ workspace: row.workspace_id, running: Number(row.n) })).sort((a, b) => a.running - b.running);
+    const byOrder = (query: ReturnType<typeof leasableJobs>) => query.orderBy('priority').orderBy('run_after').orderBy('created_at').orderBy('id').limit(1);
+    let chosen = await byOrder(leasableJobs(trx, leasable).where('workspace_id', 'not in', busy.length ? busy.map((entry) => entry.workspace) : [''])).executeTakeFirst();
+    for (let i = 0; !chosen && i < busy.length; i += 1) {
+      chosen = await byOrder(leasableJobs(trx, leasable).where('workspace_id', '=', busy[i].workspace)).executeTakeFirst();
+    }
+    if (!chosen) return null;
+    const row = await trx
+      .updateTable('jobs')
+      .set((eb) => ({ status: 'leased', lease_owner: owner, lease_expires_at: expires, attempts: eb('attempts', '+', 1), updated_at: at }))
+      .where('id', '=', chosen.id)
+      .where(leasable)
+      .returning(['id', 'snapshot_id', 'attempts', 'max_attempts'])
+      .executeTakeFirst();
+    return row ? { id: row.id, snapshotId: row.snapshot_id, attempts: Number(row.attempts), maxAttempts: Number(row.max_attempts) } : null;
+  });
+}
+
+function leasableJobs(db: Kysely<Database>, leasable: RawBuilder<boolean>) {
+  return db.selectFrom('jobs').select('id').where(leasable);
 }
 
 /** Extends the lease; false when the owner lost it (expired and taken, or finished). */

@@ -100,11 +100,19 @@ export interface ShareRow {
   created_at: string;
   notified_at: string | null;
   last_event: string | null;
+  /** Failed tries at delivering the share's terminal reply. */
+  delivery_attempts: number;
+  /** No new try before this time (backoff); null: at once. */
+  next_delivery_at: string | null;
 }
 
 export interface JobRow {
   id: string;
   snapshot_id: string;
+  /** The workspace the capture is for: leases are shared fairly between workspaces. */
+  workspace_id: string;
+  /** 0: asked for explicitly (/snap, web, CLI); 1: captured from a posted message. Lower goes first. */
+  priority: number;
   status: string;
   attempts: number;
   max_attempts: number;

@@ -23,8 +23,8 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
     deleteLinkIfUnshared: (workspaceId, linkId) => links.deleteLinkIfUnshared(db, workspaceId, linkId),
 
     recentSnapshot: (workspaceId, linkId, since) => snapshots.recentSnapshot(db, workspaceId, linkId, since, blobPath),
-    createSnapshotWithJob: (workspaceId, linkId, url, maxAttempts, now) =>
-      snapshots.createSnapshot(db, { workspaceId, linkId, url, now, job: { maxAttempts } }),
+    createSnapshotWithJob: (workspaceId, linkId, url, maxAttempts, now, priority) =>
+      snapshots.createSnapshot(db, { workspaceId, linkId, url, now, job: { maxAttempts, priority } }),
     getSnapshot: (workspaceId, snapshotId) => snapshots.getSnapshot(db, workspaceId, snapshotId, blobPath),
     getSnapshotById: (snapshotId) => snapshots.getSnapshotById(db, snapshotId, blobPath),
     updateSnapshot: (snapshotId, patch) => snapshots.updateSnapshot(db, snapshotId, patch),

@@ -44,6 +44,8 @@ export async function createShare(db: Db, input: NewShare): Promise<Share> {
     created_at: isoNow(input.createdAt),
     notified_at: null,
     last_event: null,
+    delivery_attempts: 0,
+    next_delivery_at: null,
   };
   await writeTransaction(db, async (trx) => {
     await assertLink(trx, input.workspaceId, input.linkId);

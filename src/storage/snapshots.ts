@@ -21,8 +21,8 @@ export interface NewSnapshot {
   linkId: string;
   url: string;
   now?: Date;
-  /** Also persist a capture job for it, in the same transaction. */
-  job?: { maxAttempts: number };
+  /** Also persist a capture job for it, in the same transaction; priority 0 (asked for) goes before 1 (from a message). */
+  job?: { maxAttempts: number; priority?: number };
 }
 
 /** A queued snapshot (and optionally its job); the link moves to the top of the newest-first order. */
@@ -65,6 +65,8 @@ export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapsh
         .values({
           id: newId(),
           snapshot_id: row.id,
+          workspace_id: input.workspaceId,
+          priority: input.job.priority ?? 0,
           status: 'queued',
           attempts: 0,
           max_attempts: input.job.maxAttempts,

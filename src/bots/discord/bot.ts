@@ -17,10 +17,13 @@ import type { Config } from '../../config.js';
 import { FindPager } from '../../core/chat/find-pager.js';
 import { errorMessage } from '../../core/chat/present.js';
 import type { Logger } from '../../core/logger.js';
-import { RateLimiter } from '../../core/rate-limit.js';
+import { FairUse } from '../../core/chat/fair-use.js';
+import { MessageProgress } from '../../core/chat/message-progress.js';
 import type { SnapService } from '../../core/service-api.js';
 import type { Snapshot } from '../../core/types.js';
 import { handleMessage, handleMessageDelete } from './auto-capture.js';
+import { discordChatPort } from './chat-port.js';
+import { isChannelPrivate } from './visibility.js';
 import { CommandNames, commandDefinitions } from './commands.js';
 import { handleSnapConfig } from './config-command.js';
 import type { BotContext } from './context.js';
@@ -86,15 +89,18 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 100 }),
   });
 
-  const replies = new ShareReplies({ client, service, logger, snapshotUrl, retry: tuning.replyRetry });
+  const port = discordChatPort({ client, logger, snapshotUrl, retry: tuning.replyRetry });
+  const progress = new MessageProgress({ service, port, logger });
+  const fairUse = new FairUse({ snapsPerUserPerMinute: config.rateLimit.snapsPerUserPerMinute });
+  const replies = new ShareReplies({ client, service, logger, snapshotUrl, retry: tuning.replyRetry, progress, port });
   const ctx: BotContext = {
     client,
     service,
     logger,
     snapshotUrl,
     replies,
+    chat: { service, port, fairUse, progress, logger, snapshotUrl },
     pager: new FindPager({ service, pageSize: tuning.findPageSize }),
-    snapLimiter: new RateLimiter({ limit: config.rateLimit.snapsPerUserPerMinute, windowMs: 60_000 }),
   };
 
   let unsubscribe: (() => void) | null = null;
@@ -143,6 +149,18 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
       logger({ level: 'error', context: 'discord', message: 'Auto-capture failed', details: { messageId: message.id, channelId: message.channelId, error } }),
     ),
   );
+  // A channel made private (or opened) later: its links and tags are hidden (or shown) to match.
+  client.on(Events.ChannelUpdate, (_before, channel) => {
+    if (channel.isDMBased() || !('guildId' in channel)) return;
+    void service.setChannelPrivacy(`discord:${channel.guildId}`, channel.id, isChannelPrivate(channel)).catch((error) =>
+      logger({ level: 'error', context: 'discord', message: 'Recording a channel privacy change failed', details: { channelId: channel.id, error } }),
+    );
+  });
+  client.on(Events.ThreadUpdate, (_before, thread) => {
+    void service.setChannelPrivacy(`discord:${thread.guildId}`, thread.id, isChannelPrivate(thread)).catch((error) =>
+      logger({ level: 'error', context: 'discord', message: 'Recording a thread privacy change failed', details: { channelId: thread.id, error } }),
+    );
+  });
   client.on(Events.MessageBulkDelete, (messages) => {
     for (const message of messages.values()) client.emit(Events.MessageDelete, message);
   });

@@ -99,6 +99,9 @@ export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSO
       .addBooleanOption((o) =>
         o.setName('forget_on_delete').setDescription('Deleting a message removes its captures').setDescriptionLocalizations(zh('删除消息时删除其快照')),
       )
+      .addBooleanOption((o) =>
+        o.setName('explain_failures').setDescription('Tell the poster why a link was not kept').setDescriptionLocalizations(zh('告诉发送者链接为何没有保存')),
+      )
       .addStringOption((o) =>
         o
           .setName('language')

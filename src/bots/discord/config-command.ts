@@ -2,6 +2,7 @@
 // options it shows the current settings.
 import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
 import { errorMessage } from '../../core/chat/present.js';
+import { channelPatch, describeSettings as describeCoreSettings } from '../../core/chat/settings.js';
 import { t } from '../../core/i18n.js';
 import type { WorkspaceSettings } from '../../core/types.js';
 import type { BotContext } from './context.js';
@@ -17,7 +18,7 @@ export async function handleSnapConfig(ctx: BotContext, interaction: ChatInputCo
   // Discord hides the command from members without the permission, but server admins can
   // override that per role, so it is checked here too.
   if (!interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) {
-    await interaction.reply({ content: t(locale, 'config.denied'), flags: MessageFlags.Ephemeral });
+    await interaction.reply({ content: dt(locale, 'config.denied'), flags: MessageFlags.Ephemeral });
     return;
   }
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -49,6 +50,8 @@ function settingsPatch(interaction: ChatInputCommandInteraction, current: Worksp
   if (thread !== null) patch.replyInThread = thread;
   const forget = o.getBoolean('forget_on_delete');
   if (forget !== null) patch.forgetOnDelete = forget;
+  const explain = o.getBoolean('explain_failures');
+  if (explain !== null) patch.explainFailures = explain;
   const repost = o.getString('on_repost');
   if (repost === 'reaction' || repost === 'reply' || repost === 'off') patch.duplicateNotice = repost;
   const language = o.getString('language');
@@ -56,30 +59,14 @@ function settingsPatch(interaction: ChatInputCommandInteraction, current: Worksp
   const mode = o.getString('channel_mode');
   const channel = o.getChannel('channel');
   if (mode === 'all') {
-    patch.autoCaptureChannels = null;
-    patch.autoCaptureExcluded = [];
+    Object.assign(patch, channelPatch(current, { kind: 'all' }));
   } else if (mode === 'include' || mode === 'exclude' || channel) {
     if (!channel) return 'channel-needed';
-    if (mode === 'exclude') {
-      patch.autoCaptureExcluded = [...new Set([...current.autoCaptureExcluded, channel.id])];
-      if (current.autoCaptureChannels) patch.autoCaptureChannels = current.autoCaptureChannels.filter((id) => id !== channel.id);
-    } else {
-      patch.autoCaptureChannels = [...new Set([...(current.autoCaptureChannels ?? []), channel.id])];
-      patch.autoCaptureExcluded = current.autoCaptureExcluded.filter((id) => id !== channel.id);
-    }
+    Object.assign(patch, channelPatch(current, { kind: mode === 'exclude' ? 'exclude' : 'include', channelIds: [channel.id] }));
   }
   return patch;
 }
 
 export function describeSettings(settings: WorkspaceSettings, locale: string): string {
-  const yesNo = (value: boolean) => t(locale, value ? 'yes' : 'no');
-  const included = settings.autoCaptureChannels ? settings.autoCaptureChannels.map((id) => `<#${id}>`).join(' ') || '—' : t(locale, 'all.channels');
-  const excluded = settings.autoCaptureExcluded.length ? ` − ${settings.autoCaptureExcluded.map((id) => `<#${id}>`).join(' ')}` : '';
-  return t(locale, 'config.show', {
-    auto: yesNo(settings.autoCapture),
-    channels: `${included}${excluded}`,
-    thread: yesNo(settings.replyInThread),
-    repost: dt(locale, `repost.mode.${settings.duplicateNotice}`),
-    forget: yesNo(settings.forgetOnDelete),
-  });
+  return describeCoreSettings(settings, locale, (id) => `<#${id}>`);
 }

@@ -1,8 +1,8 @@
 // What every handler of the bot shares: the client, the core service and the per-process helpers.
 import type { Client } from 'discord.js';
 import type { FindPager } from '../../core/chat/find-pager.js';
+import type { ChatDeps } from '../../core/chat/message-posted.js';
 import type { Logger } from '../../core/logger.js';
-import type { RateLimiter } from '../../core/rate-limit.js';
 import type { SnapService } from '../../core/service-api.js';
 import type { Snapshot } from '../../core/types.js';
 import type { ShareReplies } from './share-replies.js';
@@ -13,9 +13,9 @@ export interface BotContext {
   logger: Logger;
   snapshotUrl: (snapshot: Snapshot) => string;
   replies: ShareReplies;
+  /** The shared conversation over this bot's port. */
+  chat: ChatDeps;
   pager: FindPager;
-  /** Explicit /snap requests per user per minute. */
-  snapLimiter: RateLimiter;
 }
 
 export const Reactions = { capturing: '⏳', done: '📸', failed: '⚠️', repost: '🔁' } as const;

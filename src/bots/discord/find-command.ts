@@ -2,6 +2,8 @@
 // only the asker can press (the pager keeps the query and who owns it). Ephemeral unless asked; when
 // posted to the channel, only links everyone there may see.
 import { GuildMember, MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { commandBudgetRefusal } from '../../core/chat/fair-use.js';
+import { shortSearchHint } from '../../core/chat/find-rules.js';
 import { errorMessage } from '../../core/chat/present.js';
 import { ForbiddenError, NotFoundError } from '../../core/errors.js';
 import { t } from '../../core/i18n.js';
@@ -20,13 +22,19 @@ export async function handleFind(ctx: BotContext, interaction: ChatInputCommandI
     await interaction.reply({ content: dt(locale, 'find.usage'), flags: MessageFlags.Ephemeral });
     return;
   }
+  const workspaceId = workspaceFor(interaction, interaction.user).id;
+  const refusal = shortSearchHint(locale, { tags, text }) ?? commandBudgetRefusal(ctx.chat.fairUse, 'find', workspaceId, interaction.user.id, locale);
+  if (refusal) {
+    await interaction.reply({ content: refusal, flags: MessageFlags.Ephemeral });
+    return;
+  }
   await interaction.deferReply(isPublic ? {} : { flags: MessageFlags.Ephemeral });
   const member = interaction.member instanceof GuildMember ? interaction.member : null;
   const queryText = [...tags.map((tag) => `#${tag}`), text ? `"${text}"` : ''].filter(Boolean).join(' ');
   try {
     const page = await ctx.pager.start(
       {
-        workspaceId: workspaceFor(interaction, interaction.user).id,
+        workspaceId,
         tags: tags.length ? tags : undefined,
         text,
         // Posted results are read by the whole channel, so they are limited to what it may see.

@@ -1,15 +1,16 @@
-// /tags, /retag and /forget. Changing or deleting a link is allowed to whoever shared it first and to
-// members with Manage Messages; in a DM the user owns the whole workspace.
+// /tags, /retag and /forget. Who may change or delete a link is the core's rule (core/chat/manage.ts):
+// whoever shared it first, or a member with Manage Messages in every channel it was shared in.
 import { GuildMember, MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import { mayChangeLink } from '../../core/chat/manage.js';
 import { errorMessage } from '../../core/chat/present.js';
 import { t } from '../../core/i18n.js';
 import { parseTagList } from '../../core/tags.js';
-import type { Link, Share, Viewer } from '../../core/types.js';
+import type { Link, TagsAt } from '../../core/types.js';
 import { normalizeUrl } from '../../core/url.js';
 import type { BotContext } from './context.js';
 import { dt } from './messages.js';
 import { tagsReply } from './render.js';
-import { viewerFor, workspaceFor } from './visibility.js';
+import { isChannelPrivate, viewerFor, workspaceFor } from './visibility.js';
 
 export async function handleTags(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -23,8 +24,8 @@ export async function handleTags(ctx: BotContext, interaction: ChatInputCommandI
 }
 
 export async function handleRetag(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
-  await manageLink(ctx, interaction, async (workspaceId, link) => {
-    const updated = await ctx.service.setTags(workspaceId, link.id, parseTagList(interaction.options.getString('tags')));
+  await manageLink(ctx, interaction, async (workspaceId, link, at) => {
+    const updated = await ctx.service.setTags(workspaceId, link.id, parseTagList(interaction.options.getString('tags')), at);
     return t(interaction.locale, 'retag.done', { url: updated.url, tags: updated.tags.length ? updated.tags.map((tag) => `#${tag}`).join(' ') : '—' });
   });
 }
@@ -39,7 +40,7 @@ export async function handleForget(ctx: BotContext, interaction: ChatInputComman
 async function manageLink(
   ctx: BotContext,
   interaction: ChatInputCommandInteraction,
-  change: (workspaceId: string, link: Link) => Promise<string>,
+  change: (workspaceId: string, link: Link, at: TagsAt) => Promise<string>,
 ): Promise<void> {
   const locale = interaction.locale;
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -49,27 +50,31 @@ async function manageLink(
     const url = normalizeUrl(interaction.options.getString('url', true));
     const link = await ctx.service.findLinkByUrl(workspaceId, url);
     const shares = link ? await ctx.service.listShares(workspaceId, link.id) : [];
-    // Someone who cannot read any channel the link was shared in is told it does not exist.
-    if (!link || !canSee(await viewerFor(interaction, member), shares)) {
+    const viewer = await viewerFor(interaction, member);
+    const decision = await mayChangeLink(shares, {
+      userId: interaction.user.id,
+      personal: !interaction.guildId,
+      viewer,
+      // Manage Messages counts in the channel the link was shared in, not where the command is typed.
+      moderates: (channelId) => {
+        const channel = channelId ? interaction.guild?.channels.cache.get(channelId) : null;
+        if (!member) return false;
+        if (!channel) return member.permissions.has(PermissionFlagsBits.ManageGuild);
+        return channel.permissionsFor(member)?.has(PermissionFlagsBits.ManageMessages) ?? false;
+      },
+    });
+    if (!link || decision === 'not-found') {
       await interaction.editReply({ content: dt(locale, 'link.notFound', { url }) });
       return;
     }
-    const isSharer = shares[0]?.userId === interaction.user.id;
-    const canModerate = interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) ?? false;
-    if (interaction.guildId && !isSharer && !canModerate) {
-      await interaction.editReply({ content: t(locale, 'perm.denied') });
+    if (decision === 'denied') {
+      await interaction.editReply({ content: dt(locale, 'perm.denied') });
       return;
     }
-    const content = await change(workspaceId, link);
+    const content = await change(workspaceId, link, { place: { channelId: interaction.channelId, private: isChannelPrivate(interaction.channel) }, viewer });
     ctx.logger({ level: 'info', context: 'discord', message: `/${interaction.commandName} changed a link`, details: { workspace: workspaceId, linkId: link.id, userId: interaction.user.id } });
     await interaction.editReply({ content });
   } catch (error) {
     await interaction.editReply({ content: errorMessage(locale, error) });
   }
-}
-
-/** The same rule as search (storage/visibility.ts): a share outside private channels, or one the viewer can read. */
-export function canSee(viewer: Viewer | null, shares: Share[]): boolean {
-  if (!viewer) return true;
-  return shares.some((share) => !share.channelPrivate || (share.channelId !== null && viewer.channelIds.includes(share.channelId)));
 }

@@ -13,9 +13,8 @@ const en = {
   'config.guildOnly': 'Settings exist per server; run /snapconfig in a server channel.',
   'tags.line': '{tag} ({count})',
   'tags.more': '… and {count} more',
-  'repost.mode.reaction': 'reaction',
-  'repost.mode.reply': 'short reply',
-  'repost.mode.off': 'off',
+  'perm.denied': 'Only the person who shared it first, or members with Manage Messages in the channels where it was shared, can do that.',
+  'config.denied': 'You need the Manage Server permission to change settings.',
 } as const;
 
 export type DiscordMessageKey = keyof typeof en;
@@ -32,9 +31,8 @@ const zhCN: Record<DiscordMessageKey, string> = {
   'config.guildOnly': '设置按服务器保存,请在服务器频道中运行 /snapconfig。',
   'tags.line': '{tag}({count})',
   'tags.more': '……还有 {count} 个',
-  'repost.mode.reaction': '表情回应',
-  'repost.mode.reply': '简短回复',
-  'repost.mode.off': '关闭',
+  'perm.denied': '只有首次分享者,或在分享所在频道拥有"管理消息"权限的成员,才能这样做。',
+  'config.denied': '需要"管理服务器"权限才能修改设置。',
 };
 
 const catalogs: Record<Locale, Record<DiscordMessageKey, string>> = { en, 'zh-CN': zhCN };

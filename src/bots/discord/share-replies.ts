@@ -1,17 +1,20 @@
 // Turns capture progress (service.subscribe events) into Discord replies: the deferred /snap reply is
-// edited from "Capturing …" into the result, and an auto-captured message gets ⏳ then 📸 or ⚠️.
+// edited from "Capturing …" into the result. Links posted in messages go to the core's progress
+// driver (core/chat/message-progress.ts), which owns their reactions and threaded cards.
 // Terminal events can arrive twice (redelivery after a restart), so every step is idempotent:
 // edits overwrite, reactions are PUT/DELETE, and progress never overwrites a final answer.
 import { InteractionWebhook, Routes, type Client } from 'discord.js';
-import { relativeTime } from '../../core/chat/present.js';
+import type { MessageProgress } from '../../core/chat/message-progress.js';
+import type { ChatPort } from '../../core/chat/port.js';
+import { earlierShareForChannel, firstSharedNote } from '../../core/chat/repost.js';
+import { channelAudience } from '../../core/visibility.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
 import type { Share, ShareEvent, Snapshot } from '../../core/types.js';
-import { DefaultReplyRetry, isExpiredInteraction, postInThread, restMessage, setReaction, withRetries } from './delivery.js';
-import { Reactions } from './context.js';
-import { dt } from './messages.js';
-import { parseReplyTarget, type InteractionTarget, type MessageTarget } from './reply-target.js';
+import { isPermanentDiscordError } from './chat-port.js';
+import { DefaultReplyRetry, isExpiredInteraction, restMessage, withRetries } from './delivery.js';
+import { parseReplyTarget, type InteractionTarget } from './reply-target.js';
 import { progressReply, snapshotReply, type ReplyBody } from './render.js';
 import { readFile } from 'node:fs/promises';
 
@@ -25,6 +28,9 @@ export interface ShareRepliesOptions {
   logger: Logger;
   snapshotUrl: (snapshot: Snapshot) => string;
   retry?: { attempts: number; firstDelayMs: number };
+  /** Answers links posted in messages (the core's progress driver). */
+  progress: MessageProgress;
+  port: ChatPort;
 }
 
 export class ShareReplies {
@@ -35,8 +41,8 @@ export class ShareReplies {
   readonly #retry: { attempts: number; firstDelayMs: number };
   readonly #stage = new Map<string, number>();
   readonly #chains = new Map<string, Promise<unknown>>();
-  /** Captures still running per auto-captured message, so ⏳ goes away after the last one. */
-  readonly #pendingByMessage = new Map<string, Set<string>>();
+  readonly #progress: MessageProgress;
+  readonly #port: ChatPort;
 
   constructor(options: ShareRepliesOptions) {
     this.#client = options.client;
@@ -44,6 +50,8 @@ export class ShareReplies {
     this.#logger = options.logger;
     this.#snapshotUrl = options.snapshotUrl;
     this.#retry = options.retry ?? DefaultReplyRetry;
+    this.#progress = options.progress;
+    this.#port = options.port;
   }
 
   /** The service.subscribe handler. Rejects only when a final reply could not be delivered yet. */
@@ -53,18 +61,17 @@ export class ShareReplies {
       this.#logger({ level: 'warn', context: 'discord', message: 'Share has no Discord reply target; nothing to answer', details: { shareId: event.share.id } });
       return Promise.resolve();
     }
-    return this.#serial(event.share.id, () =>
-      target.kind === 'interaction' ? this.#toInteraction(target, event.type, event.share, event.snapshot) : this.#toMessage(target, event.type, event.share),
-    );
+    if (target.kind === 'message') return this.#progress.handle(event).then(() => undefined);
+    return this.#serial(event.share.id, async () => {
+      try {
+        await this.#toInteraction(target, event.type, event.share, event.snapshot);
+      } catch (error) {
+        if (!isPermanentDiscordError(error)) throw error;
+        // The channel is gone or the bot lost access: asking again only counts towards Discord's invalid-request ban.
+        this.#logger({ level: 'warn', context: 'discord', message: 'The /snap reply cannot be delivered any more; giving up', details: { shareId: event.share.id, error } });
+      }
+    });
   };
-
-  /** Called by auto-capture right after snap(), before any event arrives. */
-  trackMessageShare(target: MessageTarget, shareId: string): void {
-    if (this.#finished(shareId)) return;
-    const pending = this.#pendingByMessage.get(target.messageId) ?? new Set<string>();
-    pending.add(shareId);
-    this.#pendingByMessage.set(target.messageId, pending);
-  }
 
   /** Renders the share's current state now (used when snap() returned an already finished snapshot). */
   deliver(share: Share, snapshot: Snapshot): Promise<void> {
@@ -123,47 +130,13 @@ export class ShareReplies {
     this.#logger({ level: 'info', context: 'discord', message: `Answered /snap with the ${type} snapshot`, details });
   }
 
-  async #toMessage(target: MessageTarget, type: ShareEvent['type'], share: Share): Promise<void> {
-    const { channelId, messageId } = target;
-    const details = { shareId: share.id, channelId, messageId, workspace: share.workspaceId };
-    if (type === 'queued' || type === 'capturing') {
-      const first = (this.#stage.get(share.id) ?? 0) === 0;
-      if (!this.#advance(share.id, type) || !first) return;
-      await setReaction(this.#client, channelId, messageId, Reactions.capturing, true).catch((error) =>
-        this.#logger({ level: 'warn', context: 'discord', message: 'Could not add the capturing reaction', details: { ...details, error } }),
-      );
-      return;
-    }
-    if (this.#finished(share.id)) return;
-    const pending = this.#pendingByMessage.get(messageId);
-    pending?.delete(share.id);
-    if (!pending || pending.size === 0) {
-      this.#pendingByMessage.delete(messageId);
-      await setReaction(this.#client, channelId, messageId, Reactions.capturing, false).catch(() => undefined);
-    }
-    const emoji = type === 'done' ? Reactions.done : Reactions.failed;
-    await withRetries(() => setReaction(this.#client, channelId, messageId, emoji, true), { ...this.#retry, logger: this.#logger, what: 'reaction', details });
-    if (target.replyInThread) {
-      const snapshot = await this.#service.getSnapshot(share.workspaceId, share.snapshotId).catch(() => null);
-      const body = snapshot && (await this.#finalBody(share, snapshot, target.locale));
-      if (body) {
-        const title = body.embeds[0]?.title ?? snapshot.url;
-        await withRetries(() => postInThread(this.#client, channelId, messageId, dt(target.locale, 'thread.name', { title }), body), {
-          ...this.#retry,
-          logger: this.#logger,
-          what: 'thread reply',
-          details,
-        });
-      }
-    }
-    this.#advance(share.id, type);
-  }
-
   /** The result card, with who shared the link first when it was someone else's share. */
   async #finalBody(share: Share, snapshot: Snapshot, locale: string): Promise<ReplyBody | null> {
     try {
-      const link = await this.#service.getLink(share.workspaceId, share.linkId);
-      const note = await this.firstSharedNote(share, locale);
+      // The reply is read in the channel: tags and the first share only as everyone there may see them.
+      const link = await this.#service.getLink(share.workspaceId, share.linkId, channelAudience(share.channelId));
+      const first = await earlierShareForChannel(this.#service, share);
+      const note = first ? firstSharedNote(this.#port, first, locale) : null;
       return snapshotReply(snapshot, link, { locale, viewUrl: this.#snapshotUrl(snapshot), note });
     } catch (error) {
       if (error instanceof NotFoundError) {
@@ -173,20 +146,6 @@ export class ShareReplies {
       }
       throw error;
     }
-  }
-
-  /** "First shared by … in #channel 5 min ago", or null when this share is the first. */
-  async firstSharedNote(share: Share, locale: string): Promise<string | null> {
-    const first = await this.#service.firstShare(share.workspaceId, share.linkId);
-    if (!first || first.id === share.id) return null;
-    // Do not reveal who posted in a private channel to people in another channel.
-    if (first.channelPrivate && first.channelId !== share.channelId) return null;
-    const channel = first.channelId && !share.workspaceId.startsWith('discord:dm:') ? `<#${first.channelId}>` : dt(locale, 'repost.dm');
-    return dt(locale, 'repost.firstShared', {
-      user: first.userId ? `<@${first.userId}>` : (first.userName ?? '?'),
-      channel,
-      when: relativeTime(locale, first.createdAt),
-    });
   }
 
   async #editOriginal(target: InteractionTarget, body: ReplyBody): Promise<void> {

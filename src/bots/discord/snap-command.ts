@@ -3,7 +3,7 @@
 // private, immediate answer and never reaches the capture queue.
 import { GuildMember, MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
 import { errorMessage } from '../../core/chat/present.js';
-import { t } from '../../core/i18n.js';
+import { commandBudgetRefusal } from '../../core/chat/fair-use.js';
 import { parseTagList } from '../../core/tags.js';
 import type { BotContext } from './context.js';
 import type { InteractionTarget } from './reply-target.js';
@@ -11,13 +11,11 @@ import { sourceFor, workspaceFor } from './visibility.js';
 
 export async function handleSnap(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
   const locale = interaction.locale;
-  const limit = ctx.snapLimiter.take(interaction.user.id);
-  if (!limit.ok) {
-    await interaction.reply({
-      content: t(locale, 'snap.rateLimited', { limit: ctx.snapLimiter.limit, seconds: Math.ceil(limit.retryAfterMs / 1000) }),
-      flags: MessageFlags.Ephemeral,
-    });
-    ctx.logger({ level: 'info', context: 'discord', message: 'Refused /snap over the per-user rate limit', details: { userId: interaction.user.id, retryAfterMs: limit.retryAfterMs } });
+  const workspace = workspaceFor(interaction, interaction.user);
+  const refusal = commandBudgetRefusal(ctx.chat.fairUse, 'snap', workspace.id, interaction.user.id, locale);
+  if (refusal) {
+    await interaction.reply({ content: refusal, flags: MessageFlags.Ephemeral });
+    ctx.logger({ level: 'info', context: 'discord', message: 'Refused /snap over its budget', details: { userId: interaction.user.id, workspace: workspace.id } });
     return;
   }
   await interaction.deferReply();
@@ -36,7 +34,7 @@ export async function handleSnap(ctx: BotContext, interaction: ChatInputCommandI
     const accepted = await ctx.service.snap({
       url,
       tags,
-      workspace: workspaceFor(interaction, interaction.user),
+      workspace,
       requester: { id: interaction.user.id, name: member?.displayName ?? interaction.user.username },
       source: {
         platform: 'discord',

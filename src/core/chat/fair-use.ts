@@ -1,6 +1,8 @@
 // Per-user and per-workspace budgets over the policy table. A flood is answered once per window
 // ("you are going fast; try again in 40 s"), not once per link, so the bot never floods back.
+import { t } from '../i18n.js';
 import { RateLimiter } from '../rate-limit.js';
+import { chatText } from './wording.js';
 import { ChatPolicy, type BudgetName } from './policy.js';
 
 export type BudgetDecision =
@@ -49,4 +51,13 @@ export class FairUse {
     }
     return { ok: false, scope, limit, retryAfterMs, tell };
   }
+}
+
+/** The answer for a spent /snap or /find budget, or null when the command may run. */
+export function commandBudgetRefusal(fairUse: FairUse, name: 'snap' | 'find', workspaceId: string, userId: string, locale: string): string | null {
+  const decision = fairUse.take(name, workspaceId, userId);
+  if (decision.ok) return null;
+  const seconds = Math.ceil(decision.retryAfterMs / 1000);
+  if (name === 'find') return chatText(locale, 'find.rateLimited', { limit: decision.limit, seconds });
+  return decision.scope === 'user' ? t(locale, 'snap.rateLimited', { limit: decision.limit, seconds }) : chatText(locale, 'snap.workspaceBudget', { limit: decision.limit, seconds });
 }

@@ -138,7 +138,7 @@ async function answerReposts(deps: ChatDeps, posted: PostedMessage, settings: Wo
       if (!named) continue;
       const text = chatText(locale, 'repost.notice', {
         user: port.words.user(named.userId),
-        channel: port.words.channel(named.channelId, named.workspaceId),
+        channel: port.words.channel(named.channelId, named.workspaceId, locale),
         when: relativeTime(locale, named.createdAt),
         link: deps.snapshotUrl(entry.snapshot),
       });

@@ -13,7 +13,7 @@ export const ChatPolicy = {
   linksPerMessage: 10,
   budgets: {
     // One person pasting link after link is bounded long before the workspace is.
-    autoCapture: { perUser: 20, perWorkspace: 200, windowMs: 60_000 },
+    autoCapture: { perUser: 30, perWorkspace: 300, windowMs: 60_000 },
     // perUser is LINKSNAP_SNAPS_PER_MINUTE when set (config.rateLimit.snapsPerUserPerMinute).
     snap: { perUser: 10, perWorkspace: 120, windowMs: 60_000 },
     find: { perUser: 30, perWorkspace: 300, windowMs: 60_000 },

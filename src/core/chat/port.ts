@@ -53,6 +53,6 @@ export interface ChatPort {
   /** Platform words: how a user, a channel and a DM are named in a sentence. */
   words: {
     user(userId: string): string;
-    channel(channelId: string | null, workspaceId: string): string;
+    channel(channelId: string | null, workspaceId: string, locale: string): string;
   };
 }

@@ -24,7 +24,7 @@ export function earlierShareForChannel(service: EarlierShareService, share: Shar
 export function firstSharedNote(port: Pick<ChatPort, 'words'>, first: Share, locale: string): string {
   return chatText(locale, 'repost.firstShared', {
     user: port.words.user(first.userId),
-    channel: port.words.channel(first.channelId, first.workspaceId),
+    channel: port.words.channel(first.channelId, first.workspaceId, locale),
     when: relativeTime(locale, first.createdAt),
   });
 }

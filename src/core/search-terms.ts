@@ -1,0 +1,21 @@
+// Which search terms are too short to use the index: shared by the service (which refuses them) and
+// /find in chat (which answers with a hint at once).
+
+/** CJK ideographs, kana and hangul: a two-character word there is a real word (气候, 東京). */
+const Cjk = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+/** One character, or two without a CJK one: too short to look up in the index. */
+export function isTooShortTerm(term: string): boolean {
+  const chars = [...term];
+  if (chars.length <= 1) return true;
+  return chars.length === 2 && !chars.some((char) => Cjk.test(char));
+}
+
+/** The first term that makes the search unusable, or null when the search can run. */
+export function unusableTerm(query: { tags?: string[]; text?: string | null }): string | null {
+  if (query.tags?.length || !query.text) return null;
+  const terms = [...new Set(query.text.normalize('NFKC').split(/\s+/u).filter(Boolean))];
+  if (!terms.length || !terms.every(isTooShortTerm)) return null;
+  return terms[0];
+}
+
