@@ -14,6 +14,7 @@ function store(count: number): NotificationStore & { notified: string[] } {
     getSnapshotById: async () => ({ id: 'snap-1', status: 'done' }) as unknown as Snapshot,
     sharesPendingNotification: async () => [],
     markShareNotified: async (id) => void notified.push(id),
+    recordDeliveryFailure: async () => false,
   };
 }
 
@@ -40,5 +41,29 @@ it('delivers every share of a snapshot once, no more than a few at once, letting
   // The immediate queued before publishing ran while replies were still going out.
   expect(immediateRanAfter).toBeGreaterThanOrEqual(0);
   expect(immediateRanAfter).toBeLessThan(300);
+  events.close();
+});
+
+it('records a failed reply for backoff and gives it up past the cap, instead of retrying it forever', async () => {
+  const failures: string[] = [];
+  const data: NotificationStore = {
+    sharesBySnapshot: async () => [{ id: 'share-x', platform: 'slack', snapshotId: 'snap-1' } as unknown as Share],
+    getSnapshotById: async () => ({ id: 'snap-1', status: 'done' }) as unknown as Snapshot,
+    sharesPendingNotification: async () => [],
+    markShareNotified: async () => {
+      throw new Error('not reached: the handler failed');
+    },
+    recordDeliveryFailure: async (id, policy) => {
+      failures.push(id);
+      return failures.length >= policy.maxAttempts;
+    },
+  };
+  const events = new SnapshotEvents(data, silentLogger, 0, { maxAttempts: 2, firstDelayMs: 10, maxDelayMs: 10 });
+  events.subscribe('slack', async () => {
+    throw new Error('channel_not_found');
+  });
+  await events.publish('snap-1', 'done');
+  await events.publish('snap-1', 'done');
+  expect(failures).toEqual(['share-x', 'share-x']);
   events.close();
 });

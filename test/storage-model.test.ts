@@ -24,6 +24,7 @@ import {
   listVersions,
   listWorkspaces,
   markShareNotified,
+  recordDeliveryFailure,
   migrateToLatest,
   openDatabase,
   recentSnapshot,
@@ -212,6 +213,29 @@ describe('links, snapshots and shares', () => {
     await markShareNotified(db, first.id, 'done');
     expect(await sharesPendingNotification(db, 'slack')).toEqual([]);
     expect((await sharesPendingNotification(db, 'web')).map((s) => s.id)).toEqual([second.id]);
+  });
+
+  it('backs a failing reply off, offers it again when due, and gives it up past the cap', async () => {
+    const db = await memoryDb();
+    const link = await upsertLink(db, 'local', 'https://example.com/backoff');
+    const snap = await createSnapshot(db, { workspaceId: 'local', linkId: link.id, url: link.url });
+    const share = await createShare(db, { workspaceId: 'local', linkId: link.id, snapshotId: snap.id, platform: 'slack', userId: 'U1' });
+    await updateSnapshot(db, snap.id, { status: 'done' });
+    const policy = { maxAttempts: 3, firstDelayMs: 60_000, maxDelayMs: 120_000 };
+    const t0 = new Date('2026-01-01T00:00:00.000Z');
+    expect(await recordDeliveryFailure(db, share.id, policy, t0)).toBe(false);
+    expect(await sharesPendingNotification(db, 'slack', new Date(t0.getTime() + 59_000))).toEqual([]);
+    expect((await sharesPendingNotification(db, 'slack', new Date(t0.getTime() + 60_000))).map((s) => s.id)).toEqual([share.id]);
+    expect(await recordDeliveryFailure(db, share.id, policy, t0)).toBe(false);
+    expect(await sharesPendingNotification(db, 'slack', new Date(t0.getTime() + 119_000))).toEqual([]);
+    expect(await recordDeliveryFailure(db, share.id, policy, t0)).toBe(true);
+    expect(await sharesPendingNotification(db, 'slack', new Date(t0.getTime() + 10 * 3_600_000))).toEqual([]);
+    // The pending list is bounded.
+    const many = await upsertLink(db, 'local', 'https://example.com/many');
+    const manySnap = await createSnapshot(db, { workspaceId: 'local', linkId: many.id, url: many.url });
+    for (let i = 0; i < 5; i++) await createShare(db, { workspaceId: 'local', linkId: many.id, snapshotId: manySnap.id, platform: 'discord', userId: `U${i}` });
+    await updateSnapshot(db, manySnap.id, { status: 'failed' });
+    expect(await sharesPendingNotification(db, 'discord', new Date(), 3)).toHaveLength(3);
   });
 });
 

@@ -13,7 +13,22 @@ export interface NotificationStore {
   /** Shares whose snapshot is done or failed and whose platform has not acknowledged it yet. */
   sharesPendingNotification(platform: Platform): Promise<Share[]>;
   markShareNotified(shareId: string): Promise<void>;
+  /** A try failed: back off, or give up past the cap; true when given up. */
+  recordDeliveryFailure(shareId: string, policy: DeliveryPolicy): Promise<boolean>;
 }
+
+export interface DeliveryPolicy {
+  maxAttempts: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * A reply that keeps failing for a transient reason is tried for about a day (30 s, 1 min, 2 min …
+ * capped at an hour between tries), then given up. Failures that can never succeed are given up
+ * at once by the adapters themselves.
+ */
+export const DefaultDeliveryPolicy: DeliveryPolicy = { maxAttempts: 30, firstDelayMs: 30_000, maxDelayMs: 3_600_000 };
 
 const TerminalTypes: ReadonlySet<SnapshotEventType> = new Set(['done', 'failed']);
 
@@ -35,9 +50,12 @@ export class SnapshotEvents {
   readonly snapshotChanges = new EventEmitter();
   #retryTimer: NodeJS.Timeout | null = null;
 
-  constructor(store: NotificationStore, logger: Logger, retryEveryMs = 30_000) {
+  readonly #delivery: DeliveryPolicy;
+
+  constructor(store: NotificationStore, logger: Logger, retryEveryMs = 30_000, delivery: DeliveryPolicy = DefaultDeliveryPolicy) {
     this.#store = store;
     this.#logger = logger;
+    this.#delivery = delivery;
     this.snapshotChanges.setMaxListeners(0);
     if (retryEveryMs > 0) {
       this.#retryTimer = setInterval(() => void this.redeliverAll(), retryEveryMs);
@@ -88,10 +106,11 @@ export class SnapshotEvents {
       for (const handler of handlers) await handler(event);
       if (terminal) await this.#store.markShareNotified(event.share.id);
     } catch (error) {
+      const gaveUp = terminal ? await this.#store.recordDeliveryFailure(event.share.id, this.#delivery).catch(() => false) : false;
       this.#logger({
-        level: 'warn',
+        level: gaveUp ? 'error' : 'warn',
         context: 'service',
-        message: terminal ? 'Reply handler failed; it will be retried' : 'Progress handler failed',
+        message: !terminal ? 'Progress handler failed' : gaveUp ? 'Reply kept failing; gave up on it' : 'Reply handler failed; it will be retried later',
         details: { shareId: event.share.id, snapshotId: event.snapshot.id, platform: event.share.platform, error },
       });
     } finally {

@@ -34,6 +34,7 @@ export {
   sharesBySnapshot,
   sharesPendingNotification,
   markShareNotified,
+  recordDeliveryFailure,
   deleteSharesByMessage,
   type NewShare,
 } from './shares.js';

@@ -41,6 +41,7 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
     sharesBySnapshot: (snapshotId) => shares.sharesBySnapshot(db, snapshotId),
     sharesPendingNotification: (platform) => shares.sharesPendingNotification(db, platform),
     markShareNotified: (shareId) => shares.markShareNotified(db, shareId),
+    recordDeliveryFailure: (shareId, policy) => shares.recordDeliveryFailure(db, shareId, policy),
 
     addTags: (workspaceId, linkId, names, place) => tags.addTags(db, workspaceId, linkId, names, place),
     removeTags: (workspaceId, linkId, names) => tags.removeTags(db, workspaceId, linkId, names),

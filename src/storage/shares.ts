@@ -154,19 +154,51 @@ export async function sharesBySnapshot(db: Db, snapshotId: string): Promise<Shar
   return rows.map(toShare);
 }
 
-/** Shares made from `platform` whose snapshot is done or failed and that were not acknowledged. */
-export async function sharesPendingNotification(db: Db, platform: Platform): Promise<Share[]> {
+/**
+ * Shares made from `platform` whose snapshot is done or failed, not acknowledged, and due for a try
+ * (never tried, or past their backoff): at most `limit`, oldest first, so a backlog is worked off
+ * in bounded steps.
+ */
+export async function sharesPendingNotification(db: Db, platform: Platform, now: Date = new Date(), limit = 200): Promise<Share[]> {
+  const at = isoNow(now);
   const rows = await db
     .selectFrom('shares as sh')
     .innerJoin('snapshots as sn', 'sn.id', 'sh.snapshot_id')
     .selectAll('sh')
     .where('sh.platform', '=', platform)
     .where('sh.notified_at', 'is', null)
+    .where((eb) => eb.or([eb('sh.next_delivery_at', 'is', null), eb('sh.next_delivery_at', '<=', at)]))
     .where('sn.status', 'in', ['done', 'failed'])
     .orderBy('sh.created_at')
     .orderBy('sh.id')
+    .limit(limit)
     .execute();
   return rows.map(toShare);
+}
+
+/**
+ * A try at the share's reply failed: try again after a doubling delay, or, past `maxAttempts`,
+ * give up (recorded as notified with event 'gave-up', so it is never offered again). Returns
+ * whether it was given up.
+ */
+export async function recordDeliveryFailure(
+  db: Db,
+  shareId: string,
+  policy: { maxAttempts: number; firstDelayMs: number; maxDelayMs: number },
+  now: Date = new Date(),
+): Promise<boolean> {
+  return writeTransaction(db, async (trx) => {
+    const row = await trx.selectFrom('shares').select('delivery_attempts').where('id', '=', shareId).executeTakeFirst();
+    if (!row) return true;
+    const attempts = Number(row.delivery_attempts) + 1;
+    if (attempts >= policy.maxAttempts) {
+      await trx.updateTable('shares').set({ delivery_attempts: attempts, notified_at: isoNow(now), last_event: 'gave-up' }).where('id', '=', shareId).execute();
+      return true;
+    }
+    const delay = Math.min(policy.firstDelayMs * 2 ** (attempts - 1), policy.maxDelayMs);
+    await trx.updateTable('shares').set({ delivery_attempts: attempts, next_delivery_at: isoNow(new Date(now.getTime() + delay)) }).where('id', '=', shareId).execute();
+    return false;
+  });
 }
 
 /** The platform acknowledged the share's terminal event. */
