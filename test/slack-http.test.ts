@@ -161,7 +161,8 @@ describe('Slack app in HTTP mode', () => {
     expect(slack.callsTo('reactions.add').some((call) => call.params.timestamp === ts && call.params.name === 'hourglass')).toBe(true);
     const found = await testApp.service.find({ workspaceId: `slack:${T1}`, tags: ['diary'] });
     expect(found.items.map((item) => item.link.url)).toEqual([url]);
-    expect(found.items[0].link.tags.sort()).toEqual(['diary', '灯塔'].sort());
+    // The channel's name is a tag, as on Discord (the same rule for every platform).
+    expect(found.items[0].link.tags.sort()).toEqual(['diary', 'general', '灯塔'].sort());
     expect(found.items[0].snapshot.title).toContain('灯塔守望者');
   });
 

@@ -160,7 +160,7 @@ describe('/snapconfig', () => {
     const saved = await ask(command({ command: '/snapconfig', teamId: team, userId: 'UOWNER', text: 'thread on repost reply forget-on-delete off exclude <#CX|cx>' }));
     expect(saved.text).toContain(t('en', 'config.saved'));
     expect(saved.text).toContain('channels: all − <#CX>');
-    expect(saved.text).toContain('replies in thread: yes; on repost: reply; forget when the message is deleted: no');
+    expect(saved.text).toContain('replies in thread: yes; on repost: short reply; forget when the message is deleted: no');
     const settings = await testApp.service.getSettings(`slack:${team}`);
     expect(settings).toMatchObject({ replyInThread: true, duplicateNotice: 'reply', forgetOnDelete: false, autoCaptureExcluded: ['CX'], autoCapture: true });
 
@@ -184,7 +184,9 @@ describe('/snapconfig', () => {
     const repostTs = await autoCapture(team, 'CINC', 'USECOND', `again <${url}>`);
     const reply = await slack.waitFor(() => slack.callsTo('chat.postMessage').find((call) => call.params.thread_ts === repostTs && !call.params.blocks), 30_000, 'repost reply');
     expect(reply.params.channel).toBe('CINC');
-    expect(reply.params.text).toBe(t('en', 'repost.notice', { user: '<@UFIRST>', channel: '<#CPUB>', when: 'just now', link: url }));
+    // The reply links the snapshot, as on Discord, not the page itself.
+    const [kept] = (await testApp.service.find({ workspaceId: `slack:${team}`, text: 'conf=thread' })).items;
+    expect(reply.params.text).toBe(t('en', 'repost.notice', { user: '<@UFIRST>', channel: '<#CPUB>', when: 'just now', link: `http://127.0.0.1:1/s/${kept.snapshot.id}` }));
     expect(slack.reactions.get(`CINC:${repostTs}`)?.has('recycle')).toBeFalsy();
 
     const excluded = await autoCapture(team, 'CX', 'UALICE', `<${fixtures.url('/article.html?conf=excluded')}>`);

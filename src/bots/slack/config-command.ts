@@ -2,7 +2,7 @@
 // (users.info is_admin / is_owner). Without arguments, or with `show`, it shows the settings;
 // otherwise it takes `name value` pairs, several in one command:
 //   autocapture on|off · channels all|#c1 #c2 · exclude none|#c1 #c2 · thread on|off ·
-//   repost reaction|reply|off · forget-on-delete on|off · language en|zh-CN|default
+//   repost reaction|reply|off · forget-on-delete on|off · explain on|off · language en|zh-CN|default
 // Channels must arrive as Slack's `<#C…|name>` references (the command escapes them) or bare ids.
 import type { App } from '@slack/bolt';
 import { errorMessage } from '../../core/chat/present.js';
@@ -10,7 +10,8 @@ import { NotFoundError } from '../../core/errors.js';
 import { t, type Locale } from '../../core/i18n.js';
 import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
-import type { WorkspaceSettings } from '../../core/types.js';
+import { DefaultWorkspaceSettings, type WorkspaceSettings } from '../../core/types.js';
+import { channelPatch, describeSettings as describeCoreSettings, type ChannelChange } from '../../core/chat/settings.js';
 import { escapeMrkdwn, textMessage } from './blocks.js';
 import type { SlackDirectory } from './directory.js';
 import { st } from './messages.js';
@@ -31,7 +32,8 @@ export function registerConfigCommand(app: App, deps: ConfigCommandDeps, command
     try {
       if (!(await deps.directory.isAdmin(command.user_id))) return void (await answer(st(locale, 'config.denied')));
       const workspaceId = slackWorkspaceId(command.team_id, command.enterprise_id);
-      const parsed = parseConfigText(command.text);
+      const current = await deps.service.getSettings(workspaceId).catch(() => DefaultWorkspaceSettings);
+      const parsed = parseConfigText(command.text, current);
       if ('error' in parsed) {
         const problem = parsed.error === 'usage' ? st(locale, 'config.usage') : st(locale, 'config.badChannel', { word: parsed.error });
         return void (await answer(problem));
@@ -58,19 +60,27 @@ export function registerConfigCommand(app: App, deps: ConfigCommandDeps, command
   });
 }
 
-const FlagSettings: Record<string, 'autoCapture' | 'replyInThread' | 'forgetOnDelete' | undefined> = {
+const FlagSettings: Record<string, 'autoCapture' | 'replyInThread' | 'forgetOnDelete' | 'explainFailures' | undefined> = {
   autocapture: 'autoCapture',
   'auto-capture': 'autoCapture',
   thread: 'replyInThread',
   'forget-on-delete': 'forgetOnDelete',
+  explain: 'explainFailures',
+  'explain-failures': 'explainFailures',
 };
 const On = new Set(['on', 'yes', 'true', '1']);
 const Off = new Set(['off', 'no', 'false', '0']);
 
-/** The settings a /snapconfig text asks for; `error` is 'usage' or the word that is not a channel. */
-export function parseConfigText(text: string | null | undefined): { patch: Partial<WorkspaceSettings> } | { error: string } {
+/**
+ * The settings a /snapconfig text asks for; `error` is 'usage' or the word that is not a channel.
+ * Channel changes mean what they mean on Discord (core/chat/settings.ts): `channels #a` adds #a to
+ * the captured channels, `exclude #b` adds #b to the excluded ones; `channels all` and
+ * `exclude none` reset them.
+ */
+export function parseConfigText(text: string | null | undefined, current: WorkspaceSettings = DefaultWorkspaceSettings): { patch: Partial<WorkspaceSettings> } | { error: string } {
   const words = [...(text ?? '').matchAll(/<[^<>]*>|\S+/g)].map((match) => match[0]);
   const patch: Partial<WorkspaceSettings> = {};
+  const changes: ChannelChange[] = [];
   let i = 0;
   const flag = (word: string | undefined): boolean | null => (word && On.has(word.toLowerCase()) ? true : word && Off.has(word.toLowerCase()) ? false : null);
   while (i < words.length) {
@@ -80,8 +90,7 @@ export function parseConfigText(text: string | null | undefined): { patch: Parti
     if (name === 'channels' || name === 'exclude') {
       const reset = value?.toLowerCase() === (name === 'channels' ? 'all' : 'none');
       if (reset) {
-        if (name === 'channels') patch.autoCaptureChannels = null;
-        else patch.autoCaptureExcluded = [];
+        changes.push(name === 'channels' ? { kind: 'all' } : { kind: 'exclude-none' });
         i += 2;
         continue;
       }
@@ -94,8 +103,7 @@ export function parseConfigText(text: string | null | undefined): { patch: Parti
         i += 1;
       }
       if (!ids.length) return { error: 'usage' };
-      if (name === 'channels') patch.autoCaptureChannels = [...new Set(ids)];
-      else patch.autoCaptureExcluded = [...new Set(ids)];
+      changes.push({ kind: name === 'channels' ? 'include' : 'exclude', channelIds: ids });
       continue;
     }
     if (name === 'repost') {
@@ -116,10 +124,16 @@ export function parseConfigText(text: string | null | undefined): { patch: Parti
     }
     i += 2;
   }
+  let settings = current;
+  for (const change of changes) {
+    const channelSettings = channelPatch(settings, change);
+    settings = { ...settings, ...channelSettings };
+    Object.assign(patch, channelSettings);
+  }
   return { patch };
 }
 
-const SettingNames = new Set(['autocapture', 'auto-capture', 'auto_capture', 'channels', 'exclude', 'thread', 'repost', 'forget-on-delete', 'forget_on_delete', 'language']);
+const SettingNames = new Set(['autocapture', 'auto-capture', 'auto_capture', 'channels', 'exclude', 'thread', 'repost', 'forget-on-delete', 'forget_on_delete', 'explain', 'explain-failures', 'explain_failures', 'language']);
 
 function isSettingName(word: string): boolean {
   return SettingNames.has(word.toLowerCase());
@@ -133,17 +147,11 @@ function channelId(word: string): string | null {
 }
 
 export function describeSettings(settings: WorkspaceSettings, locale: Locale): string {
-  const yesNo = (value: boolean) => t(locale, value ? 'yes' : 'no');
-  const included = settings.autoCaptureChannels ? settings.autoCaptureChannels.map((id) => `<#${id}>`).join(' ') || '—' : escapeMrkdwn(t(locale, 'all.channels'));
-  const excluded = settings.autoCaptureExcluded.length ? ` − ${settings.autoCaptureExcluded.map((id) => `<#${id}>`).join(' ')}` : '';
   // Only the channel references are mrkdwn; the sentence around them is escaped.
-  return escapeMrkdwn(
-    t(locale, 'config.show', {
-      auto: yesNo(settings.autoCapture),
-      channels: '\u0000',
-      thread: yesNo(settings.replyInThread),
-      repost: settings.duplicateNotice,
-      forget: yesNo(settings.forgetOnDelete),
-    }),
-  ).replace('\u0000', `${included}${excluded}`);
+  const mentions: string[] = [];
+  const sentence = describeCoreSettings(settings, locale, (id) => {
+    mentions.push(`<#${id}>`);
+    return `\u0000${mentions.length - 1}\u0000`;
+  });
+  return escapeMrkdwn(sentence).replace(/\u0000(\d+)\u0000/g, (_, index: string) => mentions[Number(index)]);
 }

@@ -3,7 +3,9 @@
 // an app replace an ephemeral message. Only links the asker can read are listed: public-channel
 // links, and private ones from channels they are a member of.
 import type { App, RespondFn } from '@slack/bolt';
+import { commandBudgetRefusal } from '../../core/chat/fair-use.js';
 import { FindPager, type FindPage } from '../../core/chat/find-pager.js';
+import type { ChatDeps } from '../../core/chat/message-posted.js';
 import { errorMessage, snapshotCard } from '../../core/chat/present.js';
 import { ForbiddenError, NotFoundError } from '../../core/errors.js';
 import { t, type Locale } from '../../core/i18n.js';
@@ -25,6 +27,7 @@ export interface FindCommandDeps {
   snapshotUrl: (snapshot: Snapshot) => string;
   logger: Logger;
   pager?: FindPager;
+  chat: ChatDeps;
 }
 
 export function registerFindCommand(app: App, deps: FindCommandDeps, commandName = '/find'): void {
@@ -35,6 +38,11 @@ export function registerFindCommand(app: App, deps: FindCommandDeps, commandName
     const locale = await deps.directory.locale(command.user_id);
     try {
       const workspaceId = slackWorkspaceId(command.team_id, command.enterprise_id);
+      const refusal = commandBudgetRefusal(deps.chat.fairUse, 'find', workspaceId, command.user_id, locale);
+      if (refusal) {
+        await respond({ response_type: 'ephemeral', ...textMessage(refusal) });
+        return;
+      }
       const viewer = { channelIds: await deps.directory.readableChannels(command.user_id, [command.channel_id], { teamId: command.team_id, enterpriseId: command.enterprise_id }) };
       const [rawTag, ...textWords] = commandWords(command.text);
       if (!rawTag) {

@@ -1,20 +1,22 @@
-// The Retag and Forget buttons under a snapshot card. Either is allowed to whoever captured the link
-// first and to workspace admins and owners; everyone else is told so, privately. Retag opens a modal
+// The Retag and Forget buttons under a snapshot card. Who may press them is the core's rule
+// (core/chat/manage.ts): the first sharer, or a workspace admin or owner; everyone else is told so,
+// privately. Retag opens a modal
 // (views.open) prefilled with the current tags; its submission is checked again, because a modal can
 // stay open while someone's rights change. Forget replaces the card with a note that it was forgotten.
 import type { App, RespondFn } from '@slack/bolt';
+import { mayChangeLink } from '../../core/chat/manage.js';
 import { errorMessage } from '../../core/chat/present.js';
 import { t, type Locale } from '../../core/i18n.js';
 import type { SnapService } from '../../core/service-api.js';
 import { parseTagList } from '../../core/tags.js';
-import type { Link } from '../../core/types.js';
+import type { Link, Viewer } from '../../core/types.js';
 import { ManageActionIds, RetagInput, RetagViewId, retagModal, textMessage, type RetagMetadata } from './blocks.js';
 import type { SlackDirectory } from './directory.js';
 import { st } from './messages.js';
 import { isSlackReplyTo } from './reply-context.js';
 import { renderCard, type ShareEventDeps } from './share-events.js';
 import { postEphemeral } from './snap-command.js';
-import { slackWorkspaceId } from './workspace.js';
+import { slackTeamOf, slackWorkspaceId } from './workspace.js';
 
 export interface ManageActionDeps extends ShareEventDeps {
   service: SnapService;
@@ -36,11 +38,16 @@ function workspaceOf(body: InteractionBody): string | null {
   return teamId ? slackWorkspaceId(teamId, body.enterprise?.id ?? null) : null;
 }
 
-/** True when `userId` shared the link first in this workspace or is an admin or owner of it. */
-export async function mayManage(deps: Pick<ManageActionDeps, 'service' | 'directory'>, workspaceId: string, linkId: string, userId: string): Promise<boolean> {
+/** The core's rule (core/chat/manage.ts): the first sharer, or a workspace admin or owner, who can see a share of it. */
+export async function mayManage(deps: Pick<ManageActionDeps, 'service' | 'directory'>, workspaceId: string, linkId: string, userId: string, viewer: Viewer): Promise<boolean> {
   const shares = await deps.service.listShares(workspaceId, linkId);
-  if (shares[0]?.userId === userId) return true;
-  return deps.directory.isAdmin(userId);
+  const decision = await mayChangeLink(shares, { userId, personal: false, viewer, moderates: () => deps.directory.isAdmin(userId) });
+  return decision === 'allowed';
+}
+
+/** The channels the presser can read: the tags and links they may see and change. */
+async function viewerOf(deps: Pick<ManageActionDeps, 'directory'>, workspaceId: string, userId: string, channelId: string | null): Promise<Viewer> {
+  return { channelIds: await deps.directory.readableChannels(userId, channelId ? [channelId] : [], slackTeamOf(workspaceId)) };
 }
 
 export function registerManageActions(app: App, deps: ManageActionDeps): void {
@@ -57,8 +64,11 @@ export function registerManageActions(app: App, deps: ManageActionDeps): void {
       try {
         const workspaceId = workspaceOf(interaction);
         if (!workspaceId) throw new Error('The button press named no team');
-        const link = await deps.service.getLink(workspaceId, (action as { value?: string }).value ?? '');
-        if (!(await mayManage(deps, workspaceId, link.id, userId))) return void (await whisper(respond, st(locale, 'perm.denied')));
+        const channelId = interaction.container?.channel_id ?? interaction.channel?.id ?? null;
+        const viewer = await viewerOf(deps, workspaceId, userId, channelId);
+        // Only the tags the presser can see are shown (and so changed) in the modal.
+        const link = await deps.service.getLink(workspaceId, (action as { value?: string }).value ?? '', viewer);
+        if (!(await mayManage(deps, workspaceId, link.id, userId, viewer))) return void (await whisper(respond, st(locale, 'perm.denied')));
         await handle({ interaction, userId, locale, workspaceId, link, respond });
       } catch (error) {
         deps.logger({ level: 'warn', context: 'slack', message: `${name} button failed`, details: { userId, error } });
@@ -92,9 +102,12 @@ export function registerManageActions(app: App, deps: ManageActionDeps): void {
     let url: string;
     let tags: string[];
     try {
-      if (!(await mayManage(deps, metadata.workspaceId, metadata.linkId, userId))) return void (await refuse(st(locale, 'perm.denied')));
+      const viewer = await viewerOf(deps, metadata.workspaceId, userId, metadata.channel);
+      if (!(await mayManage(deps, metadata.workspaceId, metadata.linkId, userId, viewer))) return void (await refuse(st(locale, 'perm.denied')));
       const value = view.state.values[RetagInput.block]?.[RetagInput.action]?.value ?? '';
-      const updated = await deps.service.setTags(metadata.workspaceId, metadata.linkId, parseTagList(value));
+      // New tags are given in the channel the card is in, so a private channel's tags stay in it.
+      const place = metadata.channel ? { channelId: metadata.channel, private: (await deps.directory.channel(metadata.channel)).private } : { channelId: null, private: false };
+      const updated = await deps.service.setTags(metadata.workspaceId, metadata.linkId, parseTagList(value), { place, viewer });
       url = updated.url;
       tags = updated.tags;
     } catch (error) {

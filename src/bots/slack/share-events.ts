@@ -1,28 +1,31 @@
 // Turns a share's progress (queued → capturing → done / failed) into Slack: the /snap progress message
-// is updated in place into the result card; an auto-captured message gets reactions and, when the
-// workspace wants it, a threaded card. Every step is idempotent, because terminal events are
+// is updated in place into the result card. Auto-captured messages go to the core's progress driver
+// (core/chat/message-progress.ts), which owns their reactions and threaded cards. Every step is idempotent, because terminal events are
 // delivered again after a restart until this handler resolves.
 import type { webApi } from '@slack/bolt';
+import type { MessageProgress } from '../../core/chat/message-progress.js';
 import { snapshotCard } from '../../core/chat/present.js';
+import { earlierShareForChannel, firstSharedNote } from '../../core/chat/repost.js';
+import { channelAudience } from '../../core/visibility.js';
 import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
-import type { Locale } from '../../core/i18n.js';
-import type { Share, ShareEvent, Snapshot } from '../../core/types.js';
+import { pickLocale, type Locale } from '../../core/i18n.js';
+import type { Link, Share, ShareEvent, Snapshot } from '../../core/types.js';
 import { snapshotCardMessage, type SlackMessage } from './blocks.js';
-import { ProgressReactions, isSlackReplyTo, type AutoReplyTo, type SnapReplyTo } from './reply-context.js';
-import { firstShareNote, shouldMentionFirstShare } from './repost.js';
+import { isSlackReplyTo, type SnapReplyTo } from './reply-context.js';
+import { channelLabel } from './repost.js';
 import { isAlreadyDone, isPermanentSlackError } from './slack-errors.js';
 import type { ThumbnailUploader } from './thumbnails.js';
 
 export interface ShareEventDeps {
   client: webApi.WebClient;
-  service: Pick<SnapService, 'getLink' | 'firstShare'>;
+  service: Pick<SnapService, 'getLink' | 'firstShareVisibleTo'>;
   uploader: ThumbnailUploader;
   snapshotUrl: (snapshot: Snapshot) => string;
   logger: Logger;
 }
 
-export function createShareEventHandler(deps: ShareEventDeps): (event: ShareEvent) => Promise<void> {
+export function createShareEventHandler(deps: ShareEventDeps & { progress: MessageProgress }): (event: ShareEvent) => Promise<void> {
   return async (event) => {
     const replyTo = event.share.replyTo;
     if (!isSlackReplyTo(replyTo)) {
@@ -30,8 +33,9 @@ export function createShareEventHandler(deps: ShareEventDeps): (event: ShareEven
       return;
     }
     try {
-      if (replyTo.kind === 'snap') await onSnapProgress(deps, event, replyTo);
-      else await onAutoProgress(deps, event, replyTo);
+      // Links posted in messages are the core's progress driver's (reactions for every link together).
+      if (replyTo.kind === 'auto') await deps.progress.handle(event);
+      else await onSnapProgress(deps, event, replyTo);
     } catch (error) {
       if (isPermanentSlackError(error)) {
         // The message or channel is gone, or the app lost access: asking again will not help.
@@ -65,37 +69,31 @@ export async function postToResponseUrl(url: string, body: Record<string, unknow
   if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
 }
 
-async function onAutoProgress(deps: ShareEventDeps, event: ShareEvent, replyTo: AutoReplyTo): Promise<void> {
-  if (event.type !== 'done' && event.type !== 'failed') return;
-  await react(deps.client, 'remove', replyTo.channel, replyTo.messageTs, ProgressReactions.pending);
-  await react(deps.client, 'add', replyTo.channel, replyTo.messageTs, event.type === 'done' ? ProgressReactions.done : ProgressReactions.failed);
-  if (replyTo.replyInThread) {
-    const message = await renderCard(deps, event.snapshot, event.share, replyTo.locale, []);
-    await deps.client.chat.postMessage({
-      channel: replyTo.channel,
-      thread_ts: replyTo.threadTs,
-      text: message.text,
-      blocks: message.blocks,
-      unfurl_links: false,
-      unfurl_media: false,
-    });
-  }
-}
-
-/** The result card of a share, with who shared the link first when that is someone else and may be said here. */
+/** The result card of a share: tags and who shared it first only as everyone in its channel may see them. */
 export async function renderCard(
   deps: Pick<ShareEventDeps, 'service' | 'uploader' | 'snapshotUrl'>,
   snapshot: Snapshot,
   share: Share,
   locale: Locale,
   notes: string[],
+  seenLink?: Link,
 ) {
-  const [link, first] = await Promise.all([deps.service.getLink(share.workspaceId, share.linkId), deps.service.firstShare(share.workspaceId, share.linkId)]);
-  const allNotes = shouldMentionFirstShare(first, share, share.channelId ?? '') ? [firstShareNote(first, locale), ...notes] : notes;
+  const link = seenLink ?? (await deps.service.getLink(share.workspaceId, share.linkId, channelAudience(share.channelId)));
+  let allNotes = notes;
+  if (!seenLink) {
+    const first = await earlierShareForChannel(deps.service, share);
+    if (first) allNotes = [firstSharedNote({ words: slackWords }, first, locale), ...notes];
+  }
   const card = snapshotCard(snapshot, link, { locale, viewUrl: deps.snapshotUrl(snapshot) });
   const thumbnailFileId = await deps.uploader.fileIdFor(snapshot);
   return snapshotCardMessage(card, locale, { thumbnailFileId, notes: allNotes, manageLinkId: link.id });
 }
+
+/** Slack's mentions, for notes rendered outside the port. */
+export const slackWords = {
+  user: (userId: string) => `<@${userId}>`,
+  channel: (channelId: string | null, _workspaceId: string, locale: string) => channelLabel(channelId, pickLocale(locale)),
+};
 
 /** Adds or removes a reaction, treating "already there" / "not there" as success. */
 export async function react(client: webApi.WebClient, action: 'add' | 'remove', channel: string, timestamp: string, name: string): Promise<void> {

@@ -5,7 +5,8 @@ import type { App, SlashCommand, webApi } from '@slack/bolt';
 import { errorMessage } from '../../core/chat/present.js';
 import { t } from '../../core/i18n.js';
 import type { Logger } from '../../core/logger.js';
-import type { RateLimiter } from '../../core/rate-limit.js';
+import { commandBudgetRefusal } from '../../core/chat/fair-use.js';
+import type { ChatDeps } from '../../core/chat/message-posted.js';
 import type { SnapService } from '../../core/service-api.js';
 import { parseTagList } from '../../core/tags.js';
 import { normalizeUrl } from '../../core/url.js';
@@ -22,8 +23,8 @@ import { slackWorkspace } from './workspace.js';
 export interface SnapCommandDeps extends ShareEventDeps {
   service: SnapService;
   directory: SlackDirectory;
-  rateLimiter: RateLimiter;
   logger: Logger;
+  chat: ChatDeps;
 }
 
 export function registerSnapCommand(app: App, deps: SnapCommandDeps, commandName = '/snap'): void {
@@ -43,10 +44,8 @@ async function handleSnap(deps: SnapCommandDeps, command: SlashCommand): Promise
   if (!rawUrl) return whisper(t(locale, 'snap.noUrl'));
 
   const workspace = slackWorkspace(command.team_id, command.enterprise_id, command.team_domain);
-  const decision = deps.rateLimiter.take(`${workspace.id}:${command.user_id}`);
-  if (!decision.ok) {
-    return whisper(t(locale, 'snap.rateLimited', { limit: deps.rateLimiter.limit, seconds: Math.ceil(decision.retryAfterMs / 1000) }));
-  }
+  const refusal = commandBudgetRefusal(deps.chat.fairUse, 'snap', workspace.id, command.user_id, locale);
+  if (refusal) return whisper(refusal);
   let url: string;
   try {
     url = normalizeUrl(rawUrl);

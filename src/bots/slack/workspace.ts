@@ -9,3 +9,9 @@ export function slackWorkspaceId(teamId: string, enterpriseId?: string | null): 
 export function slackWorkspace(teamId: string, enterpriseId?: string | null, name?: string | null): WorkspaceRef {
   return { id: slackWorkspaceId(teamId, enterpriseId), platform: 'slack', ...(name ? { name } : {}) };
 }
+
+/** The team (and org, on Enterprise Grid) a workspace id names. */
+export function slackTeamOf(workspaceId: string): { teamId: string; enterpriseId: string | null } {
+  const parts = workspaceId.split(':');
+  return parts.length === 3 ? { teamId: parts[2], enterpriseId: parts[1] } : { teamId: parts[1] ?? '', enterpriseId: null };
+}

@@ -3,7 +3,7 @@
 // tells the poster, and how a re-post is answered are decided here; the adapter only read the
 // message and carries out the port calls.
 import { ErrorCode, asLinksnapError } from '../errors.js';
-import { describeError } from '../i18n.js';
+import { describeError, t } from '../i18n.js';
 import type { Logger } from '../logger.js';
 import type { SnapService } from '../service-api.js';
 import { normalizeTag } from '../tags.js';
@@ -136,7 +136,7 @@ async function answerReposts(deps: ChatDeps, posted: PostedMessage, settings: Wo
       // A reply is read by the whole channel: it may name only a share everyone there can see.
       const named = await earlierShare(service, entry.share, channelAudience(posted.place.channelId));
       if (!named) continue;
-      const text = chatText(locale, 'repost.notice', {
+      const text = t(locale, 'repost.notice', {
         user: port.words.user(named.userId),
         channel: port.words.channel(named.channelId, named.workspaceId, locale),
         when: relativeTime(locale, named.createdAt),

@@ -73,6 +73,8 @@ export class MessageProgress {
 
   async #finish(event: ShareEvent, target: AutoTarget): Promise<void> {
     const { share } = event;
+    // ⏳ goes first when this was the last link, so the result is never shown beside a stale ⏳.
+    await this.#settle(share.workspaceId, target.message);
     await this.#port.mark(target.message, event.type === 'done' ? 'done' : 'failed', true);
     if (target.replyInThread && !this.#carded.has(share.id)) {
       const card = await this.#card(event);
@@ -81,7 +83,6 @@ export class MessageProgress {
         this.#remember(share.id);
       }
     }
-    await this.#settle(share.workspaceId, target.message);
   }
 
   async #card(event: ShareEvent) {
