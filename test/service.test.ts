@@ -171,7 +171,15 @@ describe('events', () => {
     await vitestWaitFor(() => events.filter((e) => e.type === 'done').length >= 1);
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['queued', 'capturing', 'done']));
     expect(events[0].share.replyTo).toEqual({ token: 'abc' });
-    // The failed delivery is offered again (as after a restart) and then acknowledged.
+    // The failed delivery waits out its backoff (not offered at once), then is offered again and acknowledged.
+    await t.service.events.redeliver('discord');
+    expect(events.filter((e) => e.type === 'done').length).toBe(1);
+    const handle = openDatabase({ path: t.config.dbPath });
+    const row = await handle.db.selectFrom('shares').select(['delivery_attempts', 'next_delivery_at']).where('id', '=', accepted.share.id).executeTakeFirstOrThrow();
+    expect(row.delivery_attempts).toBe(1);
+    expect(Date.parse(row.next_delivery_at!)).toBeGreaterThan(Date.now());
+    await handle.db.updateTable('shares').set({ next_delivery_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', accepted.share.id).execute();
+    await handle.close();
     await t.service.events.redeliver('discord');
     expect(events.filter((e) => e.type === 'done').length).toBe(2);
     await t.service.events.redeliver('discord');

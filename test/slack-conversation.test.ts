@@ -1,0 +1,145 @@
+// The shared conversation's rules on Slack, through the real Bolt app in HTTP mode against the
+// stand-in Slack: the same scenarios as on Discord (test/discord-conversation.test.ts).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSlackApp, type SlackAppHandle } from '../src/bots/slack/index.js';
+import { ChatPolicy } from '../src/core/chat/policy.js';
+import type { Snapshot } from '../src/core/types.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
+import { startMountServer, type MountServer } from './stand-ins/slack/mount-server.js';
+import { messageEventBody, newTs, sendEvent, sendSlashCommand } from './stand-ins/slack/requests.js';
+import { startSlackStandIn, type SlackStandIn } from './stand-ins/slack/server.js';
+
+const SigningSecret = 'conversation-signing-secret-7d2';
+const sign = { signingSecret: SigningSecret };
+const T = 'T0CONV';
+const W = `slack:${T}`;
+
+let testApp: TestApp;
+let fixtures: FixtureServer;
+let slack: SlackStandIn;
+let web: MountServer;
+let handle: SlackAppHandle;
+let eventsUrl: string;
+
+beforeAll(async () => {
+  testApp = await startTestApp({ env: { SLACK_BOT_TOKEN: 'xoxb-conversation', SLACK_SIGNING_SECRET: SigningSecret, LINKSNAP_JOB_ATTEMPTS: '1' } });
+  fixtures = await startFixtureServer();
+  slack = await startSlackStandIn();
+  web = await startMountServer();
+  slack.addChannel({ id: 'CGEN', name: 'general' });
+  slack.addChannel({ id: 'GFALCON', name: 'acquisition-falcon', is_private: true });
+  slack.setMemberships('UALICE', ['CGEN']);
+  slack.setMemberships('UBOB', ['CGEN', 'GFALCON']);
+  const config = { ...testApp.config, slack: { ...testApp.config.slack, apiUrl: slack.apiUrl } };
+  const snapshotUrl = (snapshot: Snapshot) => `http://127.0.0.1:1/s/${snapshot.id}`;
+  handle = await startSlackApp({ service: testApp.service, config, logger: testApp.logger, snapshotUrl, http: web, retries: 0 });
+  eventsUrl = `${web.url}/slack/events`;
+});
+
+afterAll(async () => {
+  await handle?.stop();
+  await testApp?.close();
+  await Promise.all([fixtures?.close(), slack?.close(), web?.close()]);
+});
+
+async function post(channel: string, user: string, text: string, team = T): Promise<string> {
+  const ts = newTs();
+  const channelType = channel.startsWith('G') ? 'group' : 'channel';
+  expect((await sendEvent(eventsUrl, messageEventBody({ teamId: team, channel, channelType, user, ts, text }), sign)).status).toBe(200);
+  return ts;
+}
+
+const has = (channel: string, ts: string, name: string) => slack.reactions.get(`${channel}:${ts}`)?.has(name) ?? false;
+const added = (ts: string, name: string) => slack.callsTo('reactions.add').some((call) => call.params.timestamp === ts && call.params.name === name);
+
+describe('privacy', () => {
+  it('keeps tags given in a private channel away from non-members', async () => {
+    const url = fixtures.url('/article.html?slack-deal');
+    const first = await post('CGEN', 'UALICE', `<${url}> #news`);
+    await slack.waitFor(() => has('CGEN', first, 'camera'), 60_000, 'first capture');
+    const secret = await post('GFALCON', 'UBOB', `<${url}> #falconplans`);
+    await slack.waitFor(() => has('GFALCON', secret, 'camera'), 60_000, 'private share');
+
+    const outsider = { channelIds: ['CGEN'] };
+    const tags = (await testApp.service.listTags(W, outsider)).map((entry) => entry.tag);
+    expect(tags).toContain('news');
+    expect(tags).not.toContain('falconplans');
+    expect(tags).not.toContain('acquisition-falcon');
+    const [item] = (await testApp.service.find({ workspaceId: W, tags: ['news'], viewer: outsider })).items;
+    expect(item.link.tags.sort()).toEqual(['general', 'news']);
+    expect((await testApp.service.find({ workspaceId: W, tags: ['falconplans'], viewer: outsider })).items).toEqual([]);
+  });
+
+  it('shows the repost reaction only when the poster can see an earlier share', async () => {
+    const url = fixtures.url('/article.html?slack-repost');
+    const secret = await post('GFALCON', 'UBOB', `<${url}>`);
+    await slack.waitFor(() => has('GFALCON', secret, 'camera'), 60_000, 'private share');
+    const byAlice = await post('CGEN', 'UALICE', `<${url}>`);
+    await slack.waitFor(() => has('CGEN', byAlice, 'camera'), 60_000, 'alice share');
+    expect(added(byAlice, 'recycle')).toBe(false);
+    const byBob = await post('CGEN', 'UBOB', `<${url}>`);
+    await slack.waitFor(() => added(byBob, 'recycle'), 30_000, 'repost reaction for bob');
+  });
+
+  it('hides a channel converted to private from everyone outside it', async () => {
+    slack.addChannel({ id: 'CLATER', name: 'later' });
+    slack.setMemberships('UCAROL', ['CLATER']);
+    const url = fixtures.url('/article.html?slack-later');
+    const ts = await post('CLATER', 'UCAROL', `<${url}> #laterprivate`);
+    await slack.waitFor(() => has('CLATER', ts, 'camera'), 60_000, 'capture');
+    const outsider = { channelIds: ['CGEN'] };
+    expect((await testApp.service.find({ workspaceId: W, tags: ['laterprivate'], viewer: outsider })).items).toHaveLength(1);
+    await sendEvent(eventsUrl, messageEventBody({ teamId: T, channel: 'CLATER', channelType: 'group', user: 'UCAROL', subtype: 'channel_convert_to_private', text: 'made this channel *private*.' }), sign);
+    for (let i = 0; i < 100 && (await testApp.service.find({ workspaceId: W, tags: ['laterprivate'], viewer: outsider })).items.length; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect((await testApp.service.find({ workspaceId: W, tags: ['laterprivate'], viewer: outsider })).items).toEqual([]);
+    expect((await testApp.service.find({ workspaceId: W, tags: ['laterprivate'], viewer: { channelIds: ['CLATER'] } })).items).toHaveLength(1);
+  });
+});
+
+describe('progress and failures', () => {
+  it('keeps the hourglass on a message with two links until both ended', async () => {
+    const quick = fixtures.url('/article.html?slack-two=quick');
+    const slow = fixtures.url('/slow?ms=4000&slack-two=slow');
+    const ts = await post('CGEN', 'UALICE', `<${quick}> and <${slow}>`);
+    await slack.waitFor(async () => {
+      const link = await testApp.service.findLinkByUrl(W, quick);
+      return link ? (await testApp.service.listVersions(W, link.id))[0]?.status === 'done' : false;
+    }, 60_000, 'quick capture done');
+    await slack.waitFor(() => has('CGEN', ts, 'camera'), 10_000, 'camera for the quick link');
+    // The quick link is done; the slow one still runs, so the hourglass stays.
+    const slowLink = await testApp.service.findLinkByUrl(W, slow);
+    expect((await testApp.service.listVersions(W, slowLink!.id))[0].status).not.toBe('done');
+    expect(has('CGEN', ts, 'hourglass')).toBe(true);
+    await slack.waitFor(() => !has('CGEN', ts, 'hourglass'), 60_000, 'hourglass gone after the slow link');
+    expect((await testApp.service.listVersions(W, slowLink!.id))[0].status).toBe('done');
+  });
+
+  it('answers a refused link with a warning and tells the poster why', async () => {
+    const ts = await post('CGEN', 'UALICE', 'see <http://[::1]:8080/admin>');
+    await slack.waitFor(() => has('CGEN', ts, 'warning'), 10_000, 'warning');
+    const notice = await slack.waitFor(() => slack.callsTo('chat.postEphemeral').find((call) => call.params.user === 'UALICE' && String(call.params.text).includes('[::1]')), 10_000, 'ephemeral reason');
+    expect(notice.params.channel).toBe('CGEN');
+    expect(has('CGEN', ts, 'hourglass')).toBe(false);
+  });
+
+  it('bounds a flood from one user with one notice, while another workspace’s /snap is served first', async () => {
+    const budget = ChatPolicy.budgets.autoCapture.perUser;
+    slack.setMemberships('UFLOOD', ['CGEN']);
+    const stamps: string[] = [];
+    for (let i = 0; i < budget + 5; i += 1) stamps.push(await post('CGEN', 'UFLOOD', `<${fixtures.url(`/article.html?slack-flood=${i}`)}>`));
+    const floodLinks = async () => (await testApp.service.listWorkspaces()).find((entry) => entry.id === W)!.links;
+    const before = await floodLinks();
+    await sendSlashCommand(eventsUrl, { command: '/snap', teamId: 'T0OTHER', userId: 'UOTHER', channelId: 'CGEN', text: fixtures.url('/cjk.html?slack-other'), responseUrl: slack.responseUrl() }, sign);
+    const progress = await slack.waitFor(() => slack.callsTo('chat.postMessage').find((call) => call.params.text?.includes('slack-other')), 10_000, 'progress');
+    await slack.waitFor(() => JSON.stringify(slack.messages.get(`CGEN:${progress.response.ts}`)?.blocks ?? []).includes('127.0.0.1:1/s/'), 120_000, 'the other workspace’s card');
+    const floodDone = stamps.filter((ts) => has('CGEN', ts, 'camera')).length;
+    expect(floodDone).toBeLessThan(budget / 2);
+    const notices = slack.callsTo('chat.postEphemeral').filter((call) => call.params.user === 'UFLOOD' && /faster than/.test(String(call.params.text)));
+    expect(notices).toHaveLength(1);
+    expect(stamps.slice(budget).filter((ts) => added(ts, 'hourglass'))).toEqual([]);
+    expect(before).toBeGreaterThanOrEqual(budget);
+  });
+});
