@@ -102,6 +102,8 @@ export interface Config {
     /** Explicit /snap requests one user may make per minute. */
     snapsPerUserPerMinute: number;
   };
+  /** Bytes of artifacts one workspace may keep before new captures are refused; null: no quota. */
+  workspaceQuotaBytes: number | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -162,6 +164,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     rateLimit: {
       snapsPerUserPerMinute: int(env, 'LINKSNAP_SNAPS_PER_MINUTE', 10, 1, 10_000),
     },
+    workspaceQuotaBytes: ['', 'none', 'off', '0'].includes((str(env, 'LINKSNAP_WORKSPACE_QUOTA') ?? '').toLowerCase()) ? null : bytes(env, 'LINKSNAP_WORKSPACE_QUOTA', 0),
   };
 }
 

@@ -17,6 +17,7 @@ export const ErrorCode = {
   Forbidden: 'forbidden',
   RateLimited: 'rate_limited',
   InvalidInput: 'invalid_input',
+  QuotaExceeded: 'quota_exceeded',
   Internal: 'internal',
 } as const;
 
@@ -192,6 +193,16 @@ export class RateLimitedError extends LinksnapError {
   }
 }
 
+export class QuotaExceededError extends LinksnapError {
+  constructor(usedBytes: number, quotaBytes: number) {
+    super(
+      ErrorCode.QuotaExceeded,
+      `This workspace keeps ${formatBytes(usedBytes)} of snapshots, at its quota of ${formatBytes(quotaBytes)} (LINKSNAP_WORKSPACE_QUOTA); forget some links to capture new ones`,
+      { details: { usedBytes, quotaBytes } },
+    );
+  }
+}
+
 export class InvalidInputError extends LinksnapError {
   constructor(message: string) {
     super(ErrorCode.InvalidInput, message);
@@ -210,6 +221,7 @@ export function truncate(text: string, max: number): string {
 }
 
 export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${Math.round((bytes / 1024 ** 3) * 10) / 10} GiB`;
   if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
   if (bytes >= 1024) return `${Math.round(bytes / 1024)} KiB`;
   return `${bytes} B`;

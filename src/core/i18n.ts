@@ -105,6 +105,7 @@ const errorsEn: Partial<Record<ErrorCode, string>> = {
   forbidden: 'You are not allowed to do that.',
   rate_limited: 'Too many requests; slow down a little.',
   invalid_input: 'That input is not valid.',
+  quota_exceeded: 'This workspace has used all the space it may keep; the link was not captured.',
   internal: 'An unexpected error happened.',
 };
 
@@ -124,6 +125,7 @@ const errorsZh: Partial<Record<ErrorCode, string>> = {
   forbidden: '你没有权限这样做。',
   rate_limited: '请求太多,请稍后再试。',
   invalid_input: '输入无效。',
+  quota_exceeded: '本工作区已用完可保存的空间,该链接没有保存。',
   internal: '发生了意外错误。',
 };
 

@@ -48,6 +48,8 @@ export interface ServiceStore extends NotificationStore {
 
   /** The latest queued, capturing or done snapshot of the link created since `since`. */
   recentSnapshot(workspaceId: string, linkId: string, since: Date): Promise<Snapshot | null>;
+  /** Bytes of artifacts the workspace keeps (each blob once). */
+  workspaceBytes(workspaceId: string): Promise<number>;
   /** A queued snapshot and its capture job, in one transaction. */
   /** priority 0: asked for (/snap, web, CLI); 1: captured from a posted message. */
   createSnapshotWithJob(workspaceId: string, linkId: string, url: string, maxAttempts: number, now: Date, priority?: number): Promise<Snapshot>;

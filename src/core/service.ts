@@ -7,7 +7,7 @@ import { captureSnapshot, type CaptureDeps } from './capture-job.js';
 import { unusableTerm } from './search-terms.js';
 import type { EgressPolicy } from './egress/policy.js';
 import { runInCaptureScope, type CaptureScope } from './capture-scope.js';
-import { asLinksnapError, CaptureCrashError, ErrorCode, InvalidInputError, LinksnapError } from './errors.js';
+import { asLinksnapError, CaptureCrashError, ErrorCode, InvalidInputError, LinksnapError, QuotaExceededError } from './errors.js';
 import type { Logger } from './logger.js';
 import { JobRunner, type LeasedJob } from './queue.js';
 import type { SnapService } from './service-api.js';
@@ -37,7 +37,7 @@ import { normalizeUrl } from './url.js';
 export interface ServiceDeps {
   store: ServiceStore;
   policy: EgressPolicy;
-  config: Pick<Config, 'dedupWindowMs' | 'concurrency' | 'jobMaxAttempts' | 'jobLeaseMs'>;
+  config: Pick<Config, 'dedupWindowMs' | 'concurrency' | 'jobMaxAttempts' | 'jobLeaseMs'> & Partial<Pick<Config, 'workspaceQuotaBytes'>>;
   logger: Logger;
   /** What a job does; absent when this process only accepts work (another process captures). */
   capture: CaptureDeps | null;
@@ -102,6 +102,8 @@ export class LinksnapService implements SnapService {
 
     const now = this.#now();
     const workspace = request.workspace;
+    const since = new Date(now.getTime() - this.#deps.config.dedupWindowMs);
+    await this.#checkQuota(workspace.id, url, since, request.force ?? false);
     await this.#store.ensureWorkspace(workspace.id, workspace.platform, workspace.name ?? null);
     const link = await this.#store.upsertLink(workspace.id, url, now);
     // Tags are seen where they were given: a private channel's tags stay in it.
@@ -109,7 +111,6 @@ export class LinksnapService implements SnapService {
     if (tags.length) await this.#store.addTags(workspace.id, link.id, tags, place);
     const firstShare = await this.#store.firstShare(link.id);
 
-    const since = new Date(now.getTime() - this.#deps.config.dedupWindowMs);
     const recent = request.force ? null : await this.#store.recentSnapshot(workspace.id, link.id, since);
     let snapshot: Snapshot;
     let deduplicated = false;
@@ -147,6 +148,21 @@ export class LinksnapService implements SnapService {
     setImmediate(() => void this.events.deliver({ type: snapshot.status, share, snapshot }));
     const freshLink = await this.#store.getLink(workspace.id, link.id);
     return { snapshot, link: freshLink, share, deduplicated, firstShare };
+  }
+
+  /**
+   * Refuses a new capture once the workspace keeps its quota (LINKSNAP_WORKSPACE_QUOTA), before
+   * anything is written; a link that would reuse a recent snapshot needs no space and is accepted.
+   * The quota is soft: captures already queued finish even if they pass it.
+   */
+  async #checkQuota(workspaceId: string, url: string, since: Date, force: boolean): Promise<void> {
+    const quota = this.#deps.config.workspaceQuotaBytes ?? null;
+    if (quota === null) return;
+    const used = await this.#store.workspaceBytes(workspaceId);
+    if (used < quota) return;
+    const existing = force ? null : await this.#store.findLinkByUrl(workspaceId, url);
+    if (existing && (await this.#store.recentSnapshot(workspaceId, existing.id, since))) return;
+    throw new QuotaExceededError(used, quota);
   }
 
   async waitFor(snapshotId: string, signal?: AbortSignal): Promise<Snapshot> {

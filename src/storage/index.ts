@@ -6,7 +6,7 @@ export { MigrationError } from './errors.js';
 export type { Database, Db } from './schema.js';
 export { writeTransaction } from './transaction.js';
 export { newId, isoNow } from './ids.js';
-export { ensureWorkspace, getSettings, updateSettings, listWorkspaces, type WorkspaceInfo } from './workspaces.js';
+export { ensureWorkspace, getSettings, updateSettings, listWorkspaces, workspaceBytes, type WorkspaceInfo } from './workspaces.js';
 export { upsertLink, getLink, findLinkByUrl, deleteLink, deleteLinkIfUnshared } from './links.js';
 export {
   createSnapshot,

@@ -50,6 +50,7 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
 
     find: (query) => find(db, query, blobPath),
     listWorkspaces: () => workspaces.listWorkspaces(db),
+    workspaceBytes: (workspaceId) => workspaces.workspaceBytes(db, workspaceId),
     getSettings: (workspaceId) => workspaces.getSettings(db, workspaceId),
     updateSettings: (workspaceId, patch) => workspaces.updateSettings(db, workspaceId, patch),
 

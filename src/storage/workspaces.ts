@@ -76,3 +76,20 @@ function parseSettings(json: string | undefined): Partial<WorkspaceSettings> {
     return {};
   }
 }
+
+/** Bytes of artifacts the workspace keeps, each stored blob counted once however many snapshots share it. */
+export async function workspaceBytes(db: Db, workspaceId: string): Promise<number> {
+  const row = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('artifacts as a')
+        .innerJoin('snapshots as s', 's.id', 'a.snapshot_id')
+        .where('s.workspace_id', '=', workspaceId)
+        .select(['a.sha256', 'a.size'])
+        .distinct()
+        .as('blobs'),
+    )
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('blobs.size'), eb.lit(0)).as('bytes'))
+    .executeTakeFirstOrThrow();
+  return Number(row.bytes);
+}

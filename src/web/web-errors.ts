@@ -34,6 +34,8 @@ export function httpStatusFor(error: LinksnapError): number {
       return 429;
     case ErrorCode.TooLarge:
       return 413;
+    case ErrorCode.QuotaExceeded:
+      return 507;
     default:
       return 500;
   }
