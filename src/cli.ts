@@ -164,7 +164,17 @@ async function show(app: App, args: string[]): Promise<number> {
   try {
     const snapshot = await app.service.getSnapshot(LocalWorkspace.id, positionals[0]);
     const link = await app.service.getLink(snapshot.workspaceId, snapshot.linkId);
-    print(snapshot, link, values.json ?? false);
+    // Who shared it, where, when and what they wrote: the conversation kept with the snapshot.
+    const conversation = (await app.service.listShares(snapshot.workspaceId, snapshot.linkId)).map((share) => ({
+      platform: share.platform,
+      userId: share.userId,
+      userName: share.userName,
+      channelId: share.channelId,
+      channelName: share.channelName,
+      sharedAt: share.createdAt,
+      messageText: share.messageText,
+    }));
+    print(snapshot, link, values.json ?? false, conversation);
     return 0;
   } catch (error) {
     return fail(error, values.json ?? false);
@@ -195,10 +205,10 @@ async function migrate(config: Config, args: string[]): Promise<number> {
   }
 }
 
-function print(snapshot: Snapshot, link: Link, json: boolean): void {
+function print(snapshot: Snapshot, link: Link, json: boolean, conversation?: Array<Record<string, unknown>>): void {
   const data = snapshotJson(snapshot, link);
   if (json) {
-    process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(conversation ? { ...data, conversation } : data, null, 2)}\n`);
     return;
   }
   const lines = [
@@ -213,6 +223,9 @@ function print(snapshot: Snapshot, link: Link, json: boolean): void {
     ...Object.entries(data.artifacts)
       .filter(([, file]) => file)
       .map(([kind, file]) => `  ${`${kind}:`.padEnd(10)} ${file}`),
+    ...(conversation ?? [])
+      .filter((entry) => entry.messageText)
+      .map((entry) => `  shared:    ${entry.userName ?? entry.userId} (${entry.platform}${entry.channelName ? ` #${entry.channelName}` : ''}, ${entry.sharedAt}): ${String(entry.messageText).replace(/\s+/g, ' ').slice(0, 200)}`),
   ];
   process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
 }

@@ -108,6 +108,7 @@ function posted(where: ChatPlace, userId: string, urls: string[], hashtags: stri
     urls,
     hashtags,
     locale: 'en',
+    text: urls.join(' '),
     replyTo: (answer) => ({ kind: 'fake-auto', ...message, userId, ...answer }),
   };
 }

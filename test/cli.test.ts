@@ -56,6 +56,8 @@ describe('linksnap CLI', () => {
     const shown = await cli('show', data.id);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain(data.title);
+    const shownJson = JSON.parse((await cli('show', data.id, '--json')).stdout);
+    expect(shownJson.conversation).toEqual([expect.objectContaining({ platform: 'cli', channelId: null, messageText: null })]);
 
     const tags = await cli('tags');
     expect(tags.stdout).toMatch(/1\s+docs/);

@@ -56,6 +56,8 @@ describe('privacy', () => {
     expect(await command('find', w.a.alice, w.a.general, w.a.guild.id, [opt.string('tag', 'falconplans')])).toContain('Nothing found');
     // The moderator reads #secret and sees the tag given there.
     expect(await command('find', w.a.mod, w.a.general, w.a.guild.id, [opt.string('tag', 'falconplans')])).toContain('deal=falcon');
+    const link = await w.app.service.findLinkByUrl(`discord:${w.a.guild.id}`, url);
+    expect((await w.app.service.listShares(`discord:${w.a.guild.id}`, link!.id)).map((share) => share.messageText)).toEqual([`${url} #news`, `${url} #falconplans`]);
   });
 
   it('shows 🔁 only when the poster can see an earlier share', async () => {

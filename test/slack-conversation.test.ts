@@ -69,6 +69,9 @@ describe('privacy', () => {
     const [item] = (await testApp.service.find({ workspaceId: W, tags: ['news'], viewer: outsider })).items;
     expect(item.link.tags.sort()).toEqual(['general', 'news']);
     expect((await testApp.service.find({ workspaceId: W, tags: ['falconplans'], viewer: outsider })).items).toEqual([]);
+    // The conversation is kept with each share, as people read it.
+    const shares = await testApp.service.listShares(W, item.link.id);
+    expect(shares.map((share) => share.messageText)).toEqual([`${url} #news`, `${url} #falconplans`]);
   });
 
   it('shows the repost reaction only when the poster can see an earlier share', async () => {

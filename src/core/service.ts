@@ -134,6 +134,7 @@ export class LinksnapService implements SnapService {
       channelPrivate: request.source.channelPrivate ?? false,
       messageId: request.source.messageId ?? null,
       auto: request.source.auto ?? false,
+      messageText: request.source.messageText ?? null,
       replyTo: request.source.replyTo ?? null,
       createdAt: now,
     });

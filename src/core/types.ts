@@ -27,6 +27,8 @@ export interface SourceRef {
   messageId?: string | null;
   /** True when the link was picked up from a posted message rather than an explicit /snap. */
   auto?: boolean;
+  /** The text of the message that shared it, kept with the share (capped at MessageTextChars). */
+  messageText?: string | null;
   /**
    * Opaque, JSON-serialisable context the adapter needs to answer later (interaction token, channel,
    * message ts…). Stored with the request so a reply survives a restart.
@@ -132,6 +134,8 @@ export interface Share {
   channelPrivate: boolean;
   messageId: string | null;
   auto: boolean;
+  /** The text of the message that shared it, when it came from one. */
+  messageText: string | null;
   replyTo: unknown;
   createdAt: string;
 }

@@ -6,6 +6,7 @@ import * as searchIndexSqlite from '../../migrations/0002_search_index_sqlite.js
 import * as linkChecks from '../../migrations/0003_link_checks.js';
 import * as tagPlaces from '../../migrations/0004_tag_places.js';
 import * as fairQueue from '../../migrations/0005_fair_queue_and_delivery.js';
+import * as conversation from '../../migrations/0006_conversation_and_cards.js';
 import { MigrationError } from './errors.js';
 
 export const Migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ export const Migrations: Record<string, Migration> = {
   '0003_link_checks': linkChecks,
   '0004_tag_places': tagPlaces,
   '0005_fair_queue_and_delivery': fairQueue,
+  '0006_conversation_and_cards': conversation,
 };
 
 /** Applies every pending migration in order; returns the names applied (empty when up to date). */

@@ -104,6 +104,18 @@ export interface ShareRow {
   delivery_attempts: number;
   /** No new try before this time (backoff); null: at once. */
   next_delivery_at: string | null;
+  /** The text of the message that shared the link (capped), so people remember why it mattered. */
+  message_text: string | null;
+}
+
+export interface ChatCardRow {
+  platform: string;
+  channel_id: string;
+  message_id: string;
+  workspace_id: string;
+  link_id: string;
+  share_id: string | null;
+  created_at: string;
 }
 
 export interface JobRow {
@@ -134,6 +146,7 @@ export interface LinkCheckRow {
 
 export interface Database {
   link_checks: LinkCheckRow;
+  chat_cards: ChatCardRow;
   workspaces: WorkspaceRow;
   links: LinkRow;
   snapshots: SnapshotRow;

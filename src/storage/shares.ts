@@ -2,6 +2,7 @@
 // decide who may see a link in search (see visibility.ts), so links.public follows them.
 import { type Kysely } from 'kysely';
 import type { Platform, Share, Viewer } from '../core/types.js';
+import { cutText } from '../core/text.js';
 import { isoNow, newId } from './ids.js';
 import { assertLink, refreshLinkVisibility } from './links.js';
 import type { Database, Db, ShareRow } from './schema.js';
@@ -21,9 +22,13 @@ export interface NewShare {
   channelPrivate?: boolean;
   messageId?: string | null;
   auto?: boolean;
+  messageText?: string | null;
   replyTo?: unknown;
   createdAt?: Date;
 }
+
+/** How much of a message's text is kept with its share: enough to say why the link mattered. */
+export const MessageTextChars = 2_000;
 
 export async function createShare(db: Db, input: NewShare): Promise<Share> {
   const row: ShareRow = {
@@ -46,6 +51,7 @@ export async function createShare(db: Db, input: NewShare): Promise<Share> {
     last_event: null,
     delivery_attempts: 0,
     next_delivery_at: null,
+    message_text: input.messageText ? cutText(input.messageText, MessageTextChars) : null,
   };
   await writeTransaction(db, async (trx) => {
     await assertLink(trx, input.workspaceId, input.linkId);
@@ -239,6 +245,7 @@ function toShare(row: ShareRow): Share {
     channelPrivate: Boolean(row.channel_private),
     messageId: row.message_id,
     auto: Boolean(row.auto),
+    messageText: row.message_text,
     replyTo: row.reply_to === null ? null : (JSON.parse(row.reply_to) as unknown),
     createdAt: row.created_at,
   };

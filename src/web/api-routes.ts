@@ -193,6 +193,7 @@ function shareJson(share: import('../core/types.js').Share) {
     channelId: share.channelId,
     channelName: share.channelName,
     auto: share.auto,
+    messageText: share.messageText,
     createdAt: share.createdAt,
   };
 }

@@ -29,6 +29,7 @@ export async function handleMessage(ctx: BotContext, message: Message): Promise<
     author: { id: message.author.id, name: message.member?.displayName ?? message.author.username },
     urls,
     hashtags: extractHashtags(message.content),
+    text: message.content,
     locale: message.guild?.preferredLocale ?? 'en',
     replyTo: ({ locale, replyInThread }): MessageTarget => ({ kind: 'message', ...ref, guildId: message.guildId, locale, replyInThread }),
   });

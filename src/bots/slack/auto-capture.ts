@@ -9,7 +9,7 @@ import { pickLocale } from '../../core/i18n.js';
 import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
 import type { SlackDirectory } from './directory.js';
-import { parseSlackText } from './message-text.js';
+import { parseSlackText, readableText } from './message-text.js';
 import type { AutoReplyTo } from './reply-context.js';
 import { slackWorkspace } from './workspace.js';
 
@@ -95,6 +95,7 @@ async function onPosted(deps: AutoCaptureDeps, teamId: string, enterpriseId: str
     author: { id: userId, name: null },
     urls: parsed.urls,
     hashtags: parsed.hashtags,
+    text: readableText(message.text),
     locale: await deps.directory.locale(userId),
     replyTo: ({ locale, replyInThread }): AutoReplyTo => ({
       kind: 'auto',

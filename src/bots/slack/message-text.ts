@@ -62,3 +62,18 @@ export function commandWords(text: string | null | undefined): string[] {
   }
   return words.filter(Boolean);
 }
+
+/**
+ * The message as a person reads it: links as their address, `<#C1|general>` as `#general`,
+ * `<@U1>` kept as the mention, entities decoded. Kept with a share to remember the conversation.
+ */
+export function readableText(text: string | null | undefined): string {
+  return decodeSlackEntities(
+    (text ?? '').replace(MarkupToken, (token, inner: string) => {
+      const link = linkOfToken(inner);
+      if (link) return link;
+      if (inner.startsWith('#')) return `#${inner.split('|')[1] ?? inner.slice(1)}`;
+      return token;
+    }),
+  );
+}

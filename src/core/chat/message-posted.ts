@@ -27,6 +27,8 @@ export interface PostedMessage {
   /** Links in the order written, as the adapter found them in the platform's markup. */
   urls: string[];
   hashtags: string[];
+  /** The message as people read it, kept with each share so the conversation is remembered. */
+  text: string;
   /** The poster's or the server's locale, when the workspace has not chosen one. */
   locale: string;
   /** What each share stores to be answered later; the adapter reads it back with ChatPort.autoTarget. */
@@ -94,6 +96,7 @@ export async function onMessagePosted(deps: ChatDeps, posted: PostedMessage): Pr
             channelPrivate: place.private,
             messageId: message.messageId,
             auto: true,
+            messageText: posted.text,
             replyTo,
           },
         });

@@ -78,6 +78,9 @@ button[disabled] { opacity: .6; cursor: progress; }
 .url a { color: var(--muted); }
 .badge { display: inline-block; font-size: .75rem; padding: .05rem .45rem; border-radius: 999px; border: 1px solid currentColor; margin-left: .25rem; }
 .status-done { color: var(--ok); } .status-failed, .dead { color: var(--danger); } .status-queued, .status-capturing { color: var(--warn); }
+.conversation { list-style: none; padding: 0; margin: 0; }
+.conversation .who { margin: .6rem 0 .2rem; color: var(--muted, #666); font-size: .9em; }
+.conversation blockquote { margin: 0; padding: .3rem .8rem; border-inline-start: 3px solid currentColor; white-space: pre-wrap; overflow-wrap: anywhere; }
 .tags { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: .3rem; }
 .tag { display: inline-flex; align-items: center; background: var(--bg); border: 1px solid var(--line); border-radius: 999px; font-size: .85rem; }
 .tag a { text-decoration: none; padding: .1rem .2rem .1rem .6rem; }

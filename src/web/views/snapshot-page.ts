@@ -107,6 +107,15 @@ export function snapshotPage(options: Omit<LayoutOptions, 'title' | 'active'>, d
     </dl>
   </section>
 
+  ${!grant && data.shares.some((share) => share.messageText)
+    ? html`<section aria-labelledby="conversation-heading">
+    <h2 id="conversation-heading">${t('view.conversation')}</h2>
+    <ul class="conversation">${data.shares
+      .filter((share) => share.messageText)
+      .map((share) => html`<li><p class="who">${share.userName ?? share.userId} · ${share.platform}${share.channelName ? ` #${share.channelName}` : ''} · ${time(locale, share.createdAt)}</p><blockquote dir="auto">${share.messageText!}</blockquote></li>`)}</ul>
+  </section>`
+    : ''}
+
   ${Object.keys(snapshot.artifacts).length
     ? html`<section aria-labelledby="files-heading">
     <h2 id="files-heading">${t('view.downloads')}</h2>
