@@ -51,6 +51,9 @@ class RecordingPort implements ChatPort {
     const message = { channelId: value.channelId, messageId: value.messageId };
     return { message, threadOf: message, userId: value.userId, locale: value.locale, replyInThread: value.replyInThread };
   }
+  isEmoji(reaction: string, emoji: string): boolean {
+    return reaction === emoji;
+  }
   isPermanentFailure(error: unknown): boolean {
     return error instanceof PermanentError;
   }

@@ -131,3 +131,49 @@ describe('progress and failures', () => {
     expect(messages.slice(budget).filter((m) => reacted(m.id, '⏳'))).toEqual([]);
   });
 });
+
+describe('curation from chat', () => {
+  it('captures only messages someone reacts to with 📌 in reaction mode', async () => {
+    const set = w.standIn.slashCommand({ name: 'snapconfig', guildId: w.a.guild.id, channelId: w.a.general, user: w.a.owner, options: [opt.string('capture', 'reaction')] });
+    await w.standIn.waitForCall((call) => call.method === 'PATCH' && call.path.endsWith(`/${set.token}/messages/@original`) && /saved/i.test(call.body.content ?? ''));
+    try {
+      const url = fixtures.url('/article.html?pinned=1');
+      const message = post(w.a.alice, w.a.general, `worth keeping ${url} #pinned`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(reacted(message.id, '⏳')).toBe(false);
+      expect(await w.app.service.findLinkByUrl(`discord:${w.a.guild.id}`, url)).toBeNull();
+
+      w.standIn.react({ channelId: w.a.general, guildId: w.a.guild.id, messageId: message.id, user: w.a.bob, emoji: '📌', messageAuthorId: w.a.alice.id });
+      await w.standIn.waitForCall(reactionCall(message.id, '📸'), 60_000);
+      const link = await w.app.service.findLinkByUrl(`discord:${w.a.guild.id}`, url);
+      expect(link!.tags).toContain('pinned');
+      const [share] = await w.app.service.listShares(`discord:${w.a.guild.id}`, link!.id);
+      // The share is the poster's, with their words.
+      expect(share.userId).toBe(w.a.alice.id);
+      expect(share.messageText).toBe(`worth keeping ${url} #pinned`);
+      // Another emoji does nothing.
+      const other = post(w.a.alice, w.a.general, fixtures.url('/article.html?pinned=2'));
+      w.standIn.react({ channelId: w.a.general, guildId: w.a.guild.id, messageId: other.id, user: w.a.bob, emoji: '👍' });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(reacted(other.id, '⏳')).toBe(false);
+    } finally {
+      await w.app.service.updateSettings(`discord:${w.a.guild.id}`, { captureTrigger: 'auto' });
+    }
+  });
+
+  it('captures the page again as a new version when someone reacts 🔄 on the bot’s card', async () => {
+    const url = fixtures.url('/article.html?again=1');
+    const handle = w.standIn.slashCommand({ name: 'snap', guildId: w.a.guild.id, channelId: w.a.general, user: w.a.alice, options: [opt.string('url', url)] });
+    await w.standIn.waitForCall((call) => call.method === 'PATCH' && call.path.endsWith(`/${handle.token}/messages/@original`) && call.body.embeds?.length > 0, 60_000);
+    const card = w.standIn.original(handle.token)!;
+    const link = await w.app.service.findLinkByUrl(`discord:${w.a.guild.id}`, url);
+    for (let i = 0; i < 50 && !(await w.app.service.cardAt('discord', w.a.general, card.id)); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    w.standIn.react({ channelId: w.a.general, guildId: w.a.guild.id, messageId: card.id, user: w.a.bob, emoji: '🔄', messageAuthorId: w.standIn.bot.id });
+    await w.standIn.waitForCall(reactionCall(card.id, '📸'), 60_000);
+    const versions = await w.app.service.listVersions(`discord:${w.a.guild.id}`, link!.id);
+    expect(versions).toHaveLength(2);
+    expect(versions.every((version) => version.status === 'done')).toBe(true);
+    expect(reacted(card.id, '⏳')).toBe(true);
+  });
+});

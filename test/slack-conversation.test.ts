@@ -7,7 +7,7 @@ import type { Snapshot } from '../src/core/types.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
 import { startMountServer, type MountServer } from './stand-ins/slack/mount-server.js';
-import { messageEventBody, newTs, sendEvent, sendSlashCommand } from './stand-ins/slack/requests.js';
+import { eventCallbackBody, messageEventBody, newTs, sendEvent, sendSlashCommand } from './stand-ins/slack/requests.js';
 import { startSlackStandIn, type SlackStandIn } from './stand-ins/slack/server.js';
 
 const SigningSecret = 'conversation-signing-secret-7d2';
@@ -45,9 +45,19 @@ afterAll(async () => {
 
 async function post(channel: string, user: string, text: string, team = T): Promise<string> {
   const ts = newTs();
+  slack.rememberUserMessage(channel, ts, { user, text });
   const channelType = channel.startsWith('G') ? 'group' : 'channel';
   expect((await sendEvent(eventsUrl, messageEventBody({ teamId: team, channel, channelType, user, ts, text }), sign)).status).toBe(200);
   return ts;
+}
+
+/** Polls an async condition (the stand-in's waitFor takes synchronous checks only). */
+async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 const has = (channel: string, ts: string, name: string) => slack.reactions.get(`${channel}:${ts}`)?.has(name) ?? false;
@@ -94,9 +104,7 @@ describe('privacy', () => {
     const outsider = { channelIds: ['CGEN'] };
     expect((await testApp.service.find({ workspaceId: W, tags: ['laterprivate'], viewer: outsider })).items).toHaveLength(1);
     await sendEvent(eventsUrl, messageEventBody({ teamId: T, channel: 'CLATER', channelType: 'group', user: 'UCAROL', subtype: 'channel_convert_to_private', text: 'made this channel *private*.' }), sign);
-    for (let i = 0; i < 100 && (await testApp.service.find({ workspaceId: W, tags: ['laterprivate'], viewer: outsider })).items.length; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(async () => (await testApp.service.find({ workspaceId: W, tags: ['laterprivate'], viewer: outsider })).items.length === 0, 5_000, 'the channel hidden');
     expect((await testApp.service.find({ workspaceId: W, tags: ['laterprivate'], viewer: outsider })).items).toEqual([]);
     expect((await testApp.service.find({ workspaceId: W, tags: ['laterprivate'], viewer: { channelIds: ['CLATER'] } })).items).toHaveLength(1);
   });
@@ -107,7 +115,7 @@ describe('progress and failures', () => {
     const quick = fixtures.url('/article.html?slack-two=quick');
     const slow = fixtures.url('/slow?ms=4000&slack-two=slow');
     const ts = await post('CGEN', 'UALICE', `<${quick}> and <${slow}>`);
-    await slack.waitFor(async () => {
+    await eventually(async () => {
       const link = await testApp.service.findLinkByUrl(W, quick);
       return link ? (await testApp.service.listVersions(W, link.id))[0]?.status === 'done' : false;
     }, 60_000, 'quick capture done');
@@ -144,5 +152,46 @@ describe('progress and failures', () => {
     expect(notices).toHaveLength(1);
     expect(stamps.slice(budget).filter((ts) => added(ts, 'hourglass'))).toEqual([]);
     expect(before).toBeGreaterThanOrEqual(budget);
+  });
+});
+
+describe('curation from chat', () => {
+  const react = (channel: string, ts: string, user: string, reaction: string, itemUser?: string) =>
+    sendEvent(eventsUrl, eventCallbackBody(T, { type: 'reaction_added', user, reaction, item: { type: 'message', channel, ts }, ...(itemUser ? { item_user: itemUser } : {}) }), sign);
+
+  it('captures only messages someone reacts to with the pushpin in reaction mode', async () => {
+    await testApp.service.updateSettings(W, { captureTrigger: 'reaction' });
+    try {
+      const url = fixtures.url('/article.html?slack-pinned=1');
+      const ts = await post('CGEN', 'UALICE', `keep <${url}> #pinned`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(added(ts, 'hourglass')).toBe(false);
+      await react('CGEN', ts, 'UBOB', 'thumbsup', 'UALICE');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(added(ts, 'hourglass')).toBe(false);
+      await react('CGEN', ts, 'UBOB', 'pushpin', 'UALICE');
+      await slack.waitFor(() => has('CGEN', ts, 'camera'), 60_000, 'capture after the pushpin');
+      const link = await testApp.service.findLinkByUrl(W, url);
+      expect(link!.tags).toContain('pinned');
+      const [share] = await testApp.service.listShares(W, link!.id);
+      expect(share.userId).toBe('UALICE');
+      expect(share.messageText).toBe(`keep ${url} #pinned`);
+    } finally {
+      await testApp.service.updateSettings(W, { captureTrigger: 'auto' });
+    }
+  });
+
+  it('captures the page again when someone reacts with arrows_counterclockwise on a card', async () => {
+    const url = fixtures.url('/article.html?slack-again=1');
+    await sendSlashCommand(eventsUrl, { command: '/snap', teamId: T, userId: 'UALICE', channelId: 'CGEN', text: url, responseUrl: slack.responseUrl() }, sign);
+    const progress = await slack.waitFor(() => slack.callsTo('chat.postMessage').find((call) => call.params.text?.includes('slack-again')), 10_000, 'progress');
+    const cardTs = progress.response.ts as string;
+    await eventually(async () => Boolean(await testApp.service.cardAt('slack', 'CGEN', cardTs)), 60_000, 'card remembered');
+    await react('CGEN', cardTs, 'UBOB', 'arrows_counterclockwise');
+    await slack.waitFor(() => has('CGEN', cardTs, 'camera'), 60_000, 'new version done');
+    const link = await testApp.service.findLinkByUrl(W, url);
+    const versions = await testApp.service.listVersions(W, link!.id);
+    expect(versions).toHaveLength(2);
+    expect(added(cardTs, 'hourglass')).toBe(true);
   });
 });

@@ -3,6 +3,7 @@
 import type {
   ArtifactKind,
   ArtifactRef,
+  ChatCard,
   FindQuery,
   FindResult,
   Link,
@@ -58,6 +59,10 @@ export interface SnapService {
   firstShareVisibleTo(workspaceId: string, linkId: string, viewer: Viewer | null, except?: Share | null): Promise<Share | null>;
   /** How the captures of one posted message stand (shares made from it, by their snapshot's status). */
   messageProgress(workspaceId: string, channelId: string, messageId: string): Promise<MessageProgressCounts>;
+  /** Remembers a card the bot posted, so a reaction on it (🔄) finds its link. */
+  recordCard(card: ChatCard): Promise<void>;
+  /** The card the bot posted as this message, or null. */
+  cardAt(platform: Platform, channelId: string, messageId: string): Promise<ChatCard | null>;
   /** The platform reports a channel's privacy changed: its shares and tags are shown or hidden to match. */
   setChannelPrivacy(workspaceId: string, channelId: string, isPrivate: boolean): Promise<void>;
   /** Counts links through tags the viewer can see. */

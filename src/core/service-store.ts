@@ -4,6 +4,7 @@ import type { LeasedJob } from './queue.js';
 import type { NotificationStore } from './snapshot-events.js';
 import type {
   ArtifactKind,
+  ChatCard,
   FindQuery,
   FindResult,
   Link,
@@ -48,6 +49,8 @@ export interface ServiceStore extends NotificationStore {
 
   /** The latest queued, capturing or done snapshot of the link created since `since`. */
   recentSnapshot(workspaceId: string, linkId: string, since: Date): Promise<Snapshot | null>;
+  recordCard(card: ChatCard): Promise<void>;
+  cardAt(platform: Platform, channelId: string, messageId: string): Promise<ChatCard | null>;
   /** Bytes of artifacts the workspace keeps (each blob once). */
   workspaceBytes(workspaceId: string): Promise<number>;
   /** A queued snapshot and its capture job, in one transaction. */

@@ -17,6 +17,7 @@ import { normalizeTags } from './tags.js';
 import type {
   ArtifactKind,
   ArtifactRef,
+  ChatCard,
   FindQuery,
   FindResult,
   Link,
@@ -238,6 +239,14 @@ export class LinksnapService implements SnapService {
   async firstShareVisibleTo(workspaceId: string, linkId: string, viewer: Viewer | null, except: Share | null = null): Promise<Share | null> {
     const skip = except ? { shareId: except.id, channelId: except.channelId, messageId: except.messageId } : null;
     return this.#store.firstShareVisibleTo(workspaceId, linkId, viewer, skip);
+  }
+
+  recordCard(card: ChatCard): Promise<void> {
+    return this.#store.recordCard(card);
+  }
+
+  cardAt(platform: Platform, channelId: string, messageId: string): Promise<ChatCard | null> {
+    return this.#store.cardAt(platform, channelId, messageId);
   }
 
   messageProgress(workspaceId: string, channelId: string, messageId: string): Promise<MessageProgressCounts> {

@@ -178,6 +178,16 @@ export interface FindResult {
   nextCursor: string | null;
 }
 
+/** A message the bot posted that shows a link's snapshot. */
+export interface ChatCard {
+  platform: Platform;
+  channelId: string;
+  messageId: string;
+  workspaceId: string;
+  linkId: string;
+  shareId: string | null;
+}
+
 /** How the links of one posted message stand. */
 export interface MessageProgressCounts {
   /** Queued or capturing. */
@@ -221,6 +231,13 @@ export interface WorkspaceSettings {
   /** Channels excluded from auto-capture. */
   autoCaptureExcluded: string[];
   autoCapture: boolean;
+  /**
+   * What captures a posted link when auto-capture is on: `auto`, every posted link; `reaction`,
+   * only messages someone reacts to with `captureEmoji`.
+   */
+  captureTrigger: 'auto' | 'reaction';
+  /** The reaction that captures a message in `reaction` mode (a Unicode emoji, or a custom emoji's name). */
+  captureEmoji: string;
   /** Reply in a thread after an auto-capture (otherwise reactions only). */
   replyInThread: boolean;
   /** How to answer a re-posted link: a reaction only, or a short reply. */
@@ -236,6 +253,8 @@ export const DefaultWorkspaceSettings: WorkspaceSettings = {
   autoCaptureChannels: null,
   autoCaptureExcluded: [],
   autoCapture: true,
+  captureTrigger: 'auto',
+  captureEmoji: '📌',
   replyInThread: false,
   duplicateNotice: 'reaction',
   forgetOnDelete: true,

@@ -2,6 +2,7 @@
 // the database and fills artifact paths from the blob store.
 import type { ServiceStore } from '../core/service-store.js';
 import type { Db } from './schema.js';
+import * as cards from './chat-cards.js';
 import * as jobs from './jobs.js';
 import * as links from './links.js';
 import { find } from './find.js';
@@ -50,6 +51,8 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
 
     find: (query) => find(db, query, blobPath),
     listWorkspaces: () => workspaces.listWorkspaces(db),
+    recordCard: (card) => cards.recordCard(db, card),
+    cardAt: (platform, channelId, messageId) => cards.cardAt(db, platform, channelId, messageId),
     workspaceBytes: (workspaceId) => workspaces.workspaceBytes(db, workspaceId),
     getSettings: (workspaceId) => workspaces.getSettings(db, workspaceId),
     updateSettings: (workspaceId, patch) => workspaces.updateSettings(db, workspaceId, patch),

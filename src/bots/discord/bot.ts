@@ -21,7 +21,7 @@ import { FairUse } from '../../core/chat/fair-use.js';
 import { MessageProgress } from '../../core/chat/message-progress.js';
 import type { SnapService } from '../../core/service-api.js';
 import type { Snapshot } from '../../core/types.js';
-import { handleMessage, handleMessageDelete } from './auto-capture.js';
+import { handleMessage, handleMessageDelete, handleReactionAdd } from './auto-capture.js';
 import { discordChatPort } from './chat-port.js';
 import { isChannelPrivate } from './visibility.js';
 import { CommandNames, commandDefinitions } from './commands.js';
@@ -82,14 +82,22 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   }
 
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
-    // DM channels and deleted messages are usually not cached; partials let their events through.
-    partials: [Partials.Channel, Partials.Message],
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.MessageContent,
+      GatewayIntentBits.DirectMessages,
+      // 🔄 on a card, and the capture emoji in reaction mode.
+      GatewayIntentBits.GuildMessageReactions,
+      GatewayIntentBits.DirectMessageReactions,
+    ],
+    // DM channels, deleted messages and reactions on old messages are usually not cached; partials let their events through.
+    partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User],
     rest: { api: config.discord.apiUrl, version: '10', retries: tuning.restRetries, timeout: tuning.restTimeoutMs },
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 100 }),
   });
 
-  const port = discordChatPort({ client, logger, snapshotUrl, retry: tuning.replyRetry });
+  const port = discordChatPort({ client, logger, snapshotUrl, retry: tuning.replyRetry, cards: service });
   const progress = new MessageProgress({ service, port, logger });
   const fairUse = new FairUse({ snapsPerUserPerMinute: config.rateLimit.snapsPerUserPerMinute });
   const replies = new ShareReplies({ client, service, logger, snapshotUrl, retry: tuning.replyRetry, progress, port });
@@ -161,6 +169,11 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
       logger({ level: 'error', context: 'discord', message: 'Recording a thread privacy change failed', details: { channelId: thread.id, error } }),
     );
   });
+  client.on(Events.MessageReactionAdd, (reaction, user) =>
+    void handleReactionAdd(ctx, reaction, user).catch((error) =>
+      logger({ level: 'error', context: 'discord', message: 'Handling a reaction failed', details: { messageId: reaction.message.id, error } }),
+    ),
+  );
   client.on(Events.MessageBulkDelete, (messages) => {
     for (const message of messages.values()) client.emit(Events.MessageDelete, message);
   });

@@ -3,6 +3,7 @@
 import { DiscordAPIError, GuildMember, RESTJSONErrorCodes, Routes, type Client } from 'discord.js';
 import type { AutoTarget, ChatPort, MessageRef, ProgressMark } from '../../core/chat/port.js';
 import type { Logger } from '../../core/logger.js';
+import type { SnapService } from '../../core/service-api.js';
 import type { Snapshot, Viewer } from '../../core/types.js';
 import { Reactions } from './context.js';
 import { postInThread, setReaction, withRetries } from './delivery.js';
@@ -39,10 +40,12 @@ export interface DiscordChatPortOptions {
   logger: Logger;
   snapshotUrl: (snapshot: Snapshot) => string;
   retry: { attempts: number; firstDelayMs: number };
+  /** Where posted cards are remembered, so 🔄 on one captures its page again. */
+  cards?: Pick<SnapService, 'recordCard'>;
 }
 
 export function discordChatPort(options: DiscordChatPortOptions): ChatPort {
-  const { client, logger, snapshotUrl, retry } = options;
+  const { client, logger, snapshotUrl, retry, cards } = options;
   const retried = <T,>(what: string, details: object, fn: () => Promise<T>) => withRetries(fn, { ...retry, logger, what, details: { ...details } });
   const replyTo = (message: MessageRef, content: string) =>
     client.rest.post(Routes.channelMessages(message.channelId), {
@@ -67,9 +70,10 @@ export function discordChatPort(options: DiscordChatPortOptions): ChatPort {
     async postCard(target, card) {
       const body = snapshotReply(card.snapshot, card.link, { locale: target.locale, viewUrl: snapshotUrl(card.snapshot), note: card.note });
       const title = body.embeds[0]?.title ?? card.snapshot.url;
-      await retried('thread reply', target.message, () =>
+      const posted = await retried('thread reply', target.message, () =>
         postInThread(client, target.message.channelId, target.message.messageId, dt(target.locale, 'thread.name', { title }), body),
       );
+      await cards?.recordCard({ platform: 'discord', channelId: posted.channel_id, messageId: posted.id, workspaceId: card.share.workspaceId, linkId: card.link.id, shareId: card.share.id });
     },
     async viewerOf(userId, place): Promise<Viewer | null> {
       const guildId = place.workspaceId.startsWith('discord:dm:') ? null : place.workspaceId.replace(/^discord:/, '');
@@ -84,6 +88,8 @@ export function discordChatPort(options: DiscordChatPortOptions): ChatPort {
       const message = { channelId: target.channelId, messageId: target.messageId };
       return { message, threadOf: message, userId: '', locale: target.locale, replyInThread: target.replyInThread };
     },
+    // Unicode emoji arrive with or without the emoji variation selector; custom ones by name.
+    isEmoji: (reaction, emoji) => reaction.replace(/\uFE0F/g, '') === emoji.replace(/\uFE0F/g, '').replace(/^:|:$/g, ''),
     isPermanentFailure: isPermanentDiscordError,
     words: {
       user: (userId) => `<@${userId}>`,

@@ -87,6 +87,20 @@ export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSO
       .addBooleanOption((o) => o.setName('reply_in_thread').setDescription('Reply with the snapshot in a thread').setDescriptionLocalizations(zh('在话题中回复快照')))
       .addStringOption((o) =>
         o
+          .setName('capture')
+          .setDescription('What captures a posted link: every post, a reaction, or nothing')
+          .setDescriptionLocalizations(zh('何时保存发布的链接:每次发布、表情回应或从不'))
+          .addChoices(
+            { name: 'auto', value: 'auto', name_localizations: zh('自动') },
+            { name: 'reaction', value: 'reaction', name_localizations: zh('表情回应') },
+            { name: 'off', value: 'off', name_localizations: zh('关闭') },
+          ),
+      )
+      .addStringOption((o) =>
+        o.setName('capture_emoji').setDescription('The reaction that captures a message in reaction mode (default 📌)').setDescriptionLocalizations(zh('表情回应模式下触发保存的表情(默认 📌)')),
+      )
+      .addStringOption((o) =>
+        o
           .setName('on_repost')
           .setDescription('How to answer a link that was shared before')
           .setDescriptionLocalizations(zh('如何回应重复分享的链接'))

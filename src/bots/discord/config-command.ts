@@ -46,6 +46,11 @@ function settingsPatch(interaction: ChatInputCommandInteraction, current: Worksp
   const patch: Partial<WorkspaceSettings> = {};
   const auto = o.getBoolean('auto_capture');
   if (auto !== null) patch.autoCapture = auto;
+  const capture = o.getString('capture');
+  if (capture === 'off') patch.autoCapture = false;
+  else if (capture === 'auto' || capture === 'reaction') Object.assign(patch, { autoCapture: true, captureTrigger: capture });
+  const emoji = o.getString('capture_emoji')?.trim();
+  if (emoji) patch.captureEmoji = emoji.replace(/^<a?:(\w+):\d+>$/, '$1');
   const thread = o.getBoolean('reply_in_thread');
   if (thread !== null) patch.replyInThread = thread;
   const forget = o.getBoolean('forget_on_delete');

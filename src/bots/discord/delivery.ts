@@ -82,7 +82,7 @@ export function restMessage(body: ReplyBody, extra: Record<string, unknown> = {}
  * Posts into the thread of a message, starting the thread when there is none yet. A thread started
  * from a message has the message's id, so an existing one is found without a lookup.
  */
-export async function postInThread(client: Client, channelId: string, messageId: string, threadName: string, body: ReplyBody): Promise<void> {
+export async function postInThread(client: Client, channelId: string, messageId: string, threadName: string, body: ReplyBody): Promise<{ id: string; channel_id: string }> {
   try {
     await client.rest.post(Routes.threads(channelId, messageId), { body: { name: threadName.slice(0, 100), auto_archive_duration: 1440 } });
   } catch (error) {
@@ -90,5 +90,5 @@ export async function postInThread(client: Client, channelId: string, messageId:
   }
   const payload = restMessage(body);
   const files = await Promise.all(payload.files.map(async (file) => ({ ...file, data: await readFile(file.data) })));
-  await client.rest.post(Routes.channelMessages(messageId), { body: payload.body, files });
+  return (await client.rest.post(Routes.channelMessages(messageId), { body: payload.body, files })) as { id: string; channel_id: string };
 }

@@ -116,15 +116,22 @@ export class ShareReplies {
     const body = await this.#finalBody(share, snapshot, target.locale);
     if (!body) return;
     const details = { shareId: share.id, snapshotId: snapshot.id, workspace: share.workspaceId };
+    let posted: { id: string; channelId: string } | null = null;
     try {
-      await withRetries(() => this.#editOriginal(target, body), { ...this.#retry, logger: this.#logger, what: 'snapshot reply', details });
+      posted = await withRetries(() => this.#editOriginal(target, body), { ...this.#retry, logger: this.#logger, what: 'snapshot reply', details });
     } catch (error) {
       if (!isExpiredInteraction(error) || !target.channelId) throw error;
       // An interaction token lives 15 minutes; a capture that outlived it (or a restart) answers in the channel.
       this.#logger({ level: 'info', context: 'discord', message: 'Interaction expired; posting the snapshot in the channel instead', details });
       // Without the interaction frame around it, the message says whose /snap it answers.
       const inChannel = { ...body, content: [`<@${share.userId}>`, body.content].filter(Boolean).join(' ') };
-      await withRetries(() => this.#postToChannel(target.channelId!, inChannel), { ...this.#retry, logger: this.#logger, what: 'snapshot message', details });
+      posted = await withRetries(() => this.#postToChannel(target.channelId!, inChannel), { ...this.#retry, logger: this.#logger, what: 'snapshot message', details });
+    }
+    // Remembered so 🔄 on this card captures the page again.
+    if (posted && type === 'done') {
+      await this.#service
+        .recordCard({ platform: 'discord', channelId: posted.channelId, messageId: posted.id, workspaceId: share.workspaceId, linkId: share.linkId, shareId: share.id })
+        .catch((error) => this.#logger({ level: 'warn', context: 'discord', message: 'Could not remember the card', details: { ...details, error } }));
     }
     this.#advance(share.id, type);
     this.#logger({ level: 'info', context: 'discord', message: `Answered /snap with the ${type} snapshot`, details });
@@ -148,9 +155,9 @@ export class ShareReplies {
     }
   }
 
-  async #editOriginal(target: InteractionTarget, body: ReplyBody): Promise<void> {
+  async #editOriginal(target: InteractionTarget, body: ReplyBody): Promise<{ id: string; channelId: string }> {
     const webhook = new InteractionWebhook(this.#client as Client<true>, target.applicationId, target.token);
-    await webhook.editMessage('@original', {
+    const message = await webhook.editMessage('@original', {
       content: body.content,
       embeds: body.embeds,
       components: body.components,
@@ -158,11 +165,13 @@ export class ShareReplies {
       attachments: [],
       allowedMentions: { parse: [] },
     });
+    return { id: message.id, channelId: message.channelId ?? target.channelId ?? '' };
   }
 
-  async #postToChannel(channelId: string, body: ReplyBody): Promise<void> {
+  async #postToChannel(channelId: string, body: ReplyBody): Promise<{ id: string; channelId: string }> {
     const payload = restMessage(body);
     const files = await Promise.all(payload.files.map(async (file) => ({ ...file, data: await readFile(file.data) })));
-    await this.#client.rest.post(Routes.channelMessages(channelId), { body: payload.body, files });
+    const message = (await this.#client.rest.post(Routes.channelMessages(channelId), { body: payload.body, files })) as { id: string; channel_id: string };
+    return { id: message.id, channelId: message.channel_id };
   }
 }

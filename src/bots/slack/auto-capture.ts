@@ -3,8 +3,9 @@
 // (core/chat/message-posted.ts). Edits, bot messages and the app's own messages are ignored;
 // deleting the message forgets its captures (when the workspace keeps that setting on). Slack's
 // retries of an event are dropped by event id.
-import type { App } from '@slack/bolt';
+import type { App, webApi } from '@slack/bolt';
 import { onMessagePosted, type ChatDeps } from '../../core/chat/message-posted.js';
+import { onReactionAdded } from '../../core/chat/reaction-added.js';
 import { pickLocale } from '../../core/i18n.js';
 import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
@@ -17,6 +18,7 @@ import { slackWorkspace } from './workspace.js';
 const CapturedSubtypes = new Set([undefined, 'file_share', 'thread_broadcast', 'me_message']);
 
 export interface AutoCaptureDeps {
+  client: webApi.WebClient;
   service: SnapService;
   directory: SlackDirectory;
   logger: Logger;
@@ -48,6 +50,16 @@ interface EventEnvelope {
 
 export function registerAutoCapture(app: App, deps: AutoCaptureDeps): void {
   const seen = new RecentIds(10_000);
+  app.event('reaction_added', async ({ event, body }) => {
+    const envelope = body as EventEnvelope;
+    if (envelope.event_id && !seen.add(envelope.event_id)) return;
+    const teamId = envelope.team_id ?? envelope.authorizations?.[0]?.team_id ?? null;
+    if (!teamId) return;
+    const enterpriseId = envelope.enterprise_id ?? envelope.authorizations?.[0]?.enterprise_id ?? null;
+    await onReaction(deps, teamId, enterpriseId, event as unknown as ReactionEvent).catch((error) =>
+      deps.logger({ level: 'error', context: 'slack', message: 'Handling a reaction failed', details: { team: teamId, error } }),
+    );
+  });
   app.event('message', async ({ event, body }) => {
     const envelope = body as EventEnvelope;
     // Slack sends an event again (x-slack-retry-num / retry_attempt) when it did not see the ack in
@@ -107,6 +119,68 @@ async function onPosted(deps: AutoCaptureDeps, teamId: string, enterpriseId: str
       replyInThread,
     }),
   });
+}
+
+interface ReactionEvent {
+  type: 'reaction_added';
+  user: string;
+  reaction: string;
+  item: { type: string; channel?: string; ts?: string };
+  item_user?: string;
+}
+
+/** 🔄 on a card, or the capture emoji in reaction mode (core/chat/reaction-added.ts). */
+async function onReaction(deps: AutoCaptureDeps, teamId: string, enterpriseId: string | null, event: ReactionEvent): Promise<void> {
+  const { channel: channelId, ts } = event.item;
+  if (event.item.type !== 'message' || !channelId || !ts) return;
+  const info = channelId.startsWith('D') ? { name: null, private: true } : await deps.directory.channel(channelId);
+  const ref = { channelId, messageId: ts };
+  // Learned when the message is read; the stored reply target is made after that.
+  let threadTs = ts;
+  await onReactionAdded(deps.chat, {
+    place: {
+      workspace: slackWorkspace(teamId, enterpriseId),
+      channelId,
+      channelName: info.name,
+      private: info.private,
+      direct: channelId.startsWith('D'),
+      settingsChannelId: channelId,
+    },
+    message: ref,
+    threadOf: ref,
+    reactor: { id: event.user, name: null },
+    reaction: event.reaction,
+    locale: await deps.directory.locale(event.user),
+    load: async () => {
+      const found = await readMessage(deps, channelId, ts);
+      if (!found?.user || found.bot_id) return null;
+      threadTs = found.thread_ts ?? ts;
+      const parsed = parseSlackText(found.text);
+      // A message in a thread is answered in that thread.
+      return { author: { id: found.user, name: null }, urls: parsed.urls, hashtags: parsed.hashtags, text: readableText(found.text), threadOf: { channelId, messageId: threadTs } };
+    },
+    replyTo: ({ locale, replyInThread }): AutoReplyTo => ({
+      kind: 'auto',
+      channel: channelId,
+      messageTs: ts,
+      threadTs,
+      userId: event.item_user ?? event.user,
+      locale: pickLocale(locale),
+      replyInThread,
+    }),
+  });
+}
+
+/** One message by its ts (conversations.history around it); null when Slack will not give it. */
+async function readMessage(deps: AutoCaptureDeps, channel: string, ts: string): Promise<{ user?: string; bot_id?: string; text?: string; thread_ts?: string } | null> {
+  try {
+    const result = await deps.client.conversations.history({ channel, latest: ts, oldest: ts, inclusive: true, limit: 1 });
+    const message = result.messages?.find((entry) => entry.ts === ts);
+    return message ?? null;
+  } catch (error) {
+    deps.logger({ level: 'warn', context: 'slack', message: 'Could not read the message reacted to', details: { channel, ts, error } });
+    return null;
+  }
 }
 
 async function channelOf(deps: AutoCaptureDeps, message: MessageEvent): Promise<{ name: string | null; private: boolean }> {

@@ -22,6 +22,18 @@ const MarkNames: Record<ProgressMark, string> = {
   repost: ProgressReactions.repost,
 };
 
+/** Slack names reactions by short name; the Unicode emoji settings use, as Slack names them. */
+const SlackEmojiNames: Record<string, string> = {
+  '📌': 'pushpin',
+  '📍': 'round_pushpin',
+  '🔄': 'arrows_counterclockwise',
+  '🔖': 'bookmark',
+  '⭐': 'star',
+  '📎': 'paperclip',
+  '💾': 'floppy_disk',
+  '👀': 'eyes',
+};
+
 export interface SlackChatPortOptions {
   client: webApi.WebClient;
   directory: SlackDirectory;
@@ -52,7 +64,7 @@ export function slackChatPort(options: SlackChatPortOptions): ChatPort {
     },
     async postCard(target, card) {
       const message = await renderCard(options, card.snapshot, card.share, pickLocale(target.locale), card.note ? [card.note] : [], card.link);
-      await client.chat.postMessage({
+      const posted = await client.chat.postMessage({
         channel: target.message.channelId,
         thread_ts: target.threadOf.messageId,
         text: message.text,
@@ -60,6 +72,7 @@ export function slackChatPort(options: SlackChatPortOptions): ChatPort {
         unfurl_links: false,
         unfurl_media: false,
       });
+      if (posted.ts) await options.service.recordCard({ platform: 'slack', channelId: target.message.channelId, messageId: posted.ts, workspaceId: card.share.workspaceId, linkId: card.link.id, shareId: card.share.id });
     },
     async viewerOf(userId, place) {
       const grid = slackTeamOf(place.workspaceId);
@@ -75,6 +88,7 @@ export function slackChatPort(options: SlackChatPortOptions): ChatPort {
         replyInThread: value.replyInThread,
       };
     },
+    isEmoji: (reaction, emoji) => reaction.replace(/::skin-tone-\d$/, '') === (SlackEmojiNames[emoji] ?? emoji.replace(/^:|:$/g, '')),
     isPermanentFailure: isPermanentSlackError,
     words: {
       user: (userId) => `<@${userId}>`,

@@ -106,7 +106,15 @@ export function parseConfigText(text: string | null | undefined, current: Worksp
       changes.push({ kind: name === 'channels' ? 'include' : 'exclude', channelIds: ids });
       continue;
     }
-    if (name === 'repost') {
+    if (name === 'capture') {
+      const mode = value?.toLowerCase();
+      if (mode === 'off') patch.autoCapture = false;
+      else if (mode === 'auto' || mode === 'reaction') Object.assign(patch, { autoCapture: true, captureTrigger: mode });
+      else return { error: 'usage' };
+    } else if (name === 'capture-emoji') {
+      if (!value) return { error: 'usage' };
+      patch.captureEmoji = value.replace(/^:|:$/g, '');
+    } else if (name === 'repost') {
       const mode = value?.toLowerCase();
       if (mode !== 'reaction' && mode !== 'reply' && mode !== 'off') return { error: 'usage' };
       patch.duplicateNotice = mode;
@@ -133,7 +141,7 @@ export function parseConfigText(text: string | null | undefined, current: Worksp
   return { patch };
 }
 
-const SettingNames = new Set(['autocapture', 'auto-capture', 'auto_capture', 'channels', 'exclude', 'thread', 'repost', 'forget-on-delete', 'forget_on_delete', 'explain', 'explain-failures', 'explain_failures', 'language']);
+const SettingNames = new Set(['capture', 'capture-emoji', 'capture_emoji', 'autocapture', 'auto-capture', 'auto_capture', 'channels', 'exclude', 'thread', 'repost', 'forget-on-delete', 'forget_on_delete', 'explain', 'explain-failures', 'explain_failures', 'language']);
 
 function isSettingName(word: string): boolean {
   return SettingNames.has(word.toLowerCase());

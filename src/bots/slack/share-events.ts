@@ -19,7 +19,7 @@ import type { ThumbnailUploader } from './thumbnails.js';
 
 export interface ShareEventDeps {
   client: webApi.WebClient;
-  service: Pick<SnapService, 'getLink' | 'firstShareVisibleTo'>;
+  service: Pick<SnapService, 'getLink' | 'firstShareVisibleTo' | 'recordCard'>;
   uploader: ThumbnailUploader;
   snapshotUrl: (snapshot: Snapshot) => string;
   logger: Logger;
@@ -51,6 +51,11 @@ async function onSnapProgress(deps: ShareEventDeps, event: ShareEvent, replyTo: 
   if (event.type === 'queued') return; // the progress message already says so
   const message = await renderCard(deps, event.snapshot, event.share, replyTo.locale, replyTo.notes);
   await replaceProgress(deps.client, replyTo, message);
+  // Remembered so a 🔄 reaction on the card captures the page again.
+  if (event.type === 'done' && replyTo.ts) {
+    const { share } = event;
+    await deps.service.recordCard({ platform: 'slack', channelId: replyTo.channel, messageId: replyTo.ts, workspaceId: share.workspaceId, linkId: share.linkId, shareId: share.id });
+  }
 }
 
 /** Replaces the /snap progress message: chat.update when the app posted it, else through the response_url. */

@@ -31,6 +31,8 @@ export interface PostedMessage {
   text: string;
   /** The poster's or the server's locale, when the workspace has not chosen one. */
   locale: string;
+  /** Posted (auto mode), or reacted to with the capture emoji (reaction mode). */
+  trigger?: 'post' | 'reaction';
   /** What each share stores to be answered later; the adapter reads it back with ChatPort.autoTarget. */
   replyTo(answer: { locale: string; replyInThread: boolean }): unknown;
 }
@@ -57,7 +59,7 @@ export async function onMessagePosted(deps: ChatDeps, posted: PostedMessage): Pr
   const { place, message } = posted;
   const workspaceId = place.workspace.id;
   const settings = await service.getSettings(workspaceId);
-  if (!capturesIn(settings, place)) return null;
+  if (!capturesIn(settings, place, posted.trigger ?? 'post')) return null;
   const locale = settings.locale ?? posted.locale;
   const replyTo = posted.replyTo({ locale, replyInThread: settings.replyInThread });
   const tags = [...posted.hashtags, ...(!place.direct && place.channelName ? [normalizeTag(place.channelName)] : [])].filter((tag): tag is string => Boolean(tag));

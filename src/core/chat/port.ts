@@ -48,6 +48,8 @@ export interface ChatPort {
   viewerOf(userId: string, place: { workspaceId: string; channelId: string | null }): Promise<Viewer | null>;
   /** Reads a share's stored replyTo back; null for /snap replies and anything not from this adapter. */
   autoTarget(replyTo: unknown): AutoTarget | null;
+  /** Whether a reaction as the platform names it is this emoji (Unicode, or a custom emoji's name). */
+  isEmoji(reaction: string, emoji: string): boolean;
   /** True when a failed platform call can never succeed (message or channel gone, access lost). */
   isPermanentFailure(error: unknown): boolean;
   /** Platform words: how a user, a channel and a DM are named in a sentence. */

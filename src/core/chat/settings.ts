@@ -4,9 +4,13 @@ import { t } from '../i18n.js';
 import type { WorkspaceSettings } from '../types.js';
 import type { ChatPlace } from './port.js';
 
-/** Whether a message posted at `place` is captured without a command. */
-export function capturesIn(settings: WorkspaceSettings, place: Pick<ChatPlace, 'direct' | 'settingsChannelId'>): boolean {
+/**
+ * Whether a message at `place` is captured without a command: posted (`post`, in `auto` mode) or
+ * reacted to with the capture emoji (`reaction`, in `reaction` mode).
+ */
+export function capturesIn(settings: WorkspaceSettings, place: Pick<ChatPlace, 'direct' | 'settingsChannelId'>, trigger: 'post' | 'reaction' = 'post'): boolean {
   if (!settings.autoCapture) return false;
+  if ((trigger === 'post') !== (settings.captureTrigger === 'auto')) return false;
   // Channel lists are about shared channels; a person's DM with the bot follows only the switch.
   if (place.direct) return true;
   if (settings.autoCaptureExcluded.includes(place.settingsChannelId)) return false;
@@ -51,7 +55,7 @@ export function describeSettings(settings: WorkspaceSettings, locale: string, me
   const included = settings.autoCaptureChannels ? settings.autoCaptureChannels.map(mention).join(' ') || '—' : t(locale, 'all.channels');
   const excluded = settings.autoCaptureExcluded.length ? ` − ${settings.autoCaptureExcluded.map(mention).join(' ')}` : '';
   return t(locale, 'config.show', {
-    auto: yesNo(settings.autoCapture),
+    auto: settings.autoCapture ? (settings.captureTrigger === 'reaction' ? t(locale, 'capture.reaction', { emoji: settings.captureEmoji }) : yesNo(true)) : yesNo(false),
     channels: `${included}${excluded}`,
     thread: yesNo(settings.replyInThread),
     repost: t(locale, `repost.mode.${settings.duplicateNotice}`),

@@ -210,9 +210,27 @@ export class DiscordStandIn {
   /** A member posts a message in a guild channel or thread (or a DM when `guildId` is absent). */
   postMessage(options: { channelId: string; guildId?: string; author: UserPayload; content: string }): MessagePayload {
     const payload = message(options);
+    // GET /channels/{channel}/messages/{message} serves it, as Discord does for a message the bot may read.
+    this.messages.set(payload.id, payload);
     const channelType = options.guildId ? (this.#findChannel(options.channelId)?.channel.type ?? 0) : 1;
     this.dispatch('MESSAGE_CREATE', { ...payload, channel_type: channelType });
     return payload;
+  }
+
+  /** A member adds a reaction (MESSAGE_REACTION_ADD, as the gateway sends it with the Guild Message Reactions intent). */
+  react(options: { channelId: string; guildId?: string; messageId: string; user: UserPayload; emoji: string; messageAuthorId?: string }): void {
+    const g = options.guildId ? this.guilds.get(options.guildId) : undefined;
+    const memberPayload = g?.members.find((entry) => entry.user.id === options.user.id);
+    this.dispatch('MESSAGE_REACTION_ADD', {
+      user_id: options.user.id,
+      channel_id: options.channelId,
+      message_id: options.messageId,
+      ...(options.guildId ? { guild_id: options.guildId, member: memberPayload ?? { user: options.user, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } } : {}),
+      emoji: { id: null, name: options.emoji },
+      burst: false,
+      type: 0,
+      ...(options.messageAuthorId ? { message_author_id: options.messageAuthorId } : {}),
+    });
   }
 
   deleteMessage(options: { channelId: string; guildId?: string; messageId: string }): void {
@@ -585,6 +603,10 @@ export class DiscordStandIn {
         this.removeThreadMember(t.id, target);
         return reply(204);
       }
+    }
+    if (method === 'GET' && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
+      const found = this.messages.get(m[2]);
+      return found && found.channel_id === m[1] ? reply(200, found) : reply(404, { message: 'Unknown Message', code: 10008 });
     }
     if (method === 'GET' && (m = /^\/channels\/(\d+)$/.exec(path))) {
       const found = this.#findChannel(m[1]);

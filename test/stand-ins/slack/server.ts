@@ -76,6 +76,8 @@ export interface SlackStandIn {
   setUser(id: string, fields: UserFixture): void;
   /** Channels users.conversations reports for a user. */
   setMemberships(userId: string, channelIds: string[]): void;
+  /** A message a person posted (sent to the app as an event): conversations.history serves it. */
+  rememberUserMessage(channel: string, ts: string, fields: { user: string; text: string; thread_ts?: string }): void;
   /** A fresh response_url served by the stand-in. */
   responseUrl(): string;
   callsTo(method: string): ApiCall[];
@@ -101,6 +103,7 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
   const users = new Map<string, UserFixture>();
   const views: OpenedView[] = [];
   const memberships = new Map<string, string[]>();
+  const userMessages = new Map<string, { channel: string; ts: string; user: string; text: string; thread_ts?: string }>();
   const outsideChannels = new Set<string>();
   const pendingUploads = new Map<string, { filename: string; length: number }>();
   let seq = 0;
@@ -177,6 +180,16 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
       const id = `V${randomBytes(5).toString('hex').toUpperCase()}`;
       views.push({ id, triggerId: p.trigger_id, view: view as Record<string, any> });
       return { ok: true, view: { id, ...(view as object) } };
+    },
+    // Newest first, as Slack does, within [oldest, latest] (inclusive when asked).
+    'conversations.history': (p) => {
+      if (!channels.has(p.channel) && !String(p.channel).startsWith('D')) return { ok: false, error: 'channel_not_found' };
+      const inclusive = p.inclusive === true || p.inclusive === 'true';
+      const within = (ts: string) =>
+        (p.latest === undefined || (inclusive ? ts <= p.latest : ts < p.latest)) && (p.oldest === undefined || (inclusive ? ts >= p.oldest : ts > p.oldest));
+      const found = [...userMessages.values()].filter((entry) => entry.channel === p.channel && within(entry.ts)).sort((a, b) => (a.ts < b.ts ? 1 : -1));
+      const limit = Number(p.limit ?? 100);
+      return { ok: true, messages: found.slice(0, limit).map(({ channel: _channel, ...message }) => ({ type: 'message', ...message })), has_more: found.length > limit };
     },
     'users.conversations': (p) => ({ ok: true, channels: (memberships.get(p.user) ?? []).map((id) => ({ id })), response_metadata: { next_cursor: '' } }),
     'apps.connections.open': () => ({ ok: true, url: `${base.replace(/^http/, 'ws')}/socket?ticket=${randomBytes(4).toString('hex')}` }),
@@ -261,6 +274,7 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
     setNotInChannel: (channelId) => void outsideChannels.add(channelId),
     setUser: (id, fields) => void users.set(id, fields),
     setMemberships: (userId, ids) => void memberships.set(userId, ids),
+    rememberUserMessage: (channel, ts, fields) => void userMessages.set(`${channel}:${ts}`, { channel, ts, ...fields }),
     responseUrl: () => `${base}/response/${randomBytes(6).toString('hex')}`,
     callsTo: (method) => calls.filter((call) => call.method === method),
     async waitFor(check, timeoutMs = 30_000, what = 'a condition') {
