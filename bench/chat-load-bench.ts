@@ -31,14 +31,14 @@ export type ChatLoadResult = {
   discord: AckSummary & { captures: Record<string, number> };
 };
 
-interface PageServers {
+export interface PageServers {
   huge: string;
   corpus: string;
   close(): void;
 }
 
 /** The huge-page fixture and a static server of the corpus, in a child process. */
-async function startPageServers(corpusDir: string): Promise<PageServers> {
+export async function startPageServers(corpusDir: string): Promise<PageServers> {
   const script = `
     import http from 'node:http'; import fs from 'node:fs'; import path from 'node:path';
     import { startHugePageServer } from './test/helpers/huge-page-server.ts';
@@ -60,7 +60,7 @@ async function startPageServers(corpusDir: string): Promise<PageServers> {
   return { ...origins, close: () => child.kill('SIGKILL') };
 }
 
-function corpusPages(corpusDir: string, count: number): string[] {
+export function corpusPages(corpusDir: string, count: number): string[] {
   return fs
     .readdirSync(corpusDir)
     .filter((name) => fs.existsSync(path.join(corpusDir, name, 'source.html')))

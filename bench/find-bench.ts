@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { FindQuery } from '../src/core/types.js';
 import { openDatabase } from '../src/storage/db.js';
 import { find } from '../src/storage/find.js';
+import { listTags } from '../src/storage/tags.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
 
 export interface LatencyFigures {
@@ -37,6 +38,10 @@ export interface FindBenchResult {
   byTagAndText: LatencyFigures;
   secondPage: LatencyFigures;
   newestFirst: LatencyFigures;
+  /** The same queries as a chat member sees them: links and tags from private channels they are not in left out. */
+  byTagAsMember: LatencyFigures;
+  byTagAndTextAsMember: LatencyFigures;
+  tagCountsAsMember: LatencyFigures;
 }
 
 export interface FindBenchOptions {
@@ -47,6 +52,9 @@ export interface FindBenchOptions {
 }
 
 const WorkspaceId = 'bench';
+/** A fifth of the links are shared in one of ten private channels, with their tags given there. */
+const PrivateChannels = Array.from({ length: 10 }, (_, i) => `private-${i}`);
+const MemberViewer = { channelIds: ['general', 'private-1', 'private-2'] };
 const TagCount = 300;
 const VocabularySize = 6_000;
 
@@ -78,6 +86,10 @@ export async function runFindBench({ n = 100_000, queries = 200, pageSize = 10, 
       byText: await run(() => query({ text: pick(words, 0.3) })),
       byCjkTwoChars: await run(() => query({ text: pick(CjkBigrams, 0) })),
       byTagAndText: await run(() => query({ tags: [pick(tags)], text: pick(words, 0.3) })),
+      // A member of #general and two of the ten private channels.
+      byTagAsMember: await run(() => query({ tags: [pick(tags)], viewer: MemberViewer })),
+      byTagAndTextAsMember: await run(() => query({ tags: [pick(tags)], text: pick(words, 0.3), viewer: MemberViewer })),
+      tagCountsAsMember: await measure(Math.min(queries, 50), async () => (await listTags(opened.db, WorkspaceId, MemberViewer)).length),
       secondPage: await measure(queries, async () => {
         const first = await find(opened.db, query({ tags: [pick(tags)] }), blobPath);
         if (!first.nextCursor) return -1;
@@ -157,13 +169,13 @@ function build(sqlite: ReturnType<typeof openDatabase>['sqlite'], n: number, wor
   sqlite.prepare(`INSERT INTO workspaces (id, platform, name, settings, created_at) VALUES (?, 'web', 'Bench', '{}', ?)`).run(WorkspaceId, iso(epoch));
   // A second, small workspace shares the search index, as tenants do in one database.
   sqlite.prepare(`INSERT INTO workspaces (id, platform, name, settings, created_at) VALUES ('other', 'web', 'Other', '{}', ?)`).run(iso(epoch));
-  const link = sqlite.prepare(`INSERT INTO links (id, workspace_id, url, created_at, updated_at, seq, latest_snapshot_id, public) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`);
+  const link = sqlite.prepare(`INSERT INTO links (id, workspace_id, url, created_at, updated_at, seq, latest_snapshot_id, public) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const snapshot = sqlite.prepare(`INSERT INTO snapshots (id, link_id, workspace_id, url, status, degraded, title, description, created_at, captured_at, http_status)
     VALUES (?, ?, ?, ?, 'done', 0, ?, ?, ?, ?, 200)`);
   const artifact = sqlite.prepare(`INSERT INTO artifacts (snapshot_id, kind, sha256, size, mime) VALUES (?, ?, ?, ?, ?)`);
-  const share = sqlite.prepare(`INSERT INTO shares (id, workspace_id, link_id, snapshot_id, platform, user_id, channel_private, auto, created_at) VALUES (?, ?, ?, ?, 'web', 'local', 0, 0, ?)`);
+  const share = sqlite.prepare(`INSERT INTO shares (id, workspace_id, link_id, snapshot_id, platform, user_id, channel_id, channel_private, auto, created_at) VALUES (?, ?, ?, ?, 'discord', 'u', ?, ?, 1, ?)`);
   const tag = sqlite.prepare(`INSERT OR IGNORE INTO tags (workspace_id, name, created_at) VALUES (?, ?, ?)`);
-  const linkTag = sqlite.prepare(`INSERT OR IGNORE INTO link_tags (link_id, tag, workspace_id, seq) VALUES (?, ?, ?, ?)`);
+  const linkTag = sqlite.prepare(`INSERT OR IGNORE INTO link_tags (link_id, tag, workspace_id, seq, channel_id, public) VALUES (?, ?, ?, ?, ?, ?)`);
   const search = sqlite.prepare(`INSERT INTO link_search (rowid, scope, title, description, url, text) VALUES (?, ?, ?, ?, ?, ?)`);
   const pickSkewed = <T>(list: T[], skew: number) => list[Math.min(list.length - 1, Math.floor(list.length * random() ** (1 + skew)))];
   const insertAll = sqlite.transaction(() => {
@@ -182,17 +194,19 @@ function build(sqlite: ReturnType<typeof openDatabase>['sqlite'], n: number, wor
       const at = iso(epoch + i * 60_000);
       const linkId = `l${i.toString(36).padStart(15, '0')}`;
       const snapshotId = `s${i.toString(36).padStart(15, '0')}`;
-      link.run(linkId, workspaceId, url, at, at, i, snapshotId);
+      const channel = i % 5 === 0 ? PrivateChannels[Math.floor(random() * PrivateChannels.length)] : 'general';
+      const open = channel === 'general' ? 1 : 0;
+      link.run(linkId, workspaceId, url, at, at, i, snapshotId, open);
       snapshot.run(snapshotId, linkId, workspaceId, url, title, description, at, at);
       for (const kind of ['screenshot', 'thumbnail', 'archive', 'text']) {
         artifact.run(snapshotId, kind, (i.toString(16) + kind).padEnd(64, '0').slice(0, 64), 1000, 'application/octet-stream');
       }
-      share.run(`h${i.toString(36).padStart(15, '0')}`, workspaceId, linkId, snapshotId, at);
+      share.run(`h${i.toString(36).padStart(15, '0')}`, workspaceId, linkId, snapshotId, channel, open ? 0 : 1, at);
       const tagCount = 1 + Math.floor(random() * 4);
       for (let t = 0; t < tagCount; t++) {
         const name = pickSkewed(tags, 1.2);
         tag.run(workspaceId, name, at);
-        linkTag.run(linkId, name, workspaceId, i);
+        linkTag.run(linkId, name, workspaceId, i, channel, open);
       }
       search.run(i, `<${workspaceId}>`, title, description, url, text);
     }
