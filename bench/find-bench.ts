@@ -175,7 +175,7 @@ function build(sqlite: ReturnType<typeof openDatabase>['sqlite'], n: number, wor
   const artifact = sqlite.prepare(`INSERT INTO artifacts (snapshot_id, kind, sha256, size, mime) VALUES (?, ?, ?, ?, ?)`);
   const share = sqlite.prepare(`INSERT INTO shares (id, workspace_id, link_id, snapshot_id, platform, user_id, channel_id, channel_private, auto, created_at) VALUES (?, ?, ?, ?, 'discord', 'u', ?, ?, 1, ?)`);
   const tag = sqlite.prepare(`INSERT OR IGNORE INTO tags (workspace_id, name, created_at) VALUES (?, ?, ?)`);
-  const linkTag = sqlite.prepare(`INSERT OR IGNORE INTO link_tags (link_id, tag, workspace_id, seq, channel_id, public) VALUES (?, ?, ?, ?, ?, ?)`);
+  const linkTag = sqlite.prepare(`INSERT OR IGNORE INTO link_tags (link_id, tag, workspace_id, seq, channel_id, public, link_public) VALUES (?, ?, ?, ?, ?, ?, ?)`);
   const search = sqlite.prepare(`INSERT INTO link_search (rowid, scope, title, description, url, text) VALUES (?, ?, ?, ?, ?, ?)`);
   const pickSkewed = <T>(list: T[], skew: number) => list[Math.min(list.length - 1, Math.floor(list.length * random() ** (1 + skew)))];
   const insertAll = sqlite.transaction(() => {
@@ -206,7 +206,7 @@ function build(sqlite: ReturnType<typeof openDatabase>['sqlite'], n: number, wor
       for (let t = 0; t < tagCount; t++) {
         const name = pickSkewed(tags, 1.2);
         tag.run(workspaceId, name, at);
-        linkTag.run(linkId, name, workspaceId, i, channel, open);
+        linkTag.run(linkId, name, workspaceId, i, channel, open, open);
       }
       search.run(i, `<${workspaceId}>`, title, description, url, text);
     }

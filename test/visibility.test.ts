@@ -132,6 +132,15 @@ describe('the visibility rule in SQL and in TypeScript', () => {
         if (shares.some((share) => isVisible(sharePlace(share), viewer))) tsLinks.push(link.id);
       }
       expect(sqlLinks.map((row) => row.id).sort()).toEqual(tsLinks.sort());
+
+      // /tags counts: links visible to the viewer through a tag row they can see, each link once.
+      const counts = new Map<string, Set<string>>();
+      for (const row of tsTags) {
+        if (!tsLinks.includes(row.link_id)) continue;
+        counts.set(row.tag, (counts.get(row.tag) ?? new Set()).add(row.link_id));
+      }
+      const expected = [...counts].map(([tag, links]) => ({ tag, count: links.size })).sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : 1));
+      expect(await listTags(db, W, viewer)).toEqual(expected);
     }
     // The draw reached both kinds of channel, so neither clause went untested.
     expect(new Set(privateChannel.values()).size).toBe(2);
@@ -250,7 +259,7 @@ describe('migration 0004 places the tags given before it', () => {
       for (const [linkId, tag, seq] of [['public-link', 'news', 1], ['public-link', 'falcon', 1], ['private-link', 'plans', 2]] as const) {
         await sql`INSERT INTO link_tags (link_id, tag, workspace_id, seq) VALUES (${linkId}, ${tag}, 'w', ${seq})`.execute(old.db);
       }
-      expect((await migrateToLatest(old.db)).applied).toEqual(['0004_tag_places', '0005_fair_queue_and_delivery', '0006_conversation_and_cards']);
+      expect((await migrateToLatest(old.db)).applied).toEqual(['0004_tag_places', '0005_fair_queue_and_delivery', '0006_conversation_and_cards', '0007_tag_count_index']);
       const placed = await old.db.selectFrom('link_tags').select(['link_id', 'tag', 'channel_id', 'public']).orderBy('tag').execute();
       expect(placed).toEqual([
         { link_id: 'public-link', tag: 'falcon', channel_id: 'falcon', public: 0 },

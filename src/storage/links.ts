@@ -6,7 +6,7 @@ import type { Link, Viewer } from '../core/types.js';
 import { isoNow, newId } from './ids.js';
 import type { Database, Db, LinkRow } from './schema.js';
 import { linkChecksOf } from './link-checks.js';
-import { tagsOfLinks } from './tags.js';
+import { copyLinkVisibility, tagsOfLinks } from './tags.js';
 import { moveDocument, removeDocument } from './search-index.js';
 import { writeTransaction } from './transaction.js';
 
@@ -97,6 +97,7 @@ export async function refreshLinkVisibility(db: Db, linkIds: string[]): Promise<
     }))
     .where('id', 'in', linkIds)
     .execute();
+  await copyLinkVisibility(db, linkIds);
 }
 
 /**

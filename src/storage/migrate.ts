@@ -7,6 +7,7 @@ import * as linkChecks from '../../migrations/0003_link_checks.js';
 import * as tagPlaces from '../../migrations/0004_tag_places.js';
 import * as fairQueue from '../../migrations/0005_fair_queue_and_delivery.js';
 import * as conversation from '../../migrations/0006_conversation_and_cards.js';
+import * as tagCountIndex from '../../migrations/0007_tag_count_index.js';
 import { MigrationError } from './errors.js';
 
 export const Migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ export const Migrations: Record<string, Migration> = {
   '0004_tag_places': tagPlaces,
   '0005_fair_queue_and_delivery': fairQueue,
   '0006_conversation_and_cards': conversation,
+  '0007_tag_count_index': tagCountIndex,
 };
 
 /** Applies every pending migration in order; returns the names applied (empty when up to date). */

@@ -80,6 +80,8 @@ export interface LinkTagRow {
   channel_id: string;
   /** 1 while that place is open to the whole workspace; follows the channel's privacy. */
   public: number;
+  /** A copy of links.public, kept with it, so tag counts read no link row. */
+  link_public: number;
 }
 
 export interface ShareRow {

@@ -58,7 +58,10 @@ export async function createShare(db: Db, input: NewShare): Promise<Share> {
     // A share is the freshest word on its channel's privacy: earlier shares and tags from there follow it.
     if (row.channel_id !== null) await applyChannelPrivacy(trx, row.workspace_id, row.channel_id, Boolean(row.channel_private));
     await trx.insertInto('shares').values(row).execute();
-    if (!row.channel_private) await trx.updateTable('links').set({ public: 1 }).where('id', '=', input.linkId).execute();
+    if (!row.channel_private) {
+      await trx.updateTable('links').set({ public: 1 }).where('id', '=', input.linkId).execute();
+      await trx.updateTable('link_tags').set({ link_public: 1 }).where('link_id', '=', input.linkId).where('link_public', '=', 0).execute();
+    }
   });
   return toShare(row);
 }

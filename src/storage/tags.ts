@@ -1,7 +1,7 @@
 // Tags of links. Every name goes through normalizeTag, so `#News`, `news` and `ｎｅｗｓ` are one tag.
 // A tag row remembers the place it was given in (see migrations/0004_tag_places.ts): the same tag
 // given in #general and in a private channel is two rows, and each is seen where its place is.
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type SqlBool, sql } from 'kysely';
 import { NotFoundError } from '../core/errors.js';
 import { normalizeTags } from '../core/tags.js';
 import type { TagCount, TagPlace, Viewer } from '../core/types.js';
@@ -23,7 +23,7 @@ export async function addTags(db: Db, workspaceId: string, linkId: string, tags:
   if (!names.length) return;
   const key = placeKey(place);
   await writeTransaction(db, async (trx) => {
-    const link = await trx.selectFrom('links').select('seq').where('workspace_id', '=', workspaceId).where('id', '=', linkId).executeTakeFirst();
+    const link = await trx.selectFrom('links').select(['seq', 'public']).where('workspace_id', '=', workspaceId).where('id', '=', linkId).executeTakeFirst();
     if (!link) throw new NotFoundError('link', linkId);
     const at = isoNow();
     await trx
@@ -33,7 +33,7 @@ export async function addTags(db: Db, workspaceId: string, linkId: string, tags:
       .execute();
     await trx
       .insertInto('link_tags')
-      .values(names.map((tag) => ({ link_id: linkId, tag, workspace_id: workspaceId, seq: Number(link.seq), ...key })))
+      .values(names.map((tag) => ({ link_id: linkId, tag, workspace_id: workspaceId, seq: Number(link.seq), link_public: Number(link.public), ...key })))
       .onConflict((oc) => oc.columns(['link_id', 'tag', 'channel_id']).doNothing())
       .execute();
   });
@@ -103,16 +103,22 @@ export async function setTagPlacePrivacy(db: Kysely<Database>, workspaceId: stri
     .execute();
 }
 
-/** Tags of the workspace with how many links (visible to the viewer, through a tag they can see) carry each, most used first. */
+/**
+ * Tags of the workspace with how many links (visible to the viewer, through a tag they can see)
+ * carry each, most used first. The planner reads the link_tags_counts index alone: (tag, link) pairs come
+ * out in order, so a link tagged in two places counts once without a sort.
+ */
 export async function listTags(db: Db, workspaceId: string, viewer: Viewer | null = null): Promise<TagCount[]> {
-  let query = db
-    .selectFrom('link_tags as t')
-    .where('t.workspace_id', '=', workspaceId)
-    .select(['t.tag', sql<number>`count(DISTINCT t.link_id)`.as('count')])
-    .groupBy('t.tag')
-    .orderBy(sql`count(DISTINCT t.link_id)`, 'desc')
-    .orderBy('t.tag');
-  if (viewer) query = query.innerJoin('links as l', 'l.id', 't.link_id').where(visibleTo(viewer)).where(placedVisibleTo(tagColumns('t'), viewer));
-  const rows = await query.execute();
-  return rows.map((row) => ({ tag: row.tag, count: Number(row.count) }));
+  const filters = [sql<SqlBool>`t.workspace_id = ${workspaceId}`];
+  if (viewer) filters.push(placedVisibleTo(tagColumns('t'), viewer), visibleTo(viewer, { public: sql.ref('t.link_public'), id: sql.ref('t.link_id') }));
+  const result = await sql<{ tag: string; count: number }>`SELECT tag, count(*) AS count FROM (
+      SELECT t.tag AS tag, t.link_id FROM link_tags t WHERE ${sql.join(filters, sql` AND `)} GROUP BY t.tag, t.link_id
+    ) GROUP BY tag ORDER BY count(*) DESC, tag`.execute(db);
+  return result.rows.map((row) => ({ tag: row.tag, count: Number(row.count) }));
+}
+
+/** links.public changed for these links: the copies on their tag rows follow. */
+export async function copyLinkVisibility(db: Kysely<Database>, linkIds: string[]): Promise<void> {
+  if (!linkIds.length) return;
+  await sql`UPDATE link_tags SET link_public = (SELECT l.public FROM links l WHERE l.id = link_tags.link_id) WHERE link_id IN (${sql.join(linkIds)})`.execute(db);
 }

@@ -39,11 +39,12 @@ function clauseSql(clause: VisibilityClause, columns: PlacedColumns, channels: s
 }
 
 /**
- * A link (alias `l`) is visible when one of its shares is. links.public caches "some share is
- * public" (kept by shares.ts), so the common case reads no share row.
+ * A link is visible when one of its shares is. links.public caches "some share is public" (kept by
+ * shares.ts and links.ts), so the common case reads no share row. By default the link is alias
+ * `l`; tag counts pass link_tags' copy of the flag and its link id instead.
  */
-export function visibleTo(viewer: Viewer): RawBuilder<SqlBool> {
+export function visibleTo(viewer: Viewer, link: { public: RawBuilder<unknown>; id: RawBuilder<unknown> } = { public: sql.ref('l.public'), id: sql.ref('l.id') }): RawBuilder<SqlBool> {
   const channels = [...new Set(viewer.channelIds)];
-  if (!channels.length) return sql<SqlBool>`l.public = 1`;
-  return sql<SqlBool>`(l.public = 1 OR EXISTS (SELECT 1 FROM shares s WHERE s.link_id = l.id AND ${placedVisibleTo(shareColumns('s'), viewer)}))`;
+  if (!channels.length) return sql<SqlBool>`${link.public} = 1`;
+  return sql<SqlBool>`(${link.public} = 1 OR EXISTS (SELECT 1 FROM shares s WHERE s.link_id = ${link.id} AND ${placedVisibleTo(shareColumns('s'), viewer)}))`;
 }
