@@ -3,6 +3,7 @@
 // publishing the event, exactly as the job runner does after a capture.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FairUse } from '../src/core/chat/fair-use.js';
+import { onMessageDeleted } from '../src/core/chat/message-deleted.js';
 import { MessageProgress } from '../src/core/chat/message-progress.js';
 import { onMessagePosted, type ChatDeps, type PostedMessage } from '../src/core/chat/message-posted.js';
 import { ChatPolicy } from '../src/core/chat/policy.js';
@@ -145,6 +146,33 @@ describe('progress of a message with several links', () => {
     expect(port.has(id, 'done')).toBe(true);
     expect(port.has(id, 'failed')).toBe(true);
     expect(port.history.filter((entry) => entry === `${id} +capturing`)).toHaveLength(1);
+    // The failed link's reason reaches the poster (explain failures is on by default).
+    expect(port.told).toEqual([expect.objectContaining({ userId: 'alice', text: expect.stringContaining('Could not capture http://127.0.0.1:4567/p/two') })]);
+  });
+
+  it('keeps quiet about a failure when the workspace turned explanations off, but still marks ⚠️', async () => {
+    await t.service.updateSettings('discord:g1', { explainFailures: false });
+    try {
+      const message = posted(place('general'), 'alice', [url('p/quiet-failure'), 'http://[::1]:1/']);
+      const outcome = await onMessagePosted(deps, message);
+      await finish(outcome!.accepted[0].snapshot.id, 'failed');
+      await until(() => !port.has(message.message.messageId, 'capturing'));
+      expect(port.has(message.message.messageId, 'failed')).toBe(true);
+      expect(port.told).toEqual([]);
+    } finally {
+      await t.service.updateSettings('discord:g1', { explainFailures: true });
+    }
+  });
+
+  it('forgets what a deleted message captured, unless the workspace keeps it', async () => {
+    const message = posted(place('general'), 'alice', [url('p/deleted')]);
+    const outcome = await onMessagePosted(deps, message);
+    const linkId = outcome!.accepted[0].link.id;
+    await t.service.updateSettings('discord:g1', { forgetOnDelete: false });
+    expect(await onMessageDeleted(deps, { workspaceId: 'discord:g1', ...message.message })).toEqual([]);
+    await t.service.updateSettings('discord:g1', { forgetOnDelete: true });
+    expect(await onMessageDeleted(deps, { workspaceId: 'discord:g1', ...message.message })).toEqual([linkId]);
+    await expect(t.service.getLink('discord:g1', linkId)).rejects.toThrow();
   });
 
   it('gives up on a message that cannot be answered any more, and retries a transient failure', async () => {

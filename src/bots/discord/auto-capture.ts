@@ -3,6 +3,7 @@
 // capture, the limits, tags and answers are the core's (core/chat/message-posted.ts). Deleting the
 // message forgets what was captured from it.
 import type { Message, MessageReaction, PartialMessage, PartialMessageReaction, PartialUser, User } from 'discord.js';
+import { onMessageDeleted } from '../../core/chat/message-deleted.js';
 import { onMessagePosted } from '../../core/chat/message-posted.js';
 import { onReactionAdded } from '../../core/chat/reaction-added.js';
 import { extractHashtags } from '../../core/tags.js';
@@ -81,10 +82,5 @@ export async function handleMessageDelete(ctx: BotContext, message: Message | Pa
   const dmUser = message.channel?.isDMBased() && 'recipientId' in message.channel ? message.channel.recipientId : message.author?.id;
   const workspaceId = message.guildId ? `discord:${message.guildId}` : dmUser ? `discord:dm:${dmUser}` : null;
   if (!workspaceId) return;
-  const settings = await ctx.service.getSettings(workspaceId);
-  if (!settings.forgetOnDelete) return;
-  const removed = await ctx.service.forgetMessage(workspaceId, message.channelId, message.id);
-  if (removed.length) {
-    ctx.logger({ level: 'info', context: 'discord', message: 'Message deleted; forgot what was captured from it', details: { workspace: workspaceId, messageId: message.id, links: removed.length } });
-  }
+  await onMessageDeleted(ctx.chat, { workspaceId, channelId: message.channelId, messageId: message.id });
 }

@@ -4,6 +4,7 @@
 // their membership is not in the cache without the privileged Guild Members intent.
 import { ChannelType, PermissionFlagsBits, type Channel, type Guild, type GuildMember, type ThreadChannel, type User } from 'discord.js';
 import type { SourceRef, Viewer, WorkspaceRef } from '../../core/types.js';
+import { channelAudience } from '../../core/visibility.js';
 
 /** Where an event happened: interactions and messages both carry these. */
 export interface EventPlace {
@@ -87,7 +88,7 @@ async function canReadPrivateThread(thread: ThreadChannel, member: GuildMember):
  */
 export function channelAudienceViewer(place: EventPlace & { channelId: string | null }): Viewer | null {
   if (!place.guildId) return null;
-  return { channelIds: place.channelId ? [place.channelId] : [] };
+  return channelAudience(place.channelId);
 }
 
 /** The channel that governs auto-capture settings: a thread follows its parent channel. */

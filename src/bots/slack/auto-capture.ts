@@ -4,6 +4,7 @@
 // deleting the message forgets its captures (when the workspace keeps that setting on). Slack's
 // retries of an event are dropped by event id.
 import type { App, webApi } from '@slack/bolt';
+import { onMessageDeleted } from '../../core/chat/message-deleted.js';
 import { onMessagePosted, type ChatDeps } from '../../core/chat/message-posted.js';
 import { onReactionAdded } from '../../core/chat/reaction-added.js';
 import { pickLocale } from '../../core/i18n.js';
@@ -194,13 +195,7 @@ async function channelOf(deps: AutoCaptureDeps, message: MessageEvent): Promise<
 
 async function onDeleted(deps: AutoCaptureDeps, teamId: string, enterpriseId: string | null, message: MessageEvent): Promise<void> {
   if (!message.deleted_ts) return;
-  const workspace = slackWorkspace(teamId, enterpriseId);
-  const settings = await deps.service.getSettings(workspace.id);
-  if (!settings.forgetOnDelete) return;
-  const removed = await deps.service.forgetMessage(workspace.id, message.channel, message.deleted_ts);
-  if (removed.length) {
-    deps.logger({ level: 'info', context: 'slack', message: 'Forgot links of a deleted message', details: { workspace: workspace.id, channel: message.channel, ts: message.deleted_ts, links: removed } });
-  }
+  await onMessageDeleted(deps.chat, { workspaceId: slackWorkspace(teamId, enterpriseId).id, channelId: message.channel, messageId: message.deleted_ts });
 }
 
 /** A bounded set of recently seen ids, oldest dropped first. */

@@ -4,6 +4,8 @@
 // Whether they ended is asked of the store, so a restart in the middle changes nothing.
 // Terminal events arrive at least once; marks are idempotent and a card is posted once per process.
 import { NotFoundError } from '../errors.js';
+import { describeError } from '../i18n.js';
+import { chatText } from './wording.js';
 import type { Logger } from '../logger.js';
 import { channelAudience } from '../visibility.js';
 import type { SnapService } from '../service-api.js';
@@ -13,7 +15,7 @@ import { earlierShareForChannel, firstSharedNote } from './repost.js';
 
 const MaxRemembered = 20_000;
 
-export type ProgressService = Pick<SnapService, 'messageProgress' | 'getLink' | 'getSnapshot' | 'firstShareVisibleTo'>;
+export type ProgressService = Pick<SnapService, 'messageProgress' | 'getLink' | 'getSnapshot' | 'firstShareVisibleTo' | 'getSettings'>;
 
 export class MessageProgress {
   readonly #service: ProgressService;
@@ -82,6 +84,14 @@ export class MessageProgress {
         await this.#port.postCard(target, card);
         this.#remember(share.id);
       }
+    } else if (event.type === 'failed' && !this.#carded.has(share.id)) {
+      // Without a card in the thread, the poster still learns why (per `explain failures`).
+      const settings = await this.#service.getSettings(share.workspaceId);
+      if (settings.explainFailures) {
+        const reason = describeError(target.locale, event.snapshot.errorCode, event.snapshot.error);
+        await this.#port.tell({ message: target.message, threadOf: target.threadOf, userId: share.userId }, chatText(target.locale, 'auto.failed', { url: event.snapshot.url, reason }));
+      }
+      this.#remember(share.id);
     }
   }
 
