@@ -1,7 +1,8 @@
 // One capture of one snapshot: run the browser pipeline, write every artifact to the blob store,
-// then record metadata, artifacts and search text in one transaction. Blobs are written first:
-// a crash in between leaves unreferenced files (harmless, identical content is stored once),
-// never rows that point at missing files.
+// then record metadata, artifacts, search text and the job's completion in one transaction, only
+// while this worker holds the job's lease. Blobs are written first: a crash in between leaves
+// unreferenced files (harmless, identical content is stored once), never rows that point at
+// missing files.
 import { createHash } from 'node:crypto';
 import type { CaptureLimits } from '../config.js';
 import { normalisedTextHash } from './text-hash.js';
@@ -10,7 +11,8 @@ import { captureUrl } from './capture/capture-url.js';
 import type { CaptureOutput } from './capture/types.js';
 import type { EgressPolicy } from './egress/policy.js';
 import type { Logger } from './logger.js';
-import type { ServiceStore, StoredArtifact } from './service-store.js';
+import { LeaseLostError } from './errors.js';
+import type { JobLease, ServiceStore, StoredArtifact } from './service-store.js';
 import type { ArtifactKind, Snapshot } from './types.js';
 
 /** Where artifacts go; content-addressed, so writing the same bytes twice stores them once. */
@@ -32,10 +34,10 @@ export interface CaptureDeps {
 
 export async function captureSnapshot(
   deps: CaptureDeps,
-  store: Pick<ServiceStore, 'completeSnapshot'>,
+  store: Pick<ServiceStore, 'completeCapture'>,
   snapshot: Snapshot,
   signal: AbortSignal,
-  jobId: string,
+  lease: JobLease,
   /** This attempt's share of the job's time; the configured capture timeout by default. */
   timeoutMs: number = deps.limits.captureTimeoutMs,
 ): Promise<CaptureOutput> {
@@ -47,7 +49,7 @@ export async function captureSnapshot(
     blockAds: deps.blockAds,
     logger: deps.logger,
     signal,
-    jobId,
+    jobId: lease.jobId,
   });
   signal.throwIfAborted();
 
@@ -58,7 +60,9 @@ export async function captureSnapshot(
     stored.push({ kind, sha256: blob.sha256, size: blob.size, mime: artifact.mime });
   }
   const { metadata } = output;
-  await store.completeSnapshot(
+  // Written only by the lease holder, with the job's completion: exactly once.
+  const recorded = await store.completeCapture(
+    lease,
     snapshot.id,
     {
       ...metadata,
@@ -76,6 +80,7 @@ export async function captureSnapshot(
     stored,
     { title: metadata.title, description: metadata.description, url: output.finalUrl || snapshot.url, text: output.text },
   );
+  if (!recorded) throw new LeaseLostError(lease.jobId);
   return output;
 }
 

@@ -18,6 +18,7 @@ export const ErrorCode = {
   RateLimited: 'rate_limited',
   InvalidInput: 'invalid_input',
   QuotaExceeded: 'quota_exceeded',
+  LeaseLost: 'lease_lost',
   Internal: 'internal',
 } as const;
 
@@ -191,6 +192,23 @@ export class RateLimitedError extends LinksnapError {
     });
     this.retryAfterMs = retryAfterMs;
   }
+}
+
+/** This worker no longer holds the job's lease (it expired and another took it, or the job is gone): its result is not written. */
+export class LeaseLostError extends LinksnapError {
+  constructor(jobId: string) {
+    super(ErrorCode.LeaseLost, `The lease on job ${jobId} was lost; another worker owns it now`, { details: { jobId } });
+  }
+}
+
+/**
+ * Failures of the database or the disk under it (busy, locked, full, I/O, a dropped connection):
+ * the capture itself may be fine, so the job is tried again rather than marked failed.
+ */
+export function isTransientStoreError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return /^SQLITE_(BUSY|LOCKED|FULL|IOERR|PROTOCOL|CANTOPEN)/.test(code) || ['ENOSPC', 'EDQUOT', 'EIO', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', '57P01', '08006', '08003', '53100'].includes(code);
 }
 
 export class QuotaExceededError extends LinksnapError {

@@ -108,6 +108,7 @@ const errorsEn: Partial<Record<ErrorCode, string>> = {
   rate_limited: 'Too many requests; slow down a little.',
   invalid_input: 'That input is not valid.',
   quota_exceeded: 'This workspace has used all the space it may keep; the link was not captured.',
+  lease_lost: 'Another worker took over this capture.',
   internal: 'An unexpected error happened.',
 };
 
@@ -128,6 +129,7 @@ const errorsZh: Partial<Record<ErrorCode, string>> = {
   rate_limited: '请求太多,请稍后再试。',
   invalid_input: '输入无效。',
   quota_exceeded: '本工作区已用完可保存的空间,该链接没有保存。',
+  lease_lost: '另一个工作进程接手了这次快照。',
   internal: '发生了意外错误。',
 };
 

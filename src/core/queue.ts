@@ -2,6 +2,7 @@
 // for a while and the lease is renewed while it runs; a process that dies stops renewing, the lease
 // expires, and the job is leased again after a restart (by this process or another). What a job
 // does and how its outcome is recorded belong to the caller's `run`.
+import { LeaseLostError } from './errors.js';
 import type { Logger } from './logger.js';
 
 export interface LeasedJob {
@@ -105,10 +106,23 @@ export class JobRunner {
   #launch(job: LeasedJob): void {
     const { source, owner, leaseMs, logger, run } = this.#options;
     const controller = new AbortController();
+    let renewedAt = Date.now();
+    // A renewal that says the lease is gone aborts the capture at once: another worker may hold
+    // the job now. One that fails (database busy) is tried again until the lease would have run out.
     const renew = setInterval(() => {
-      source.renewLease(job.id, owner, leaseMs).catch((error) => {
-        logger({ level: 'warn', context: 'queue', message: 'Renewing a lease failed', details: { jobId: job.id, error } });
-      });
+      source.renewLease(job.id, owner, leaseMs).then(
+        (held) => {
+          if (held) renewedAt = Date.now();
+          else if (!controller.signal.aborted) {
+            logger({ level: 'warn', context: 'queue', message: 'Lease lost; aborting the capture', details: { jobId: job.id } });
+            controller.abort(new LeaseLostError(job.id));
+          }
+        },
+        (error) => {
+          logger({ level: 'warn', context: 'queue', message: 'Renewing a lease failed', details: { jobId: job.id, error } });
+          if (Date.now() - renewedAt >= leaseMs && !controller.signal.aborted) controller.abort(new LeaseLostError(job.id));
+        },
+      );
     }, Math.max(1_000, Math.floor(leaseMs / 3)));
     const done = (async () => {
       try {

@@ -25,6 +25,11 @@ export interface ShareExcept {
   messageId: string | null;
 }
 
+export interface JobLease {
+  jobId: string;
+  owner: string;
+}
+
 /** A share as the service records it: everything but the id the store gives it. */
 export type NewShare = Omit<Share, 'id' | 'createdAt'> & { createdAt: Date };
 
@@ -58,13 +63,6 @@ export interface ServiceStore extends NotificationStore {
   createSnapshotWithJob(workspaceId: string, linkId: string, url: string, maxAttempts: number, now: Date, priority?: number): Promise<Snapshot>;
   getSnapshot(workspaceId: string, snapshotId: string): Promise<Snapshot>;
   updateSnapshot(snapshotId: string, patch: SnapshotPatch): Promise<void>;
-  /** Records a finished capture: metadata, artifacts and search text, in one transaction. */
-  completeSnapshot(
-    snapshotId: string,
-    patch: SnapshotPatch,
-    artifacts: StoredArtifact[],
-    search: { title: string | null; description: string | null; url: string; text: string },
-  ): Promise<void>;
   listVersions(workspaceId: string, linkId: string): Promise<Snapshot[]>;
 
   createShare(share: NewShare): Promise<Share>;
@@ -88,7 +86,12 @@ export interface ServiceStore extends NotificationStore {
   leaseNextJob(owner: string, leaseMs: number, now: Date): Promise<LeasedJob | null>;
   renewLease(jobId: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
   releaseJob(jobId: string, owner: string): Promise<void>;
+  /** Completes the job (by its lease holder) and records the capture, in one transaction; false when the lease is not held. */
+  completeCapture(lease: JobLease, snapshotId: string, patch: SnapshotPatch, artifacts: StoredArtifact[], search: { title: string | null; description: string | null; url: string; text: string }): Promise<boolean>;
+  /** Records a failed attempt by the lease holder (job and snapshot together); false when the lease is not held. */
+  failCapture(lease: JobLease, snapshotId: string, error: { message: string; code: string }, retryAt: Date | null): Promise<boolean>;
+  /** The store failed under a capture: back to the queue, the attempt not counted. */
+  requeueLeasedJob(lease: JobLease, runAfter: Date, error: string): Promise<boolean>;
   completeJob(jobId: string): Promise<void>;
   /** retryAt null: failed for good. */
-  failJob(jobId: string, error: string, retryAt: Date | null): Promise<void>;
 }

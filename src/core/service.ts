@@ -7,7 +7,7 @@ import { captureSnapshot, type CaptureDeps } from './capture-job.js';
 import { unusableTerm } from './search-terms.js';
 import type { EgressPolicy } from './egress/policy.js';
 import { runInCaptureScope, type CaptureScope } from './capture-scope.js';
-import { asLinksnapError, CaptureCrashError, ErrorCode, InvalidInputError, LinksnapError, QuotaExceededError } from './errors.js';
+import { asLinksnapError, CaptureCrashError, ErrorCode, InvalidInputError, isTransientStoreError, LeaseLostError, LinksnapError, QuotaExceededError } from './errors.js';
 import type { Logger } from './logger.js';
 import { JobRunner, type LeasedJob } from './queue.js';
 import type { SnapService } from './service-api.js';
@@ -345,6 +345,14 @@ export class LinksnapService implements SnapService {
       return;
     }
     const details = { jobId: job.id, url: snapshot.url, workspace: snapshot.workspaceId, attempt: job.attempts };
+    const lease = { jobId: job.id, owner: this.#owner };
+    if (snapshot.status === 'done') {
+      // Its result is already recorded (a worker died after writing it): capturing again could only
+      // turn a done snapshot back.
+      await this.#store.completeJob(job.id);
+      logger({ level: 'info', context: 'capture', message: 'Job leased again after its capture was recorded; closing it', details });
+      return;
+    }
     // Every lease counts as an attempt. More leases than attempts means earlier ones never
     // reported back: the page took the whole process down each time. Stop feeding it to the browser.
     if (job.attempts > job.maxAttempts) {
@@ -352,14 +360,14 @@ export class LinksnapService implements SnapService {
         ErrorCode.CaptureFailed,
         `Capturing ${snapshot.url} stopped the capture worker ${job.attempts - 1} times; giving up on this page`,
       );
-      await this.#recordFailure(job, snapshot.id, error, null);
+      if (!(await this.#recordFailure(lease, snapshot.id, error, null))) return;
       logger({ level: 'error', context: 'capture', message: 'Capture keeps crashing the worker; failed for good', details });
       await this.#publish(snapshot.id, 'failed');
       return;
     }
 
     const budget = jobBudget(snapshot, job, capture.limits.captureTimeoutMs, this.#now());
-    let outcome: 'done' | 'failed' | 'retry' | 'released';
+    let outcome: 'done' | 'failed' | 'retry' | 'released' | 'lost';
     try {
       await this.#store.updateSnapshot(snapshot.id, { status: 'capturing', startedAt: budget.startedAt.toISOString() });
       await this.#publish(snapshot.id, 'capturing');
@@ -374,12 +382,11 @@ export class LinksnapService implements SnapService {
       };
       try {
         await runInCaptureScope(scope, () =>
-          captureSnapshot(capture, this.#store, snapshot, AbortSignal.any([signal, crashed.signal]), job.id, budget.remainingMs),
+          captureSnapshot(capture, this.#store, snapshot, AbortSignal.any([signal, crashed.signal]), lease, budget.remainingMs),
         );
       } finally {
         scope.active = false;
       }
-      await this.#store.completeJob(job.id);
       logger({ level: 'info', context: 'capture', message: 'Capture done', details });
       outcome = 'done';
     } catch (thrown) {
@@ -387,6 +394,26 @@ export class LinksnapService implements SnapService {
         // Given back to the queue by the runner; the next start captures it again.
         await this.#store.updateSnapshot(snapshot.id, { status: 'queued' });
         outcome = 'released';
+      } else if (thrown instanceof LeaseLostError || signal.reason instanceof LeaseLostError) {
+        // Another worker holds the job now; whatever it records is the result.
+        logger({ level: 'warn', context: 'capture', message: 'Lease lost during the capture; its result was not recorded', details });
+        outcome = 'lost';
+      } else if (isTransientStoreError(thrown)) {
+        // The database or disk failed, not the page: try the job again, without counting this attempt.
+        const retryAt = new Date(this.#now().getTime() + StoreRetryDelayMs);
+        // The store may still be failing: keep trying for a while; if it never answers, the lease
+        // runs out and the job is leased again anyway.
+        let requeued: boolean | 'failed' = 'failed';
+        for (let attempt = 1; attempt <= StoreRetryAttempts && requeued === 'failed'; attempt += 1) {
+          // true: back in the queue; false: another worker holds it now; 'failed': the store still fails.
+          requeued = await this.#store.requeueLeasedJob(lease, retryAt, asLinksnapError(thrown).message).catch(async () => {
+            await new Promise((resolve) => setTimeout(resolve, StoreRetryDelayMs * attempt));
+            return 'failed' as const;
+          });
+        }
+        await this.#store.updateSnapshot(snapshot.id, { status: 'queued' }).catch(() => undefined);
+        logger({ level: 'error', context: 'capture', message: 'The store failed under a capture; the job goes back to the queue', details: { ...details, error: thrown, requeued, retryAt } });
+        outcome = 'retry';
       } else {
         const error = asLinksnapError(thrown);
         // Retry only while the job's time allows another real attempt, with a delay that fits in it.
@@ -395,14 +422,14 @@ export class LinksnapService implements SnapService {
         const delay = Math.min(this.#deps.retryDelayMs(job.attempts), Math.max(MinRetryDelayMs, left - budget.minAttemptMs));
         const retry = error.transient && job.attempts < job.maxAttempts && left - delay >= budget.minAttemptMs;
         const retryAt = retry ? new Date(now + delay) : null;
-        await this.#recordFailure(job, snapshot.id, error, retryAt);
+        const recorded = await this.#recordFailure(lease, snapshot.id, error, retryAt);
         logger({
           level: 'warn',
           context: 'capture',
           message: retry ? 'Capture failed; will retry' : 'Capture failed',
           details: { ...details, error, retryAt },
         });
-        outcome = retry ? 'retry' : 'failed';
+        outcome = !recorded ? 'lost' : retry ? 'retry' : 'failed';
       }
     }
     // Telling adapters happens after the outcome is recorded: a failure to notify must never
@@ -410,15 +437,12 @@ export class LinksnapService implements SnapService {
     if (outcome === 'done' || outcome === 'failed') await this.#publish(snapshot.id, outcome);
   }
 
-  /** Records a failed attempt: back to the queue until retryAt, or failed for good when null. */
-  async #recordFailure(job: LeasedJob, snapshotId: string, error: LinksnapError, retryAt: Date | null): Promise<void> {
-    await this.#store.failJob(job.id, error.message, retryAt);
-    await this.#store.updateSnapshot(
-      snapshotId,
-      retryAt
-        ? { status: 'queued', error: error.message, errorCode: error.code }
-        : { status: 'failed', error: error.message, errorCode: error.code, capturedAt: this.#now().toISOString() },
-    );
+  /**
+   * Records a failed attempt (back to the queue until retryAt, or failed for good when null) by the
+   * lease holder only, job and snapshot together; false when the lease was lost and nothing was written.
+   */
+  async #recordFailure(lease: { jobId: string; owner: string }, snapshotId: string, error: LinksnapError, retryAt: Date | null): Promise<boolean> {
+    return this.#store.failCapture(lease, snapshotId, { message: error.message, code: error.code }, retryAt);
   }
 
   async #publish(snapshotId: string, type: 'capturing' | 'done' | 'failed'): Promise<void> {
@@ -443,6 +467,9 @@ function platformOfWorkspace(workspaceId: string): Platform {
 /** The shortest attempt worth making (or a third of the budget when that is less): a retry that would get less is not made. */
 const MinAttemptMs = 20_000;
 const MinRetryDelayMs = 1_000;
+/** After the store failed under a capture (busy, full disk, lost connection). */
+const StoreRetryDelayMs = 5_000;
+const StoreRetryAttempts = 5;
 
 /**
  * One time budget for a job and all its retries (LINKSNAP_CAPTURE_TIMEOUT), counted from its

@@ -14,6 +14,8 @@ export {
   setArtifacts,
   indexSnapshotText,
   completeSnapshot,
+  completeCapture,
+  failCapture,
   getSnapshot,
   getSnapshotById,
   latestSnapshotOfLink,
@@ -42,6 +44,6 @@ export { addTags, removeTags, setTags, listTags, OpenPlace } from './tags.js';
 export { placedVisibleTo, shareColumns, tagColumns, visibleTo } from './visibility.js';
 export { find, DefaultFindLimit, MaxFindLimit, TagDrivenMaxLinks, type FindTuning } from './find.js';
 export { searchTerms, type SearchDocument } from './search-index.js';
-export { enqueueJob, leaseNextJob, renewLease, releaseJob, completeJob, failJob, countJobs, getJob, type JobStatus, type LeasedJob } from './jobs.js';
+export { enqueueJob, leaseNextJob, renewLease, releaseJob, completeJob, failJob, requeueLeasedJob, countJobs, getJob, type JobStatus, type LeasedJob } from './jobs.js';
 export { FileBlobStore, assertSha256, type BlobStore, type StoredBlob } from './blob-store.js';
 export { createServiceStore } from './service-store.js';

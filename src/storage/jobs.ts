@@ -96,6 +96,41 @@ export async function releaseJob(db: Db, jobId: string, owner: string, now: Date
     .execute();
 }
 
+/**
+ * Ends the job only while `owner` holds its lease (status leased, lease_owner = owner), in the
+ * caller's transaction. False when it does not: the lease expired and another worker took the job,
+ * or the job is gone; the caller then writes nothing.
+ */
+export async function finishLeasedJob(db: Kysely<Database>, jobId: string, owner: string, values: Partial<JobRow>): Promise<boolean> {
+  const result = await db.updateTable('jobs').set(values).where('id', '=', jobId).where('lease_owner', '=', owner).where('status', '=', 'leased').executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** What a job's row becomes when an attempt ends: done, back to the queue at `retryAt`, or failed for good. */
+export function jobOutcome(outcome: { done: true } | { done: false; error: string; retryAt: Date | null }, now: Date = new Date()): Partial<JobRow> {
+  const at = isoNow(now);
+  if (outcome.done) return { status: 'done', lease_owner: null, lease_expires_at: null, updated_at: at };
+  return outcome.retryAt
+    ? { status: 'queued', run_after: isoNow(outcome.retryAt), last_error: outcome.error, lease_owner: null, lease_expires_at: null, updated_at: at }
+    : { status: 'failed', last_error: outcome.error, lease_owner: null, lease_expires_at: null, updated_at: at };
+}
+
+/**
+ * The store failed under a finished capture (busy, full disk, lost connection): the job goes back to
+ * the queue at `runAfter` with this attempt not counted, so a good capture is never marked failed.
+ */
+export async function requeueLeasedJob(db: Db, jobId: string, owner: string, runAfter: Date, error: string, now: Date = new Date()): Promise<boolean> {
+  const at = isoNow(now);
+  const result = await db
+    .updateTable('jobs')
+    .set((eb) => ({ status: 'queued', run_after: isoNow(runAfter), last_error: error, lease_owner: null, lease_expires_at: null, updated_at: at, attempts: sql<number>`max(${eb.ref('attempts')} - 1, 0)` }))
+    .where('id', '=', jobId)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'leased')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 export async function completeJob(db: Db, jobId: string, now: Date = new Date()): Promise<void> {
   await finish(db, jobId, { status: 'done', lease_owner: null, lease_expires_at: null, updated_at: isoNow(now) });
 }

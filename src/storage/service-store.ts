@@ -29,7 +29,6 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
     getSnapshot: (workspaceId, snapshotId) => snapshots.getSnapshot(db, workspaceId, snapshotId, blobPath),
     getSnapshotById: (snapshotId) => snapshots.getSnapshotById(db, snapshotId, blobPath),
     updateSnapshot: (snapshotId, patch) => snapshots.updateSnapshot(db, snapshotId, patch),
-    completeSnapshot: (snapshotId, patch, artifacts, search) => snapshots.completeSnapshot(db, snapshotId, patch, artifacts, search),
     listVersions: (workspaceId, linkId) => snapshots.listVersions(db, workspaceId, linkId, blobPath),
 
     createShare: (share) => shares.createShare(db, share),
@@ -60,7 +59,9 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
     leaseNextJob: (owner, leaseMs, now) => jobs.leaseNextJob(db, owner, leaseMs, now),
     renewLease: (jobId, owner, leaseMs, now) => jobs.renewLease(db, jobId, owner, leaseMs, now),
     releaseJob: (jobId, owner) => jobs.releaseJob(db, jobId, owner),
+    completeCapture: (lease, snapshotId, patch, artifacts, search) => snapshots.completeCapture(db, lease, snapshotId, patch, artifacts, search),
+    failCapture: (lease, snapshotId, error, retryAt) => snapshots.failCapture(db, lease, snapshotId, error, retryAt),
+    requeueLeasedJob: (lease, runAfter, error) => jobs.requeueLeasedJob(db, lease.jobId, lease.owner, runAfter, error),
     completeJob: (jobId) => jobs.completeJob(db, jobId),
-    failJob: (jobId, error, retryAt) => jobs.failJob(db, jobId, error, retryAt),
   };
 }

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { NotFoundError } from '../core/errors.js';
 import type { ArtifactKind, ArtifactRef, Snapshot, SnapshotStatus } from '../core/types.js';
 import { isoNow, newId } from './ids.js';
+import { finishLeasedJob, jobOutcome } from './jobs.js';
 import { assertLink, touchLink } from './links.js';
 import type { Database, Db, SnapshotRow } from './schema.js';
 import { putDocument, type SearchDocument } from './search-index.js';
@@ -139,6 +140,60 @@ export async function completeSnapshot(
     await setArtifacts(trx, snapshotId, artifacts);
     await indexSnapshotText(trx, snapshotId, search);
   });
+}
+
+/** The lease a worker holds on a job: its results count only while it still holds it. */
+export interface JobLease {
+  jobId: string;
+  owner: string;
+}
+
+class LeaseNotHeld extends Error {}
+
+/**
+ * A finished capture: the job is completed by its lease holder and the snapshot's metadata,
+ * artifacts and search text written, in one transaction. False (and nothing written) when the
+ * lease is no longer held, so a result is recorded exactly once and a done snapshot never flips back.
+ */
+export async function completeCapture(
+  db: Db,
+  lease: JobLease,
+  snapshotId: string,
+  patch: SnapshotPatch,
+  artifacts: StoredArtifact[],
+  search: SearchDocument,
+  now: Date = new Date(),
+): Promise<boolean> {
+  return leased(db, async (trx) => {
+    if (!(await finishLeasedJob(trx, lease.jobId, lease.owner, jobOutcome({ done: true }, now)))) throw new LeaseNotHeld();
+    await updateSnapshot(trx, snapshotId, { status: 'done', ...patch });
+    await setArtifacts(trx, snapshotId, artifacts);
+    await indexSnapshotText(trx, snapshotId, search);
+  });
+}
+
+/** A failed attempt, recorded by the lease holder only: the job and the snapshot in one transaction. */
+export async function failCapture(db: Db, lease: JobLease, snapshotId: string, error: { message: string; code: string }, retryAt: Date | null, now: Date = new Date()): Promise<boolean> {
+  return leased(db, async (trx) => {
+    if (!(await finishLeasedJob(trx, lease.jobId, lease.owner, jobOutcome({ done: false, error: error.message, retryAt }, now)))) throw new LeaseNotHeld();
+    await updateSnapshot(
+      trx,
+      snapshotId,
+      retryAt
+        ? { status: 'queued', error: error.message, errorCode: error.code }
+        : { status: 'failed', error: error.message, errorCode: error.code, capturedAt: isoNow(now) },
+    );
+  });
+}
+
+async function leased(db: Db, work: (trx: Db) => Promise<void>): Promise<boolean> {
+  try {
+    await writeTransaction(db, work);
+    return true;
+  } catch (error) {
+    if (error instanceof LeaseNotHeld) return false;
+    throw error;
+  }
 }
 
 export async function getSnapshot(db: Db, workspaceId: string, snapshotId: string, blobPath: BlobPathFn): Promise<Snapshot> {
