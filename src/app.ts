@@ -95,6 +95,7 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
     logger,
     concurrencyLimit: governor ? () => governor.limit : undefined,
     retryDelayMs,
+    blobs,
     capture: pool
       ? { pool, policy, limits: config.capture, blockAds: config.blockAds, blobs, logger, captureUrl }
       : null,

@@ -1,4 +1,4 @@
-// `linksnap` command line: snap | find | show | tags | serve | migrate | discord:register.
+// `linksnap` command line: snap | find | show | tags | serve [--no-workers] | worker | migrate | discord:register.
 // A thin adapter like the chat bots: it parses arguments, calls the service, prints the result.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,9 @@ Usage:
   linksnap find [--tag T]… [--text Q] [--limit N] [--cursor C] [--json]
   linksnap show <snapshot-id> [--json]
   linksnap tags [--json]
-  linksnap serve                                      web page, chat bots and capture workers (npm start)
+  linksnap serve [--no-workers]                       web page, chat bots and capture workers (npm start);
+                                                      --no-workers: web page and bots only
+  linksnap worker                                     capture workers only (no web page, no bots)
   linksnap migrate                                    create or update the database
   linksnap discord:register                           register the Discord slash commands
 
@@ -46,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const logger = createJsonLogger(command === 'serve' ? config.logLevel : 'warn');
+  const logger = createJsonLogger(command === 'serve' || command === 'worker' ? config.logLevel : 'warn');
   switch (command) {
     case 'snap':
       installLastResortHandler({ logger });
@@ -60,9 +62,17 @@ export async function main(argv: string[]): Promise<number> {
     case 'migrate':
       return migrate(config, rest);
     case 'serve': {
+      const unknown = rest.filter((arg) => arg !== '--no-workers');
+      if (unknown.length) return usageError(`serve takes only --no-workers, not ${unknown.join(' ')}`);
       const { serve } = await import('./server.js');
-      await serve(config, logger);
+      await serve(config, logger, { workers: !rest.includes('--no-workers') });
       return -1; // keeps running until a signal
+    }
+    case 'worker': {
+      if (rest.length) return usageError('worker takes no arguments');
+      const { serve } = await import('./server.js');
+      await serve(config, logger, { workerOnly: true });
+      return -1;
     }
     case 'discord:register': {
       const { registerDiscordCommands } = await import('./bots/discord/index.js');

@@ -13,8 +13,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const app = await createApp({ config, logger });
+/** `workers: false` (`serve --no-workers`): web page and bots only; `linksnap worker` processes capture. */
+export async function startServer(config: Config, logger: Logger, options: { workers?: boolean } = {}): Promise<RunningServer> {
+  const workers = options.workers ?? true;
+  const app = await createApp({ config, logger, captures: workers });
+  if (!workers) logger({ level: 'info', context: 'queue', message: 'Started without capture workers (--no-workers): run `linksnap worker` on this store to capture' });
   const web = createWebServer({ service: app.service, config, logger });
   const stops: Array<() => Promise<void>> = [];
 
@@ -62,10 +65,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
 }
 
-export async function serve(config: Config, logger: Logger): Promise<void> {
+/** `linksnap worker`: captures queued jobs from the store, nothing else (no web page, no bots). */
+export async function startWorker(config: Config, logger: Logger): Promise<RunningServer> {
+  const app = await createApp({ config, logger, captures: true });
+  logger({ level: 'info', context: 'queue', message: 'Capture worker started', details: { dataDir: config.dataDir, concurrency: config.concurrency } });
+  return { baseUrl: '', stop: () => app.close() };
+}
+
+export async function serve(config: Config, logger: Logger, options: { workers?: boolean; workerOnly?: boolean } = {}): Promise<void> {
   installLastResortHandler({ logger });
-  const server = await startServer(config, logger);
-  process.stdout.write(`linksnap is running at ${server.baseUrl}\n`);
+  const server = options.workerOnly ? await startWorker(config, logger) : await startServer(config, logger, { workers: options.workers });
+  process.stdout.write(options.workerOnly ? `linksnap worker is capturing from ${config.dataDir}\n` : `linksnap is running at ${server.baseUrl}\n`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -46,6 +46,13 @@ export interface ServiceDeps {
   concurrencyLimit?: () => number;
   /** Delay before a failed transient job runs again. */
   retryDelayMs: (attempt: number) => number;
+  /** Where forgotten links' files are deleted; the capture's blob store when absent. */
+  blobs?: { delete(sha256: string): Promise<void> };
+  /**
+   * How often finished captures not yet answered are looked for in the store. A process that does
+   * not capture (`serve --no-workers`) learns of results from other processes only this way.
+   */
+  redeliverEveryMs?: number;
   now?: () => Date;
 }
 
@@ -61,7 +68,7 @@ export class LinksnapService implements SnapService {
   constructor(deps: ServiceDeps) {
     this.#deps = deps;
     this.#store = deps.store;
-    this.events = new SnapshotEvents(deps.store, deps.logger);
+    this.events = new SnapshotEvents(deps.store, deps.logger, deps.redeliverEveryMs ?? (deps.capture ? 30_000 : 1_000));
     this.runner = deps.capture
       ? new JobRunner({
           source: {
@@ -325,7 +332,7 @@ export class LinksnapService implements SnapService {
   }
 
   async #deleteBlobs(sha256s: string[]): Promise<void> {
-    const blobs = this.#deps.capture?.blobs;
+    const blobs = this.#deps.blobs ?? this.#deps.capture?.blobs;
     if (!blobs) return;
     for (const sha256 of sha256s) {
       await blobs.delete(sha256).catch((error: unknown) => {
