@@ -1,6 +1,7 @@
 // Work that runs on a clock (node-cron): checking whether captured links still answer, so the web
 // page can mark a link that is dead now. The check goes through the same egress policy as
 // captures; a refused or failing host counts as "not answering", never as an error.
+import { randomBytes } from 'node:crypto';
 import cron from 'node-cron';
 import type { Config } from '../config.js';
 import { egressRequest } from './egress/fetch.js';
@@ -13,6 +14,8 @@ export interface LinkCheckStore {
   /** Links never checked or last checked before `before`, oldest check first. */
   linksDueForCheck(before: Date, limit: number): Promise<Array<{ id: string; url: string }>>;
   recordLinkCheck(linkId: string, check: LinkCheck): Promise<void>;
+  /** Claims the run of `name` due at `slot`; true for exactly one process of the cluster. */
+  claimRun(name: string, slot: Date, owner: string): Promise<boolean>;
 }
 
 export interface ScheduleOptions {
@@ -35,12 +38,19 @@ export function startSchedule(options: ScheduleOptions): { stop(): void } {
     return { stop() {} };
   }
   let running = false;
+  const owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const task = cron.schedule(config.linkCheckCron, async () => {
     if (running) return;
     running = true;
     try {
+      // Every process with this schedule fires on the same tick; one of them runs it.
+      const slot = new Date(Math.floor(Date.now() / 1000) * 1000);
+      if (!(await options.store.claimRun('link-check', slot, owner))) {
+        logger({ level: 'debug', context: 'schedule', message: 'Link check of this tick runs in another process', details: { slot } });
+        return;
+      }
       const report = await checkLinks(options, new Date(Date.now() - RecheckAfterMs));
-      logger({ level: 'info', context: 'schedule', message: 'Link check finished', details: { ...report } });
+      logger({ level: 'info', context: 'schedule', message: 'Link check finished', details: { ...report, slot } });
     } catch (error) {
       logger({ level: 'error', context: 'schedule', message: 'Link check failed', details: { error } });
     } finally {

@@ -1,4 +1,5 @@
 // The scheduled link check's results: one row per link with the latest answer.
+import { claimScheduledRun } from './schedule-runs.js';
 import type { LinkCheckStore } from '../core/schedule.js';
 import type { LinkCheck } from '../core/types.js';
 import type { Db } from './schema.js';
@@ -47,5 +48,6 @@ export function createLinkCheckStore(db: Db): LinkCheckStore {
   return {
     linksDueForCheck: (before, limit) => linksDueForCheck(db, before, limit),
     recordLinkCheck: (linkId, check) => recordLinkCheck(db, linkId, check),
+    claimRun: (name, slot, owner) => claimScheduledRun(db, name, slot, owner),
   };
 }

@@ -8,6 +8,7 @@ import * as tagPlaces from '../../migrations/0004_tag_places.js';
 import * as fairQueue from '../../migrations/0005_fair_queue_and_delivery.js';
 import * as conversation from '../../migrations/0006_conversation_and_cards.js';
 import * as tagCountIndex from '../../migrations/0007_tag_count_index.js';
+import * as scheduleRuns from '../../migrations/0008_schedule_runs.js';
 import { MigrationError } from './errors.js';
 
 export const Migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const Migrations: Record<string, Migration> = {
   '0005_fair_queue_and_delivery': fairQueue,
   '0006_conversation_and_cards': conversation,
   '0007_tag_count_index': tagCountIndex,
+  '0008_schedule_runs': scheduleRuns,
 };
 
 /** Applies every pending migration in order; returns the names applied (empty when up to date). */

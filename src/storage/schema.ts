@@ -146,9 +146,17 @@ export interface LinkCheckRow {
   error: string | null;
 }
 
+export interface ScheduleRunRow {
+  name: string;
+  slot: string;
+  owner: string;
+  claimed_at: string;
+}
+
 export interface Database {
   link_checks: LinkCheckRow;
   chat_cards: ChatCardRow;
+  schedule_runs: ScheduleRunRow;
   workspaces: WorkspaceRow;
   links: LinkRow;
   snapshots: SnapshotRow;
