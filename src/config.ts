@@ -91,6 +91,10 @@ export interface Config {
     token: string | null;
     guildId: string | null;
     apiUrl: string;
+    /** DISCORD_SHARD_COUNT: how many shards the bot's gateway is split into (every process agrees); null: one. */
+    shardCount: number | null;
+    /** DISCORD_SHARDS: the shard ids this process runs (all of them when unset). */
+    shards: number[] | null;
   };
   slack: {
     botToken: string | null;
@@ -154,6 +158,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       token: str(env, 'DISCORD_TOKEN'),
       guildId: str(env, 'DISCORD_GUILD_ID'),
       apiUrl: (str(env, 'DISCORD_API_URL') ?? 'https://discord.com/api').replace(/\/+$/, ''),
+      ...discordShards(env),
     },
     slack: {
       botToken: str(env, 'SLACK_BOT_TOKEN'),
@@ -178,6 +183,23 @@ function concurrencyFrom(env: Env): { concurrency: number; concurrencyMax: numbe
   if (raw === null || raw.toLowerCase() === 'auto') return { concurrency: cores, concurrencyMax: Math.min(64, cores * 4) };
   const fixed = int(env, 'LINKSNAP_CONCURRENCY', cores, 1, 64);
   return { concurrency: fixed, concurrencyMax: fixed };
+}
+
+/** DISCORD_SHARD_COUNT and DISCORD_SHARDS, checked against each other. */
+function discordShards(env: Env): { shardCount: number | null; shards: number[] | null } {
+  const countText = str(env, 'DISCORD_SHARD_COUNT');
+  const shardsText = str(env, 'DISCORD_SHARDS');
+  if (countText === null) {
+    if (shardsText !== null) throw new ConfigError('DISCORD_SHARDS', shardsText, 'DISCORD_SHARD_COUNT to be set too (every process must agree on the count)');
+    return { shardCount: null, shards: null };
+  }
+  const shardCount = int(env, 'DISCORD_SHARD_COUNT', 1, 1, 4096);
+  if (shardsText === null) return { shardCount, shards: null };
+  const shards = shardsText.split(',').map((part) => part.trim());
+  if (!shards.length || shards.some((part) => !/^\d+$/.test(part) || Number(part) >= shardCount)) {
+    throw new ConfigError('DISCORD_SHARDS', shardsText, `shard ids from 0 to ${shardCount - 1}, separated by commas (DISCORD_SHARD_COUNT is ${shardCount})`);
+  }
+  return { shardCount, shards: [...new Set(shards.map(Number))].sort((a, b) => a - b) };
 }
 
 export class ConfigError extends Error {

@@ -1,5 +1,6 @@
 // The one API every front end (Discord, Slack, web page, CLI) calls. Implemented by
 // LinksnapService in service.ts; adapters depend on this interface only.
+import type { SubscribeOptions } from './snapshot-events.js';
 import type {
   ArtifactKind,
   ArtifactRef,
@@ -36,7 +37,7 @@ export interface SnapService {
    * Terminal events are delivered at least once: one not acknowledged (handler threw, or the
    * process stopped) is delivered again when a handler subscribes after a restart.
    */
-  subscribe(platform: Platform, handler: ShareEventHandler): () => void;
+  subscribe(platform: Platform, handler: ShareEventHandler, options?: SubscribeOptions): () => void;
 
   find(query: FindQuery): Promise<FindResult>;
   getSnapshot(workspaceId: string, snapshotId: string): Promise<Snapshot>;

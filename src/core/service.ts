@@ -11,7 +11,7 @@ import { asLinksnapError, CaptureCrashError, ErrorCode, InvalidInputError, isTra
 import type { Logger } from './logger.js';
 import { JobRunner, type LeasedJob } from './queue.js';
 import type { SnapService } from './service-api.js';
-import { SnapshotEvents } from './snapshot-events.js';
+import { SnapshotEvents, type SubscribeOptions } from './snapshot-events.js';
 import type { ServiceStore } from './service-store.js';
 import { normalizeTags } from './tags.js';
 import type {
@@ -198,8 +198,8 @@ export class LinksnapService implements SnapService {
     });
   }
 
-  subscribe(platform: Platform, handler: ShareEventHandler): () => void {
-    return this.events.subscribe(platform, handler);
+  subscribe(platform: Platform, handler: ShareEventHandler, options?: SubscribeOptions): () => void {
+    return this.events.subscribe(platform, handler, options);
   }
 
   find(query: FindQuery): Promise<FindResult> {

@@ -17,6 +17,11 @@ export interface NotificationStore {
   recordDeliveryFailure(shareId: string, policy: DeliveryPolicy): Promise<boolean>;
 }
 
+export interface SubscribeOptions {
+  /** Whether this handler answers for the share (its workspace is on one of this process's shards); all when absent. */
+  owns?(share: Share): boolean;
+}
+
 export interface DeliveryPolicy {
   maxAttempts: number;
   firstDelayMs: number;
@@ -43,7 +48,7 @@ const DeliveriesAtOnce = 8;
 export class SnapshotEvents {
   readonly #store: NotificationStore;
   readonly #logger: Logger;
-  readonly #handlers = new Map<Platform, Set<ShareEventHandler>>();
+  readonly #handlers = new Map<Platform, Map<ShareEventHandler, SubscribeOptions>>();
   /** Share ids with a terminal delivery in flight, so the retry timer does not deliver twice at once. */
   readonly #inFlight = new Set<string>();
   /** Per-snapshot status changes, for waitFor(). */
@@ -63,10 +68,10 @@ export class SnapshotEvents {
     }
   }
 
-  subscribe(platform: Platform, handler: ShareEventHandler): () => void {
+  subscribe(platform: Platform, handler: ShareEventHandler, options: SubscribeOptions = {}): () => void {
     let set = this.#handlers.get(platform);
-    if (!set) this.#handlers.set(platform, (set = new Set()));
-    set.add(handler);
+    if (!set) this.#handlers.set(platform, (set = new Map()));
+    set.set(handler, options);
     void this.redeliver(platform);
     return () => {
       set.delete(handler);
@@ -95,8 +100,12 @@ export class SnapshotEvents {
 
   /** Sends one event to the handlers of the share's platform. */
   async deliver(event: ShareEvent): Promise<void> {
-    const handlers = this.#handlers.get(event.share.platform);
-    if (!handlers || handlers.size === 0) return;
+    // Only handlers that answer for this share's workspace (a bot process runs some shards only);
+    // with none here, the share is left for the process that does, unacknowledged.
+    const handlers = [...(this.#handlers.get(event.share.platform) ?? new Map<ShareEventHandler, SubscribeOptions>())]
+      .filter(([, options]) => !options.owns || options.owns(event.share))
+      .map(([handler]) => handler);
+    if (handlers.length === 0) return;
     const terminal = TerminalTypes.has(event.type);
     if (terminal) {
       if (this.#inFlight.has(event.share.id)) return;

@@ -94,6 +94,8 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     // DM channels, deleted messages and reactions on old messages are usually not cached; partials let their events through.
     partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User],
     rest: { api: config.discord.apiUrl, version: '10', retries: tuning.restRetries, timeout: tuning.restTimeoutMs },
+    // Several bot processes split the gateway: each runs DISCORD_SHARDS of DISCORD_SHARD_COUNT.
+    ...(config.discord.shardCount ? { shardCount: config.discord.shardCount, shards: config.discord.shards ?? [...Array(config.discord.shardCount).keys()] } : {}),
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 100 }),
   });
 
@@ -217,8 +219,21 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
       logger({ level: 'warn', context: 'discord', message: 'Registering slash commands failed; existing ones stay in place', details: { error } }),
     );
   }
-  unsubscribe = service.subscribe('discord', replies.handle);
+  const owned = ownedShards(config.discord);
+  // Replies go out from the process whose shard holds the guild (DMs: shard 0), never twice.
+  unsubscribe = service.subscribe('discord', replies.handle, owned ? { owns: (share) => owned.has(shardOf(share.workspaceId, config.discord.shardCount!)) } : {});
   return { client, stop };
+}
+
+function ownedShards(discord: Config['discord']): Set<number> | null {
+  if (!discord.shardCount || discord.shardCount === 1) return null;
+  return new Set(discord.shards ?? [...Array(discord.shardCount).keys()]);
+}
+
+/** Discord's rule: shard = (guild id >> 22) % shard count; a DM workspace is shard 0's. */
+export function shardOf(workspaceId: string, shardCount: number): number {
+  const guildId = /^discord:(\d+)$/.exec(workspaceId)?.[1];
+  return guildId ? Number((BigInt(guildId) >> 22n) % BigInt(shardCount)) : 0;
 }
 
 async function routeInteraction(ctx: BotContext, interaction: Interaction): Promise<void> {

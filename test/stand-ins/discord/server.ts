@@ -60,6 +60,8 @@ export interface FailureRule {
 
 interface GatewaySession {
   id: string;
+  /** [shard id, shard count] from IDENTIFY: the session gets only its guilds' events (and DMs on shard 0). */
+  shard: [number, number];
   seq: number;
   /** Every dispatch of the session, kept so a RESUME can replay what the client missed. */
   log: Array<{ s: number; t: string; d: unknown }>;
@@ -160,7 +162,7 @@ export class DiscordStandIn {
     if (options.botJoined === false) return g;
     if (!g.members.some((m) => m.user.id === this.bot.id)) g.members.push(member(this.bot, botRoles));
     this.#joined.add(g.id);
-    for (const session of this.#sessions.values()) this.#dispatch(session, 'GUILD_CREATE', guildCreate(g, this.bot.id));
+    for (const session of this.#sessions.values()) if (this.#owns(session, g.id)) this.#dispatch(session, 'GUILD_CREATE', guildCreate(g, this.bot.id));
     return g;
   }
 
@@ -204,7 +206,9 @@ export class DiscordStandIn {
   /** Dispatches an event to every session (buffered for sessions that are disconnected). */
   dispatch(t: string, d: unknown): void {
     if (this.#sessions.size === 0) throw new Error(`stand-in: no gateway session to dispatch ${t} to`);
-    for (const session of this.#sessions.values()) this.#dispatch(session, t, d);
+    const payload = d as { guild_id?: string; id?: string } | null;
+    const guildId = payload?.guild_id ?? (t === 'GUILD_CREATE' ? payload?.id : undefined);
+    for (const session of this.#sessions.values()) if (this.#owns(session, guildId)) this.#dispatch(session, t, d);
   }
 
   /** A member posts a message in a guild channel or thread (or a DM when `guildId` is absent). */
@@ -377,6 +381,13 @@ export class DiscordStandIn {
     return { id, token, payload };
   }
 
+  /** Discord's rule: shard_id = (guild_id >> 22) % num_shards; DMs go to shard 0. */
+  #owns(session: GatewaySession, guildId: string | undefined): boolean {
+    const [id, count] = session.shard;
+    if (!guildId) return id === 0;
+    return Number((BigInt(guildId) >> 22n) % BigInt(count)) === id;
+  }
+
   #dispatch(session: GatewaySession, t: string, d: unknown): void {
     session.seq += 1;
     const entry = { s: session.seq, t, d };
@@ -406,15 +417,16 @@ export class DiscordStandIn {
             return;
           }
           this.#intents = Number(packet.d?.intents ?? 0);
-          session = { id: snowflake(), seq: 0, log: [], socket: ws };
+          const shard = Array.isArray(packet.d?.shard) ? ([Number(packet.d.shard[0]), Number(packet.d.shard[1])] as [number, number]) : ([0, 1] as [number, number]);
+          session = { id: snowflake(), shard, seq: 0, log: [], socket: ws };
           this.#sessions.set(session.id, session);
           this.#dispatch(session, 'READY', {
             v: 10,
             user: this.bot,
-            guilds: [...this.#joined].map((id) => ({ id, unavailable: true })),
+            guilds: [...this.#joined].filter((id) => this.#owns(session!, id)).map((id) => ({ id, unavailable: true })),
             session_id: session.id,
             resume_gateway_url: this.gatewayUrl,
-            shard: [0, 1],
+            shard: session.shard,
             application: { id: this.applicationId, flags: 0 },
             private_channels: [],
             presences: [],
@@ -423,7 +435,7 @@ export class DiscordStandIn {
             geo_ordered_rtc_regions: [],
             user_settings: {},
           });
-          for (const id of this.#joined) this.#dispatch(session, 'GUILD_CREATE', guildCreate(this.guilds.get(id)!, this.bot.id));
+          for (const id of this.#joined) if (this.#owns(session, id)) this.#dispatch(session, 'GUILD_CREATE', guildCreate(this.guilds.get(id)!, this.bot.id));
           break;
         }
         case 6: {
