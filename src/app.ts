@@ -1,5 +1,6 @@
 // The composition root: opens the store, builds the egress policy, the browser pool and the
 // service from one Config. Front ends (web, Discord, Slack, CLI) are attached by server.ts / cli.ts.
+import { collectGarbage, type GcReport } from './storage/gc.js';
 import fs from 'node:fs';
 import type { Config } from './config.js';
 import { retryDelayMs } from './core/backoff.js';
@@ -26,6 +27,8 @@ export interface App {
   pool: BrowserPool | null;
   blobs: FileBlobStore;
   linkChecks: LinkCheckStore;
+  /** Deletes blob files nothing references, older than the grace period (`linksnap gc`). */
+  collectGarbage(options?: { graceMs?: number }): Promise<GcReport>;
   close(): Promise<void>;
 }
 
@@ -95,7 +98,6 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
     logger,
     concurrencyLimit: governor ? () => governor.limit : undefined,
     retryDelayMs,
-    blobs,
     capture: pool
       ? { pool, policy, limits: config.capture, blockAds: config.blockAds, blobs, logger, captureUrl }
       : null,
@@ -111,6 +113,7 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
     pool,
     blobs,
     linkChecks: createLinkCheckStore(database.db),
+    collectGarbage: (options = {}) => collectGarbage(database.db, blobs, { graceMs: options.graceMs ?? config.gcGraceMs }),
     async close() {
       if (closed) return;
       closed = true;

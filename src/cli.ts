@@ -1,4 +1,4 @@
-// `linksnap` command line: snap | find | show | tags | serve [--no-workers] | worker | migrate | discord:register.
+// `linksnap` command line: snap | find | show | tags | serve [--no-workers] | worker | gc | migrate | discord:register.
 // A thin adapter like the chat bots: it parses arguments, calls the service, prints the result.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { createApp, type App } from './app.js';
 import { installLastResortHandler } from './core/capture-scope.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { asLinksnapError } from './core/errors.js';
+import { asLinksnapError, formatBytes } from './core/errors.js';
 import { createJsonLogger, type Logger } from './core/logger.js';
 import { snapshotJson } from './core/snapshot-json.js';
 import type { Link, Snapshot } from './core/types.js';
@@ -26,6 +26,7 @@ Usage:
   linksnap serve [--no-workers]                       web page, chat bots and capture workers (npm start);
                                                       --no-workers: web page and bots only
   linksnap worker                                     capture workers only (no web page, no bots)
+  linksnap gc [--grace 1h] [--json]                   delete stored files nothing references, older than the grace
   linksnap migrate                                    create or update the database
   linksnap discord:register                           register the Discord slash commands
 
@@ -61,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
       return withApp(config, logger, false, (app) => tags(app, rest));
     case 'migrate':
       return migrate(config, rest);
+    case 'gc':
+      return withApp(config, logger, false, (app) => gc(app, rest));
     case 'serve': {
       const unknown = rest.filter((arg) => arg !== '--no-workers');
       if (unknown.length) return usageError(`serve takes only --no-workers, not ${unknown.join(' ')}`);
@@ -189,6 +192,22 @@ async function show(app: App, args: string[]): Promise<number> {
   } catch (error) {
     return fail(error, values.json ?? false);
   }
+}
+
+async function gc(app: App, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { grace: { type: 'string' }, json: { type: 'boolean' } } });
+  let graceMs: number | undefined;
+  if (values.grace !== undefined) {
+    try {
+      graceMs = loadConfig({ LINKSNAP_GC_GRACE: values.grace }).gcGraceMs;
+    } catch {
+      return usageError(`--grace takes a duration such as 10m, 1h or 0s, not ${values.grace}`);
+    }
+  }
+  const report = await app.collectGarbage({ graceMs });
+  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(`Scanned ${report.scanned} stored files; deleted ${report.deleted} nothing referenced (${formatBytes(report.deletedBytes)}); ${report.tooYoung} unreferenced but younger than the grace period kept for a later run.\n`);
+  return 0;
 }
 
 async function tags(app: App, args: string[]): Promise<number> {

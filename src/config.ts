@@ -86,6 +86,10 @@ export interface Config {
   jobMaxAttempts: number;
   jobLeaseMs: number;
   linkCheckCron: string | null;
+  /** When unreferenced blob files are deleted (LINKSNAP_GC_CRON); null: only by `linksnap gc`. */
+  gcCron: string | null;
+  /** How old an unreferenced blob must be before gc deletes it (LINKSNAP_GC_GRACE). */
+  gcGraceMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   discord: {
     token: string | null;
@@ -153,6 +157,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     jobMaxAttempts: int(env, 'LINKSNAP_JOB_ATTEMPTS', 3, 1, 20),
     jobLeaseMs: duration(env, 'LINKSNAP_JOB_LEASE', 3 * 60_000),
     linkCheckCron: env.LINKSNAP_LINKCHECK_CRON === '' ? null : (str(env, 'LINKSNAP_LINKCHECK_CRON') ?? '17 4 * * *'),
+    gcCron: env.LINKSNAP_GC_CRON === '' ? null : (str(env, 'LINKSNAP_GC_CRON') ?? '47 4 * * *'),
+    gcGraceMs: duration(env, 'LINKSNAP_GC_GRACE', 60 * 60_000),
     logLevel: oneOf(env, 'LINKSNAP_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     discord: {
       token: str(env, 'DISCORD_TOKEN'),

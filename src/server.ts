@@ -52,7 +52,7 @@ export async function startServer(config: Config, logger: Logger, options: { wor
     logger({ level: 'info', context: 'discord', message: 'Discord bot not started: DISCORD_TOKEN is not set' });
   }
 
-  const schedule = startSchedule({ config, logger, store: app.linkChecks, policy: app.policy });
+  const schedule = startSchedule({ config, logger, store: app.linkChecks, policy: app.policy, collectGarbage: () => app.collectGarbage() });
   stops.push(async () => schedule.stop());
 
   return {

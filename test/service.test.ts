@@ -204,13 +204,18 @@ describe('find and forget', () => {
     expect(other.items).toHaveLength(0);
   });
 
-  it('forgets a link with its snapshots and the blobs nothing else uses', async () => {
+  it('forgets a link with its snapshots, and gc deletes the files nothing else uses', async () => {
     const accepted = await t.service.snap(request(fixtures.url('/lazy.html'), { tags: ['gone'] }));
     const done = await t.service.waitFor(accepted.snapshot.id);
     const screenshot = done.artifacts.screenshot!.path;
     expect(fs.existsSync(screenshot)).toBe(true);
     await t.service.forgetLink('local', accepted.link.id);
     await expect(t.service.getSnapshot('local', done.id)).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    // Files go with the next gc, after its grace period, never in the same step as the rows.
+    expect(fs.existsSync(screenshot)).toBe(true);
+    expect((await t.app.collectGarbage()).deleted).toBe(0);
+    const report = await t.app.collectGarbage({ graceMs: 0 });
+    expect(report.deleted).toBeGreaterThan(0);
     expect(fs.existsSync(screenshot)).toBe(false);
     expect((await t.service.find({ workspaceId: 'local', tags: ['gone'] })).items).toHaveLength(0);
   });

@@ -19,7 +19,9 @@ export interface LinkCheckStore {
 }
 
 export interface ScheduleOptions {
-  config: Pick<Config, 'linkCheckCron'>;
+  config: Pick<Config, 'linkCheckCron'> & Partial<Pick<Config, 'gcCron'>>;
+  /** The blob gc, run on LINKSNAP_GC_CRON; absent: not scheduled. */
+  collectGarbage?: () => Promise<object>;
   logger: Logger;
   store: LinkCheckStore;
   policy: EgressPolicy;
@@ -31,37 +33,55 @@ const CheckBatch = 500;
 const RecheckAfterMs = 20 * 3_600_000;
 
 export function startSchedule(options: ScheduleOptions): { stop(): void } {
-  const { config, logger } = options;
-  if (!config.linkCheckCron) return { stop() {} };
-  if (!cron.validate(config.linkCheckCron)) {
-    logger({ level: 'error', context: 'schedule', message: `LINKSNAP_LINKCHECK_CRON is not a valid cron expression: ${config.linkCheckCron}` });
-    return { stop() {} };
+  const { config } = options;
+  const owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tasks = [
+    config.linkCheckCron ? oncePerCluster(options, owner, 'LINKSNAP_LINKCHECK_CRON', config.linkCheckCron, 'link-check', 'Link check', () => checkLinks(options, new Date(Date.now() - RecheckAfterMs))) : null,
+    config.gcCron && options.collectGarbage ? oncePerCluster(options, owner, 'LINKSNAP_GC_CRON', config.gcCron, 'gc', 'Blob gc', options.collectGarbage) : null,
+  ];
+  return {
+    stop() {
+      for (const task of tasks) void task?.stop();
+    },
+  };
+}
+
+/**
+ * A cron job that every process with this schedule fires on the same tick and one of them runs:
+ * the tick is claimed in the store (schedule_runs) and only the process whose claim lands goes on.
+ */
+function oncePerCluster(
+  options: ScheduleOptions,
+  owner: string,
+  setting: string,
+  expression: string,
+  name: string,
+  label: string,
+  work: () => Promise<object>,
+): { stop(): unknown } | null {
+  const { logger } = options;
+  if (!cron.validate(expression)) {
+    logger({ level: 'error', context: 'schedule', message: `${setting} is not a valid cron expression: ${expression}` });
+    return null;
   }
   let running = false;
-  const owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const task = cron.schedule(config.linkCheckCron, async () => {
+  return cron.schedule(expression, async () => {
     if (running) return;
     running = true;
     try {
-      // Every process with this schedule fires on the same tick; one of them runs it.
       const slot = new Date(Math.floor(Date.now() / 1000) * 1000);
-      if (!(await options.store.claimRun('link-check', slot, owner))) {
-        logger({ level: 'debug', context: 'schedule', message: 'Link check of this tick runs in another process', details: { slot } });
+      if (!(await options.store.claimRun(name, slot, owner))) {
+        logger({ level: 'debug', context: 'schedule', message: `${label} of this tick runs in another process`, details: { slot } });
         return;
       }
-      const report = await checkLinks(options, new Date(Date.now() - RecheckAfterMs));
-      logger({ level: 'info', context: 'schedule', message: 'Link check finished', details: { ...report, slot } });
+      const report = await work();
+      logger({ level: 'info', context: 'schedule', message: `${label} finished`, details: { ...report, slot } });
     } catch (error) {
-      logger({ level: 'error', context: 'schedule', message: 'Link check failed', details: { error } });
+      logger({ level: 'error', context: 'schedule', message: `${label} failed`, details: { error } });
     } finally {
       running = false;
     }
   });
-  return {
-    stop() {
-      void task.stop();
-    },
-  };
 }
 
 /** Checks every due link once; returns how many answered and how many did not. */

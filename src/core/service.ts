@@ -46,8 +46,6 @@ export interface ServiceDeps {
   concurrencyLimit?: () => number;
   /** Delay before a failed transient job runs again. */
   retryDelayMs: (attempt: number) => number;
-  /** Where forgotten links' files are deleted; the capture's blob store when absent. */
-  blobs?: { delete(sha256: string): Promise<void> };
   /**
    * How often finished captures not yet answered are looked for in the store. A process that does
    * not capture (`serve --no-workers`) learns of results from other processes only this way.
@@ -296,9 +294,10 @@ export class LinksnapService implements SnapService {
   }
 
   async forgetLink(workspaceId: string, linkId: string): Promise<void> {
+    // Its files are deleted by the next gc (linksnap gc, LINKSNAP_GC_CRON), after a grace period,
+    // so a capture that found one of them already stored can never lose it to this delete.
     const orphanedBlobs = await this.#store.deleteLink(workspaceId, linkId);
-    await this.#deleteBlobs(orphanedBlobs);
-    this.#deps.logger({ level: 'info', context: 'service', message: 'Link forgotten', details: { workspace: workspaceId, linkId } });
+    this.#deps.logger({ level: 'info', context: 'service', message: 'Link forgotten', details: { workspace: workspaceId, linkId, filesForGc: orphanedBlobs.length } });
   }
 
   async forgetMessage(workspaceId: string, channelId: string, messageId: string): Promise<string[]> {
@@ -308,7 +307,6 @@ export class LinksnapService implements SnapService {
       // Checked and deleted in one transaction, so a share made meanwhile keeps its link.
       const orphanedBlobs = await this.#store.deleteLinkIfUnshared(workspaceId, linkId);
       if (orphanedBlobs === null) continue;
-      await this.#deleteBlobs(orphanedBlobs);
       removed.push(linkId);
     }
     if (removed.length) {
@@ -329,16 +327,6 @@ export class LinksnapService implements SnapService {
     // Settings may be the first thing a workspace does (an admin configures before anyone shares).
     await this.#store.ensureWorkspace(workspaceId, platformOfWorkspace(workspaceId), null);
     return this.#store.updateSettings(workspaceId, patch);
-  }
-
-  async #deleteBlobs(sha256s: string[]): Promise<void> {
-    const blobs = this.#deps.blobs ?? this.#deps.capture?.blobs;
-    if (!blobs) return;
-    for (const sha256 of sha256s) {
-      await blobs.delete(sha256).catch((error: unknown) => {
-        this.#deps.logger({ level: 'warn', context: 'storage', message: 'Deleting a blob failed', details: { sha256, error } });
-      });
-    }
   }
 
   /** One attempt at one job: capture, persist, and record the outcome so the job never stays stuck. */

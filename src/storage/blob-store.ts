@@ -48,7 +48,13 @@ export class FileBlobStore implements BlobStore {
   async put(data: Buffer): Promise<StoredBlob> {
     const sha256 = createHash('sha256').update(data).digest('hex');
     const file = this.path(sha256);
-    if (await this.exists(sha256)) return { sha256, size: data.length, path: file };
+    if (await this.exists(sha256)) {
+      // Found already present: touched, so gc's grace period counts from now and a concurrent gc
+      // never deletes a blob this capture is about to reference.
+      const now = new Date();
+      await fs.utimes(file, now, now).catch(() => undefined);
+      if (await this.exists(sha256)) return { sha256, size: data.length, path: file };
+    }
     await fs.mkdir(path.dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
@@ -82,5 +88,21 @@ export class FileBlobStore implements BlobStore {
 
   async delete(sha256: string): Promise<void> {
     await fs.rm(this.path(sha256), { force: true });
+  }
+
+  /** Every stored blob with its last write or touch, and leftover temporary files (for gc). */
+  async *list(): AsyncGenerator<{ sha256: string | null; file: string; modifiedMs: number; size: number }> {
+    const level = async (dir: string) => (await fs.readdir(dir, { withFileTypes: true }).catch(() => [])).filter((entry) => entry.isDirectory() && /^[0-9a-f]{2}$/.test(entry.name));
+    for (const first of await level(this.dir)) {
+      for (const second of await level(path.join(this.dir, first.name))) {
+        const folder = path.join(this.dir, first.name, second.name);
+        for (const name of await fs.readdir(folder).catch(() => [] as string[])) {
+          const file = path.join(folder, name);
+          const stat = await fs.stat(file).catch(() => null);
+          if (!stat?.isFile()) continue;
+          yield { sha256: Sha256Pattern.test(name) ? name : null, file, modifiedMs: stat.mtimeMs, size: stat.size };
+        }
+      }
+    }
   }
 }
