@@ -75,15 +75,28 @@ describe('BrowserPool', () => {
   it('runs every browser process and thread in SCHED_IDLE, renderers started later too, so the service comes first', async () => {
     const browser = startTestBrowser({ concurrency: 1, priority: 'idle' });
     try {
-      const pid = await browser.pool.withContext('test', {}, async (context) => {
+      // Read while the page is open, so its renderer is in the tree; a process or thread that ends
+      // while being read (utility processes come and go) is skipped, not a failure.
+      const { tree, policies } = await browser.pool.withContext('test', {}, async (context) => {
         const page = await context.newPage();
         await page.setContent('<p>a renderer of its own</p>');
-        return (await browser.pool.browser()).process()!.pid!;
+        const pid = (await browser.pool.browser()).process()!.pid!;
+        const all = [pid, ...descendantsOf(pid)];
+        const alive = <T,>(read: () => T[]): T[] => {
+          try {
+            return read();
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return [];
+            throw error;
+          }
+        };
+        // Field 41 of /proc/…/stat is the scheduling policy; 5 is SCHED_IDLE.
+        const found = all.flatMap((p) =>
+          alive(() => readdirSync(`/proc/${p}/task`)).flatMap((t) => alive(() => [Number(readFileSync(`/proc/${p}/task/${t}/stat`, 'utf8').split(') ')[1].split(' ')[38])])),
+        );
+        return { tree: all, policies: found };
       });
-      const tree = [pid, ...descendantsOf(pid)];
       expect(tree.length).toBeGreaterThan(2); // browser, zygote, renderer, utilities
-      // Field 41 of /proc/…/stat is the scheduling policy; 5 is SCHED_IDLE.
-      const policies = tree.flatMap((p) => readdirSync(`/proc/${p}/task`).map((t) => Number(readFileSync(`/proc/${p}/task/${t}/stat`, 'utf8').split(') ')[1].split(' ')[38])));
       expect(new Set(policies)).toEqual(new Set([5]));
       expect(policyOf(process.pid)).toBe(0);
     } finally {
@@ -147,8 +160,17 @@ describe('BrowserPool', () => {
   });
 });
 
+/** Children found in /proc; a process or thread that ended while being read has none. */
 function descendantsOf(pid: number): number[] {
-  const children = readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  const read = <T,>(fn: () => T[]): T[] => {
+    try {
+      return fn();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return [];
+      throw error;
+    }
+  };
+  const children = read(() => readdirSync(`/proc/${pid}/task`)).flatMap((t) => read(() => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number)));
   return children.flatMap((child) => [child, ...descendantsOf(child)]);
 }
 
