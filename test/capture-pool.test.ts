@@ -75,27 +75,26 @@ describe('BrowserPool', () => {
   it('runs every browser process and thread in SCHED_IDLE, renderers started later too, so the service comes first', async () => {
     const browser = startTestBrowser({ concurrency: 1, priority: 'idle' });
     try {
-      // Read while the page is open, so its renderer is in the tree; a process or thread that ends
-      // while being read (utility processes come and go) is skipped, not a failure.
-      const { tree, policies } = await browser.pool.withContext('test', {}, async (context) => {
+      const pid = await browser.pool.withContext('test', {}, async (context) => {
         const page = await context.newPage();
         await page.setContent('<p>a renderer of its own</p>');
-        const pid = (await browser.pool.browser()).process()!.pid!;
-        const all = [pid, ...descendantsOf(pid)];
-        const alive = <T,>(read: () => T[]): T[] => {
-          try {
-            return read();
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return [];
-            throw error;
-          }
-        };
-        // Field 41 of /proc/…/stat is the scheduling policy; 5 is SCHED_IDLE.
-        const found = all.flatMap((p) =>
-          alive(() => readdirSync(`/proc/${p}/task`)).flatMap((t) => alive(() => [Number(readFileSync(`/proc/${p}/task/${t}/stat`, 'utf8').split(') ')[1].split(' ')[38])])),
-        );
-        return { tree: all, policies: found };
+        return (await browser.pool.browser()).process()!.pid!;
       });
+      // Read after the capture (the pool sweeps processes started during it then); a process or
+      // thread that ends while /proc is read (utility processes come and go) is skipped.
+      const alive = <T,>(read: () => T[]): T[] => {
+        try {
+          return read();
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return [];
+          throw error;
+        }
+      };
+      const tree = [pid, ...descendantsOf(pid)];
+      // Field 41 of /proc/…/stat is the scheduling policy; 5 is SCHED_IDLE.
+      const policies = tree.flatMap((p) =>
+        alive(() => readdirSync(`/proc/${p}/task`)).flatMap((t) => alive(() => [Number(readFileSync(`/proc/${p}/task/${t}/stat`, 'utf8').split(') ')[1].split(' ')[38])])),
+      );
       expect(tree.length).toBeGreaterThan(2); // browser, zygote, renderer, utilities
       expect(new Set(policies)).toEqual(new Set([5]));
       expect(policyOf(process.pid)).toBe(0);
