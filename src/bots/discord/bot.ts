@@ -18,6 +18,7 @@ import { FindPager } from '../../core/chat/find-pager.js';
 import { errorMessage } from '../../core/chat/present.js';
 import type { Logger } from '../../core/logger.js';
 import { FairUse } from '../../core/chat/fair-use.js';
+import { ChatPolicy } from '../../core/chat/policy.js';
 import { MessageProgress } from '../../core/chat/message-progress.js';
 import type { SnapService } from '../../core/service-api.js';
 import type { Snapshot } from '../../core/types.js';
@@ -58,7 +59,7 @@ export const DefaultDiscordBotTuning: DiscordBotTuning = {
   restTimeoutMs: 15_000,
   replyRetry: DefaultReplyRetry,
   readyTimeoutMs: 60_000,
-  findPageSize: 5,
+  findPageSize: ChatPolicy.find.pageSize,
   registerCommands: true,
 };
 

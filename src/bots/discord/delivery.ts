@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DiscordAPIError, HTTPError, RESTJSONErrorCodes, Routes, type Client } from 'discord.js';
+import { ChatPolicy } from '../../core/chat/policy.js';
 import type { Logger } from '../../core/logger.js';
 import type { ReplyBody } from './render.js';
 
@@ -34,7 +35,7 @@ export interface RetryOptions {
   details?: Record<string, unknown>;
 }
 
-export const DefaultReplyRetry = { attempts: 5, firstDelayMs: 1_000 } as const;
+export const DefaultReplyRetry = { attempts: ChatPolicy.delivery.attempts, firstDelayMs: ChatPolicy.delivery.firstDelayMs } as const;
 
 /** Runs `fn`, retrying transient failures with doubling delays; rethrows the last error. */
 export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
@@ -51,7 +52,7 @@ export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions
         details: { ...options.details, error },
       });
       await sleep(delay);
-      delay = Math.min(delay * 2, 30_000);
+      delay = Math.min(delay * 2, ChatPolicy.delivery.maxDelayMs);
     }
   }
 }

@@ -31,7 +31,7 @@ export interface FindCommandDeps {
 }
 
 export function registerFindCommand(app: App, deps: FindCommandDeps, commandName = '/find'): void {
-  const pager = deps.pager ?? new FindPager({ service: deps.service, pageSize: 5 });
+  const pager = deps.pager ?? new FindPager({ service: deps.service });
 
   app.command(commandName, async ({ command, ack, respond }) => {
     await ack();

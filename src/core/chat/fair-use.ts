@@ -37,10 +37,6 @@ export class FairUse {
     return { ok: true };
   }
 
-  limitOf(name: BudgetName): number {
-    return this.#users.get(name)!.limit;
-  }
-
   #refuse(name: BudgetName, scope: 'user' | 'workspace', key: string, limit: number, retryAfterMs: number): BudgetDecision {
     const told = `${name}\u0000${key}`;
     const now = this.#now();

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { SnapService } from '../service-api.js';
 import type { FindItem, FindQuery } from '../types.js';
+import { ChatPolicy } from './policy.js';
 
 export interface FindPage {
   sessionId: string;
@@ -35,8 +36,8 @@ export class FindPager {
 
   constructor(options: { service: Pick<SnapService, 'find'>; pageSize?: number; ttlMs?: number; now?: () => number }) {
     this.#service = options.service;
-    this.#pageSize = options.pageSize ?? 5;
-    this.#ttlMs = options.ttlMs ?? 30 * 60_000;
+    this.#pageSize = options.pageSize ?? ChatPolicy.find.pageSize;
+    this.#ttlMs = options.ttlMs ?? ChatPolicy.find.sessionTtlMs;
     this.#now = options.now ?? Date.now;
   }
 

@@ -18,7 +18,10 @@ export const ChatPolicy = {
     snap: { perUser: 10, perWorkspace: 120, windowMs: 60_000 },
     find: { perUser: 30, perWorkspace: 300, windowMs: 60_000 },
   },
+  // /find pages, and how long their Previous/Next buttons keep working.
   find: { pageSize: 5, sessionTtlMs: 30 * 60_000 },
+  // One platform call (a reaction, a reply edit) retried on a transient failure; the reply as a whole
+  // is retried later by the store's delivery backoff (core/snapshot-events.ts).
   delivery: { attempts: 5, firstDelayMs: 1_000, maxDelayMs: 30_000 },
 } as const satisfies ChatPolicyShape;
 
