@@ -132,19 +132,12 @@ export async function requeueLeasedJob(db: Db, jobId: string, owner: string, run
 }
 
 export async function completeJob(db: Db, jobId: string, now: Date = new Date()): Promise<void> {
-  await finish(db, jobId, { status: 'done', lease_owner: null, lease_expires_at: null, updated_at: isoNow(now) });
+  await finish(db, jobId, jobOutcome({ done: true }, now));
 }
 
 /** Records a failed attempt: retried at `retryAt`, or failed for good when it is null. */
 export async function failJob(db: Db, jobId: string, error: string, retryAt: Date | null, now: Date = new Date()): Promise<void> {
-  const at = isoNow(now);
-  await finish(
-    db,
-    jobId,
-    retryAt
-      ? { status: 'queued', run_after: isoNow(retryAt), last_error: error, lease_owner: null, lease_expires_at: null, updated_at: at }
-      : { status: 'failed', last_error: error, lease_owner: null, lease_expires_at: null, updated_at: at },
-  );
+  await finish(db, jobId, jobOutcome({ done: false, error, retryAt }, now));
 }
 
 export async function countJobs(db: Db): Promise<Record<JobStatus, number>> {

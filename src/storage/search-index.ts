@@ -3,6 +3,7 @@
 // descending rowid order yields the newest links first and a page stops early.
 // User text never becomes FTS syntax: each term is quoted as an FTS string and the terms ANDed.
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { searchTerms } from '../core/search-terms.js';
 import { cutText, ShownTextChars } from '../core/text.js';
 import type { Database } from './schema.js';
 
@@ -41,10 +42,7 @@ export async function removeDocument(db: Kysely<Database>, seq: number): Promise
   await sql`DELETE FROM link_search WHERE rowid = ${seq}`.execute(db);
 }
 
-/** Splits what a user typed into terms: whitespace separates, everything else is literal. */
-export function searchTerms(text: string): string[] {
-  return [...new Set(text.normalize('NFKC').split(/\s+/u).filter(Boolean))];
-}
+export { searchTerms };
 
 /**
  * A condition on the `link_search` table aliased `f` that holds when every term of `text` occurs

@@ -135,11 +135,14 @@ export async function completeSnapshot(
   artifacts: StoredArtifact[],
   search: SearchDocument,
 ): Promise<void> {
-  await writeTransaction(db, async (trx) => {
-    await updateSnapshot(trx, snapshotId, { status: 'done', ...patch });
-    await setArtifacts(trx, snapshotId, artifacts);
-    await indexSnapshotText(trx, snapshotId, search);
-  });
+  await writeTransaction(db, (trx) => writeCaptureResult(trx, snapshotId, patch, artifacts, search));
+}
+
+/** A finished capture's rows: metadata, artifacts and search text, inside the caller's transaction. */
+async function writeCaptureResult(trx: Db, snapshotId: string, patch: SnapshotPatch, artifacts: StoredArtifact[], search: SearchDocument): Promise<void> {
+  await updateSnapshot(trx, snapshotId, { status: 'done', ...patch });
+  await setArtifacts(trx, snapshotId, artifacts);
+  await indexSnapshotText(trx, snapshotId, search);
 }
 
 /** The lease a worker holds on a job: its results count only while it still holds it. */
@@ -166,9 +169,7 @@ export async function completeCapture(
 ): Promise<boolean> {
   return leased(db, async (trx) => {
     if (!(await finishLeasedJob(trx, lease.jobId, lease.owner, jobOutcome({ done: true }, now)))) throw new LeaseNotHeld();
-    await updateSnapshot(trx, snapshotId, { status: 'done', ...patch });
-    await setArtifacts(trx, snapshotId, artifacts);
-    await indexSnapshotText(trx, snapshotId, search);
+    await writeCaptureResult(trx, snapshotId, patch, artifacts, search);
   });
 }
 
