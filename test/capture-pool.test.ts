@@ -82,14 +82,6 @@ describe('BrowserPool', () => {
       });
       // Read after the capture (the pool sweeps processes started during it then); a process or
       // thread that ends while /proc is read (utility processes come and go) is skipped.
-      const alive = <T,>(read: () => T[]): T[] => {
-        try {
-          return read();
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return [];
-          throw error;
-        }
-      };
       const tree = [pid, ...descendantsOf(pid)];
       // Field 41 of /proc/…/stat is the scheduling policy; 5 is SCHED_IDLE.
       const policies = tree.flatMap((p) =>
@@ -159,17 +151,19 @@ describe('BrowserPool', () => {
   });
 });
 
+/** What `read` finds in /proc, or nothing when the process or thread ended while being read. */
+function alive<T>(read: () => T[]): T[] {
+  try {
+    return read();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return [];
+    throw error;
+  }
+}
+
 /** Children found in /proc; a process or thread that ended while being read has none. */
 function descendantsOf(pid: number): number[] {
-  const read = <T,>(fn: () => T[]): T[] => {
-    try {
-      return fn();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return [];
-      throw error;
-    }
-  };
-  const children = read(() => readdirSync(`/proc/${pid}/task`)).flatMap((t) => read(() => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number)));
+  const children = alive(() => readdirSync(`/proc/${pid}/task`)).flatMap((t) => alive(() => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number)));
   return children.flatMap((child) => [child, ...descendantsOf(child)]);
 }
 

@@ -7,13 +7,12 @@ import type { Logger } from '../../core/logger.js';
 import type { Snapshot } from '../../core/types.js';
 import type { SlackDirectory } from './directory.js';
 import { ProgressReactions, isSlackReplyTo } from './reply-context.js';
-import { channelLabel } from './repost.js';
+import { slackWords } from './repost.js';
 import { isPermanentSlackError } from './slack-errors.js';
 import { react, renderCard } from './share-events.js';
 import type { SnapService } from '../../core/service-api.js';
 import { postEphemeral } from './snap-command.js';
 import type { ThumbnailUploader } from './thumbnails.js';
-import { slackTeamOf } from './workspace.js';
 
 const MarkNames: Record<ProgressMark, string> = {
   capturing: ProgressReactions.pending,
@@ -74,10 +73,7 @@ export function slackChatPort(options: SlackChatPortOptions): ChatPort {
       });
       if (posted.ts) await options.service.recordCard({ platform: 'slack', channelId: target.message.channelId, messageId: posted.ts, workspaceId: card.share.workspaceId, linkId: card.link.id, shareId: card.share.id });
     },
-    async viewerOf(userId, place) {
-      const grid = slackTeamOf(place.workspaceId);
-      return { channelIds: await directory.readableChannels(userId, place.channelId ? [place.channelId] : [], grid) };
-    },
+    viewerOf: (userId, place) => directory.viewerIn(place.workspaceId, userId, place.channelId),
     autoTarget(value): AutoTarget | null {
       if (!isSlackReplyTo(value) || value.kind !== 'auto') return null;
       return {
@@ -90,9 +86,6 @@ export function slackChatPort(options: SlackChatPortOptions): ChatPort {
     },
     isEmoji: (reaction, emoji) => reaction.replace(/::skin-tone-\d$/, '') === (SlackEmojiNames[emoji] ?? emoji.replace(/^:|:$/g, '')),
     isPermanentFailure: isPermanentSlackError,
-    words: {
-      user: (userId) => `<@${userId}>`,
-      channel: (channelId, _workspaceId, locale) => channelLabel(channelId, pickLocale(locale)),
-    },
+    words: slackWords,
   };
 }

@@ -3,6 +3,8 @@
 import type { webApi } from '@slack/bolt';
 import { pickLocale, type Locale } from '../../core/i18n.js';
 import type { Logger } from '../../core/logger.js';
+import type { Viewer } from '../../core/types.js';
+import { slackTeamOf } from './workspace.js';
 
 export interface ChannelInfo {
   id: string;
@@ -114,6 +116,11 @@ export class SlackDirectory {
       return ids;
     });
     return [...new Set([...member, ...alsoReadable])];
+  }
+
+  /** The conversations `userId` can read in a linksnap workspace (`slack:T…` or `slack:E…:T…`), plus the one they are in. */
+  async viewerIn(workspaceId: string, userId: string, channelId: string | null): Promise<Viewer> {
+    return { channelIds: await this.readableChannels(userId, channelId ? [channelId] : [], slackTeamOf(workspaceId)) };
   }
 }
 

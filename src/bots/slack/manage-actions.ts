@@ -16,7 +16,7 @@ import { st } from './messages.js';
 import { isSlackReplyTo } from './reply-context.js';
 import { renderCard, type ShareEventDeps } from './share-events.js';
 import { postEphemeral } from './snap-command.js';
-import { slackTeamOf, slackWorkspaceId } from './workspace.js';
+import { slackWorkspaceId } from './workspace.js';
 
 export interface ManageActionDeps extends ShareEventDeps {
   service: SnapService;
@@ -45,11 +45,6 @@ export async function mayManage(deps: Pick<ManageActionDeps, 'service' | 'direct
   return decision === 'allowed';
 }
 
-/** The channels the presser can read: the tags and links they may see and change. */
-async function viewerOf(deps: Pick<ManageActionDeps, 'directory'>, workspaceId: string, userId: string, channelId: string | null): Promise<Viewer> {
-  return { channelIds: await deps.directory.readableChannels(userId, channelId ? [channelId] : [], slackTeamOf(workspaceId)) };
-}
-
 export function registerManageActions(app: App, deps: ManageActionDeps): void {
   const whisper = (respond: RespondFn, text: string) => respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(text) }).catch(() => {});
 
@@ -65,7 +60,7 @@ export function registerManageActions(app: App, deps: ManageActionDeps): void {
         const workspaceId = workspaceOf(interaction);
         if (!workspaceId) throw new Error('The button press named no team');
         const channelId = interaction.container?.channel_id ?? interaction.channel?.id ?? null;
-        const viewer = await viewerOf(deps, workspaceId, userId, channelId);
+        const viewer = await deps.directory.viewerIn(workspaceId, userId, channelId);
         // Only the tags the presser can see are shown (and so changed) in the modal.
         const link = await deps.service.getLink(workspaceId, (action as { value?: string }).value ?? '', viewer);
         if (!(await mayManage(deps, workspaceId, link.id, userId, viewer))) return void (await whisper(respond, st(locale, 'perm.denied')));
@@ -102,7 +97,7 @@ export function registerManageActions(app: App, deps: ManageActionDeps): void {
     let url: string;
     let tags: string[];
     try {
-      const viewer = await viewerOf(deps, metadata.workspaceId, userId, metadata.channel);
+      const viewer = await deps.directory.viewerIn(metadata.workspaceId, userId, metadata.channel);
       if (!(await mayManage(deps, metadata.workspaceId, metadata.linkId, userId, viewer))) return void (await refuse(st(locale, 'perm.denied')));
       const value = view.state.values[RetagInput.block]?.[RetagInput.action]?.value ?? '';
       // New tags are given in the channel the card is in, so a private channel's tags stay in it.

@@ -9,11 +9,11 @@ import { earlierShareForChannel, firstSharedNote } from '../../core/chat/repost.
 import { channelAudience } from '../../core/visibility.js';
 import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
-import { pickLocale, type Locale } from '../../core/i18n.js';
+import type { Locale } from '../../core/i18n.js';
 import type { Link, Share, ShareEvent, Snapshot } from '../../core/types.js';
 import { snapshotCardMessage, type SlackMessage } from './blocks.js';
 import { isSlackReplyTo, type SnapReplyTo } from './reply-context.js';
-import { channelLabel } from './repost.js';
+import { slackWords } from './repost.js';
 import { isAlreadyDone, isPermanentSlackError } from './slack-errors.js';
 import type { ThumbnailUploader } from './thumbnails.js';
 
@@ -93,12 +93,6 @@ export async function renderCard(
   const thumbnailFileId = await deps.uploader.fileIdFor(snapshot);
   return snapshotCardMessage(card, locale, { thumbnailFileId, notes: allNotes, manageLinkId: link.id });
 }
-
-/** Slack's mentions, for notes rendered outside the port. */
-export const slackWords = {
-  user: (userId: string) => `<@${userId}>`,
-  channel: (channelId: string | null, _workspaceId: string, locale: string) => channelLabel(channelId, pickLocale(locale)),
-};
 
 /** Adds or removes a reaction, treating "already there" / "not there" as success. */
 export async function react(client: webApi.WebClient, action: 'add' | 'remove', channel: string, timestamp: string, name: string): Promise<void> {

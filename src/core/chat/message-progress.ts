@@ -79,7 +79,7 @@ export class MessageProgress {
     await this.#settle(share.workspaceId, target.message);
     await this.#port.mark(target.message, event.type === 'done' ? 'done' : 'failed', true);
     if (target.replyInThread && !this.#carded.has(share.id)) {
-      const card = await this.#card(event);
+      const card = await this.#card(event, target.locale);
       if (card) {
         await this.#port.postCard(target, card);
         this.#remember(share.id);
@@ -95,13 +95,12 @@ export class MessageProgress {
     }
   }
 
-  async #card(event: ShareEvent) {
+  async #card(event: ShareEvent, locale: string) {
     const { share } = event;
     try {
       const link = await this.#service.getLink(share.workspaceId, share.linkId, channelAudience(share.channelId));
       const snapshot = await this.#service.getSnapshot(share.workspaceId, share.snapshotId);
       const first = await earlierShareForChannel(this.#service, share);
-      const locale = this.#port.autoTarget(share.replyTo)?.locale ?? 'en';
       return { share, snapshot, link, note: first ? firstSharedNote(this.#port, first, locale) : null };
     } catch (error) {
       if (error instanceof NotFoundError) return null; // forgotten meanwhile
