@@ -56,8 +56,10 @@ async function recapture(deps: ChatDeps & { service: SnapService }, added: React
     await port.tell(target, refusal).catch(() => undefined);
     return 'ignored';
   }
+  let url: string | null = null;
   try {
     const link = await service.getLink(workspaceId, linkId);
+    url = link.url;
     await deps.progress.whilePosting(workspaceId, added.message, async () => {
       await port.mark(added.message, 'capturing', true);
       await service.snap({
@@ -81,7 +83,8 @@ async function recapture(deps: ChatDeps & { service: SnapService }, added: React
   } catch (error) {
     const coded = asLinksnapError(error);
     await port.mark(added.message, 'failed', true).catch(() => undefined);
-    await port.tell(target, chatText(locale, 'auto.refused', { url: '', reason: describeError(locale, coded.code, coded.message) })).catch(() => undefined);
+    const reason = describeError(locale, coded.code, coded.message);
+    await port.tell(target, url ? chatText(locale, 'auto.refused', { url, reason }) : reason).catch(() => undefined);
     return 'ignored';
   }
 }
