@@ -93,6 +93,7 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
       : null;
   const service = new LinksnapService({
     store,
+    blobs,
     policy,
     config,
     logger,

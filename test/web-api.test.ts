@@ -276,26 +276,45 @@ describe('refused input', () => {
     expect((await request(open.base, 'PUT', '/api/snapshots')).status).toBe(405);
   });
 
-  it('refuses a snapshot whose file points outside the blob folder', async () => {
+  it('refuses a blob that was replaced by a link pointing outside the blob folder', async () => {
     const outside = path.join(t.dataDir, 'outside.txt');
     fs.writeFileSync(outside, 'secret outside the blob folder');
-    const link = path.join(t.config.blobDir, 'evil-link');
-    fs.symlinkSync(outside, link);
+    const { FileBlobStore } = await import('../src/storage/blob-store.js');
+    const blobFile = new FileBlobStore(t.config.blobDir).path(article.artifacts.text!.sha256);
+    fs.renameSync(blobFile, `${blobFile}.aside`);
+    fs.symlinkSync(outside, blobFile);
     try {
-      const { sendArtifact } = await import('../src/web/artifact-response.js');
-      const server = http.createServer((req, res) => {
-        sendArtifact(req, res, article, { ...article.artifacts.text!, path: link }, t.config.blobDir).catch((error: Error) => {
-          res.writeHead(404).end(error.message);
-        });
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const reply = await request(`http://127.0.0.1:${(server.address() as { port: number }).port}`, 'GET', '/');
-      server.close();
+      const reply = await request(open.base, 'GET', `/api/snapshots/${article.id}/text`);
       expect(reply.status).toBe(404);
       expect(reply.text).not.toContain('secret');
     } finally {
-      fs.rmSync(link);
+      fs.rmSync(blobFile);
+      fs.renameSync(`${blobFile}.aside`, blobFile);
     }
+    expect((await request(open.base, 'GET', `/api/snapshots/${article.id}/text`)).status).toBe(200);
+  });
+
+  it('GET /api/snapshots/:id/{kind} answers byte ranges from the blob store: 206 with the slice, 416 past the end', async () => {
+    const ref = article.artifacts.screenshot!;
+    const whole = (await request(open.base, 'GET', `/api/snapshots/${article.id}/screenshot`)).body;
+    expect(whole.length).toBe(ref.size);
+    const first = await request(open.base, 'GET', `/api/snapshots/${article.id}/screenshot`, { headers: { range: 'bytes=0-99' } });
+    expect(first.status).toBe(206);
+    expect(first.headers['content-range']).toBe(`bytes 0-99/${ref.size}`);
+    expect(first.body.equals(whole.subarray(0, 100))).toBe(true);
+    const tail = await request(open.base, 'GET', `/api/snapshots/${article.id}/screenshot`, { headers: { range: 'bytes=-10' } });
+    expect(tail.status).toBe(206);
+    expect(tail.body.equals(whole.subarray(ref.size - 10))).toBe(true);
+    const rest = await request(open.base, 'GET', `/api/snapshots/${article.id}/screenshot`, { headers: { range: `bytes=${ref.size - 5}-` } });
+    expect(rest.headers['content-length']).toBe('5');
+    expect(rest.body.equals(whole.subarray(ref.size - 5))).toBe(true);
+    const past = await request(open.base, 'GET', `/api/snapshots/${article.id}/screenshot`, { headers: { range: `bytes=${ref.size}-` } });
+    expect(past.status).toBe(416);
+    expect(past.headers['content-range']).toBe(`bytes */${ref.size}`);
+    // A range for some other version (If-Range with another tag) gets the whole, current file.
+    const other = await request(open.base, 'GET', `/api/snapshots/${article.id}/screenshot`, { headers: { range: 'bytes=0-9', 'if-range': '"elsewhere"' } });
+    expect(other.status).toBe(200);
+    expect(other.body.length).toBe(ref.size);
   });
 
   it('refuses foreign Host headers (DNS rebinding) and cross-site writes (CSRF) in open mode', async () => {

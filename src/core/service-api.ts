@@ -4,6 +4,8 @@ import type { SubscribeOptions } from './snapshot-events.js';
 import type {
   ArtifactKind,
   ArtifactRef,
+  ByteRange,
+  OpenedArtifact,
   ChatCard,
   FindQuery,
   FindResult,
@@ -84,6 +86,8 @@ export interface SnapService {
 
   /** Opens a stored artifact for reading. */
   artifact(snapshot: Snapshot, kind: ArtifactKind): ArtifactRef | null;
+  /** Streams a stored artifact (or the inclusive byte range of it) from the blob store. */
+  openArtifact(ref: ArtifactRef, range?: ByteRange): Promise<OpenedArtifact>;
 
   getSettings(workspaceId: string): Promise<WorkspaceSettings>;
   updateSettings(workspaceId: string, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings>;

@@ -17,6 +17,8 @@ import { normalizeTags } from './tags.js';
 import type {
   ArtifactKind,
   ArtifactRef,
+  ByteRange,
+  OpenedArtifact,
   ChatCard,
   FindQuery,
   FindResult,
@@ -37,6 +39,8 @@ import { normalizeUrl } from './url.js';
 
 export interface ServiceDeps {
   store: ServiceStore;
+  /** Where artifacts are read from, for the web page and the chat adapters. */
+  blobs: { open(sha256: string, range?: ByteRange): Promise<OpenedArtifact> };
   policy: EgressPolicy;
   config: Pick<Config, 'dedupWindowMs' | 'concurrency' | 'jobMaxAttempts' | 'jobLeaseMs'> & Partial<Pick<Config, 'workspaceQuotaBytes'>>;
   logger: Logger;
@@ -317,6 +321,10 @@ export class LinksnapService implements SnapService {
 
   artifact(snapshot: Snapshot, kind: ArtifactKind): ArtifactRef | null {
     return snapshot.artifacts[kind] ?? null;
+  }
+
+  openArtifact(ref: ArtifactRef, range?: ByteRange): Promise<OpenedArtifact> {
+    return this.#deps.blobs.open(ref.sha256, range);
   }
 
   getSettings(workspaceId: string): Promise<WorkspaceSettings> {

@@ -67,6 +67,18 @@ export interface ArtifactRef {
   path: string;
 }
 
+/** Inclusive byte positions, as in an HTTP Range header. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** A stored artifact opened for reading: the bytes asked for, and the size of the whole blob. */
+export interface OpenedArtifact {
+  stream: NodeJS.ReadableStream & { destroy(error?: Error): unknown };
+  size: number;
+}
+
 export interface PageMetadata {
   title: string | null;
   description: string | null;

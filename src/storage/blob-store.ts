@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import type { ByteRange, OpenedArtifact } from '../core/types.js';
 
 export interface StoredBlob {
   sha256: string;
@@ -18,6 +19,8 @@ export interface BlobStore {
   put(data: Buffer): Promise<StoredBlob>;
   path(sha256: string): string;
   read(sha256: string): Promise<Buffer>;
+  /** Streams the blob, or the inclusive `range` of it; NotFoundError when it is not stored. */
+  open(sha256: string, range?: ByteRange): Promise<OpenedArtifact>;
   exists(sha256: string): Promise<boolean>;
   /** Deleting a blob that is not there is not an error. */
   delete(sha256: string): Promise<void>;
@@ -73,6 +76,30 @@ export class FileBlobStore implements BlobStore {
       return await fs.readFile(this.path(sha256));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('blob', sha256);
+      throw error;
+    }
+  }
+
+  async open(sha256: string, range?: ByteRange): Promise<OpenedArtifact> {
+    const file = this.path(sha256);
+    // Resolved through symlinks and refused unless it lies inside the blob folder, so a planted
+    // link can never make the web page serve another file of the host.
+    let real: string;
+    let root: string;
+    try {
+      [real, root] = await Promise.all([fs.realpath(file), fs.realpath(this.dir)]);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('blob', sha256);
+      throw error;
+    }
+    if (!real.startsWith(root + path.sep)) throw new NotFoundError('blob', sha256);
+    const handle = await fs.open(real, 'r');
+    try {
+      const { size } = await handle.stat();
+      const stream = handle.createReadStream({ start: range?.start, end: range?.end });
+      return { stream, size };
+    } catch (error) {
+      await handle.close();
       throw error;
     }
   }

@@ -132,7 +132,7 @@ export function registerApiRoutes(router: Router<WebContext>, deps: WebDeps): vo
     const snapshot = await service.getSnapshotById(id);
     const ref = service.artifact(snapshot, kind);
     if (!ref) throw new NotFoundError(`${kind} of snapshot`, id);
-    await sendArtifact(ctx.req, ctx.res, snapshot, ref, deps.config.blobDir);
+    await sendArtifact(ctx.req, ctx.res, snapshot, ref, (artifact, range) => service.openArtifact(artifact, range));
   });
 }
 

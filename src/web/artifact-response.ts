@@ -1,11 +1,9 @@
 // Sends a stored artifact. Archived pages are hostile content: every artifact is served with a
 // CSP sandbox (no scripts, an opaque origin, so no cookies or storage of ours), nosniff, no cookies
-// set, and only from a file inside the blob folder.
-import fs from 'node:fs';
+// set, streamed from the blob store (with single byte ranges, for media and resumed downloads).
 import type http from 'node:http';
-import path from 'node:path';
 import { NotFoundError } from '../core/errors.js';
-import type { ArtifactKind, ArtifactRef, Snapshot } from '../core/types.js';
+import type { ArtifactKind, ArtifactRef, ByteRange, OpenedArtifact, Snapshot } from '../core/types.js';
 
 /** Self-contained archives need inline styles and data: images; nothing may leave the frame. */
 export const ArchiveCsp =
@@ -30,14 +28,12 @@ export async function sendArtifact(
   res: http.ServerResponse,
   snapshot: Snapshot,
   ref: ArtifactRef,
-  blobDir: string,
+  open: (ref: ArtifactRef, range?: ByteRange) => Promise<OpenedArtifact>,
 ): Promise<void> {
-  const file = await confinedPath(ref.path, blobDir, snapshot.id, ref.kind);
-  const stat = await fs.promises.stat(file);
   const etag = `"${ref.sha256}"`;
   const headers: Record<string, string> = {
     'content-type': contentType(ref),
-    'content-length': String(stat.size),
+    'accept-ranges': 'bytes',
     'content-security-policy': ArchiveCsp,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
@@ -51,13 +47,35 @@ export async function sendArtifact(
     res.end();
     return;
   }
-  res.writeHead(200, headers);
+  // Blobs are content-addressed, so an If-Range naming any other version asks for the whole file.
+  const ifRange = req.headers['if-range'];
+  const range = ifRange === undefined || ifRange === etag ? parseRange(req.headers.range, ref.size) : null;
+  if (range === 'unsatisfiable') {
+    res.writeHead(416, { 'content-range': `bytes */${ref.size}`, 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+    res.end(`Range not satisfiable: this ${ref.kind} has ${ref.size} bytes.\n`);
+    return;
+  }
+  let opened: OpenedArtifact;
+  try {
+    opened = await open(ref, range ?? undefined);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError(`${ref.kind} file of snapshot`, snapshot.id);
+    throw error;
+  }
+  const { stream, size } = opened;
+  if (range) {
+    headers['content-range'] = `bytes ${range.start}-${range.end}/${size}`;
+    headers['content-length'] = String(range.end - range.start + 1);
+  } else {
+    headers['content-length'] = String(size);
+  }
+  res.writeHead(range ? 206 : 200, headers);
   if (req.method === 'HEAD') {
+    stream.destroy();
     res.end();
     return;
   }
   await new Promise<void>((resolve, reject) => {
-    const stream = fs.createReadStream(file);
     stream.on('error', reject);
     res.on('close', () => {
       stream.destroy();
@@ -67,17 +85,25 @@ export async function sendArtifact(
   });
 }
 
-/** The artifact's file, resolved through symlinks, refused unless it lies inside the blob folder. */
-async function confinedPath(file: string, blobDir: string, snapshotId: string, kind: ArtifactKind): Promise<string> {
-  let real: string;
-  let root: string;
-  try {
-    [real, root] = await Promise.all([fs.promises.realpath(file), fs.promises.realpath(blobDir)]);
-  } catch {
-    throw new NotFoundError(`${kind} file of snapshot`, snapshotId);
+/**
+ * One `bytes=` range (first-last, first-, or -suffix), clipped to the size; null when absent or
+ * when several are asked for (then the whole file is sent, which HTTP allows).
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
+  if (!header) return null;
+  const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (!match) return /^\s*bytes\s*=.*,/i.test(header) ? null : 'unsatisfiable';
+  const [, first, last] = match;
+  if (first === '' && last === '') return 'unsatisfiable';
+  if (first === '') {
+    const suffix = Number(last);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
   }
-  if (real !== root && !real.startsWith(root + path.sep)) throw new NotFoundError(`${kind} file of snapshot`, snapshotId);
-  return real;
+  const start = Number(first);
+  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
 }
 
 function contentType(ref: ArtifactRef): string {

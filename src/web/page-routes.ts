@@ -1,12 +1,11 @@
 // The HTML pages: add link, link management, snapshot view, sign in. Each one reads through
 // the same service calls as the API.
 import { PublicViewer } from '../core/visibility.js';
-import fs from 'node:fs';
 import { LinksnapError, RateLimitedError } from '../core/errors.js';
 import { RateLimiter } from '../core/rate-limit.js';
 import { parseTagList } from '../core/tags.js';
 import { ShownTextChars } from '../core/text.js';
-import type { Link, Snapshot } from '../core/types.js';
+import type { Link, OpenedArtifact, Snapshot } from '../core/types.js';
 import { listWorkspaces, workspaceRef, findQueryFrom } from './api-routes.js';
 import { errorMessage } from '../core/chat/present.js';
 import { SessionCookie } from './access.js';
@@ -159,21 +158,22 @@ async function readText(deps: WebDeps, snapshot: Snapshot): Promise<{ content: s
   const ref = deps.service.artifact(snapshot, 'text') ?? deps.service.artifact(snapshot, 'visibleText');
   if (!ref) return null;
   try {
-    const handle = await fs.promises.open(ref.path, 'r');
-    try {
-      // UTF-8 takes up to 4 bytes a character; read enough for ShownTextChars and cut by characters.
-      const buffer = Buffer.alloc(Math.min(ref.size, ShownTextChars * 4));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      const text = buffer.subarray(0, bytesRead).toString('utf8');
-      const truncated = ref.size > bytesRead || text.length > ShownTextChars;
-      return { content: truncated ? text.slice(0, ShownTextChars).replace(/\uFFFD$/, '') : text, truncated };
-    } finally {
-      await handle.close();
-    }
+    // UTF-8 takes up to 4 bytes a character; read enough for ShownTextChars and cut by characters.
+    const wanted = Math.min(ref.size, ShownTextChars * 4);
+    const buffer = wanted === 0 ? Buffer.alloc(0) : await readAll(await deps.service.openArtifact(ref, { start: 0, end: wanted - 1 }));
+    const text = buffer.toString('utf8');
+    const truncated = ref.size > buffer.length || text.length > ShownTextChars;
+    return { content: truncated ? text.slice(0, ShownTextChars).replace(/\uFFFD$/, '') : text, truncated };
   } catch (error) {
     deps.logger({ level: 'warn', context: 'web', message: 'Could not read the text of a snapshot', details: { snapshotId: snapshot.id, error } });
     return null;
   }
+}
+
+async function readAll({ stream }: OpenedArtifact): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks);
 }
 
 /** When the last link check found the original address gone, since when (shown as "no longer reachable"). */
