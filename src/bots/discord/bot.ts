@@ -100,7 +100,7 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 100 }),
   });
 
-  const port = discordChatPort({ client, logger, snapshotUrl, retry: tuning.replyRetry, cards: service });
+  const port = discordChatPort({ client, logger, snapshotUrl, retry: tuning.replyRetry, cards: service, artifacts: service });
   const progress = new MessageProgress({ service, port, logger });
   const fairUse = new FairUse({ snapsPerUserPerMinute: config.rateLimit.snapsPerUserPerMinute });
   const replies = new ShareReplies({ client, service, logger, snapshotUrl, retry: tuning.replyRetry, progress, port });

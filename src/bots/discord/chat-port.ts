@@ -42,10 +42,12 @@ export interface DiscordChatPortOptions {
   retry: { attempts: number; firstDelayMs: number };
   /** Where posted cards are remembered, so 🔄 on one captures its page again. */
   cards?: Pick<SnapService, 'recordCard'>;
+  /** Where uploaded thumbnails are read from. */
+  artifacts: Pick<SnapService, 'openArtifact'>;
 }
 
 export function discordChatPort(options: DiscordChatPortOptions): ChatPort {
-  const { client, logger, snapshotUrl, retry, cards } = options;
+  const { client, logger, snapshotUrl, retry, cards, artifacts } = options;
   const retried = <T,>(what: string, details: object, fn: () => Promise<T>) => withRetries(fn, { ...retry, logger, what, details: { ...details } });
   const replyTo = (message: MessageRef, content: string) =>
     client.rest.post(Routes.channelMessages(message.channelId), {
@@ -62,7 +64,7 @@ export function discordChatPort(options: DiscordChatPortOptions): ChatPort {
     },
     async reply(target, text, inThread) {
       if (inThread) {
-        await retried('thread reply', target.message, () => postInThread(client, target.message.channelId, target.message.messageId, text.slice(0, 90), textReply(text)));
+        await retried('thread reply', target.message, () => postInThread(client, artifacts, target.message.channelId, target.message.messageId, text.slice(0, 90), textReply(text)));
       } else {
         await retried('reply', target.message, () => replyTo(target.message, text));
       }
@@ -71,7 +73,7 @@ export function discordChatPort(options: DiscordChatPortOptions): ChatPort {
       const body = snapshotReply(card.snapshot, card.link, { locale: target.locale, viewUrl: snapshotUrl(card.snapshot), note: card.note });
       const title = body.embeds[0]?.title ?? card.snapshot.url;
       const posted = await retried('thread reply', target.message, () =>
-        postInThread(client, target.message.channelId, target.message.messageId, dt(target.locale, 'thread.name', { title }), body),
+        postInThread(client, artifacts, target.message.channelId, target.message.messageId, dt(target.locale, 'thread.name', { title }), body),
       );
       await cards?.recordCard({ platform: 'discord', channelId: posted.channel_id, messageId: posted.id, workspaceId: card.share.workspaceId, linkId: card.link.id, shareId: card.share.id });
     },

@@ -1,11 +1,11 @@
 // Getting a reply to Discord even when Discord is having a bad moment. discord.js already waits
 // out 429s and retries a 5xx a few times; on top of that a reply that still fails for a transient
 // reason is tried again with backoff, and one that fails for good is reported, not retried forever.
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DiscordAPIError, HTTPError, RESTJSONErrorCodes, Routes, type Client } from 'discord.js';
 import { ChatPolicy } from '../../core/chat/policy.js';
 import type { Logger } from '../../core/logger.js';
+import type { SnapService } from '../../core/service-api.js';
 import type { ReplyBody } from './render.js';
 
 /** Errors that say the interaction token is no longer usable (older than 15 minutes, or bad). */
@@ -64,8 +64,20 @@ export async function setReaction(client: Client, channelId: string, messageId: 
   else await client.rest.delete(route);
 }
 
+/** Reads the artifacts a reply uploads from the blob store; thumbnails only, so small. */
+export async function loadFiles(artifacts: Pick<SnapService, 'openArtifact'>, body: ReplyBody): Promise<Array<{ name: string; attachment: Buffer }>> {
+  return Promise.all(
+    body.files.map(async (file) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of (await artifacts.openArtifact(file.artifact)).stream) chunks.push(chunk as Buffer);
+      return { name: file.name, attachment: Buffer.concat(chunks) };
+    }),
+  );
+}
+
 /** Raw REST body for a message with files: Discord links `attachment://name` to `attachments[i]`. */
-export function restMessage(body: ReplyBody, extra: Record<string, unknown> = {}) {
+export async function restMessage(artifacts: Pick<SnapService, 'openArtifact'>, body: ReplyBody, extra: Record<string, unknown> = {}) {
+  const files = await loadFiles(artifacts, body);
   return {
     body: {
       content: body.content,
@@ -75,7 +87,7 @@ export function restMessage(body: ReplyBody, extra: Record<string, unknown> = {}
       allowed_mentions: { parse: [] },
       ...extra,
     },
-    files: body.files.map((file, index) => ({ key: `files[${index}]`, name: file.name, data: file.attachment })),
+    files: files.map((file, index) => ({ key: `files[${index}]`, name: file.name, data: file.attachment })),
   };
 }
 
@@ -83,13 +95,15 @@ export function restMessage(body: ReplyBody, extra: Record<string, unknown> = {}
  * Posts into the thread of a message, starting the thread when there is none yet. A thread started
  * from a message has the message's id, so an existing one is found without a lookup.
  */
-export async function postInThread(client: Client, channelId: string, messageId: string, threadName: string, body: ReplyBody): Promise<{ id: string; channel_id: string }> {
+export async function postInThread(
+  client: Client,
+  artifacts: Pick<SnapService, 'openArtifact'>,
+  channelId: string, messageId: string, threadName: string, body: ReplyBody): Promise<{ id: string; channel_id: string }> {
   try {
     await client.rest.post(Routes.threads(channelId, messageId), { body: { name: threadName.slice(0, 100), auto_archive_duration: 1440 } });
   } catch (error) {
     if (!(error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage)) throw error;
   }
-  const payload = restMessage(body);
-  const files = await Promise.all(payload.files.map(async (file) => ({ ...file, data: await readFile(file.data) })));
-  return (await client.rest.post(Routes.channelMessages(messageId), { body: payload.body, files })) as { id: string; channel_id: string };
+  const payload = await restMessage(artifacts, body);
+  return (await client.rest.post(Routes.channelMessages(messageId), payload)) as { id: string; channel_id: string };
 }

@@ -9,6 +9,7 @@ import { ForbiddenError, NotFoundError } from '../../core/errors.js';
 import { t } from '../../core/i18n.js';
 import { parseTagList } from '../../core/tags.js';
 import type { BotContext } from './context.js';
+import { loadFiles } from './delivery.js';
 import { dt } from './messages.js';
 import { findReply, parseFindButton } from './render.js';
 import { channelAudienceViewer, viewerFor, workspaceFor } from './visibility.js';
@@ -43,7 +44,7 @@ export async function handleFind(ctx: BotContext, interaction: ChatInputCommandI
       interaction.user.id,
     );
     const body = findReply(page, { locale, queryText, viewUrl: ctx.snapshotUrl });
-    await interaction.editReply({ ...body, allowedMentions: { parse: [] } });
+    await interaction.editReply({ ...body, files: await loadFiles(ctx.service, body), allowedMentions: { parse: [] } });
   } catch (error) {
     await interaction.editReply({ content: errorMessage(locale, error), embeds: [], components: [] });
   }
@@ -58,7 +59,7 @@ export async function handleFindButton(ctx: BotContext, interaction: ButtonInter
     const page = await ctx.pager.page(parsed.sessionId, parsed.index, interaction.user.id);
     const queryText = [...(page.query.tags ?? []).map((tag) => `#${tag}`), page.query.text ? `"${page.query.text}"` : ''].filter(Boolean).join(' ');
     const body = findReply(page, { locale, queryText, viewUrl: ctx.snapshotUrl });
-    await interaction.update({ ...body, attachments: [], allowedMentions: { parse: [] } });
+    await interaction.update({ ...body, files: await loadFiles(ctx.service, body), attachments: [], allowedMentions: { parse: [] } });
   } catch (error) {
     const content =
       error instanceof ForbiddenError ? t(locale, 'find.notYours') : error instanceof NotFoundError ? t(locale, 'find.expired') : errorMessage(locale, error);

@@ -17,7 +17,7 @@ export async function handleTags(ctx: BotContext, interaction: ChatInputCommandI
   const member = interaction.member instanceof GuildMember ? interaction.member : null;
   try {
     const tags = await ctx.service.listTags(workspaceFor(interaction, interaction.user).id, await viewerFor(interaction, member));
-    await interaction.editReply(tagsReply(tags, interaction.locale));
+    await interaction.editReply({ ...tagsReply(tags, interaction.locale), files: [] });
   } catch (error) {
     await interaction.editReply({ content: errorMessage(interaction.locale, error) });
   }

@@ -1,7 +1,6 @@
 // Discord shapes of the presentation in core/chat/present.ts: embeds, attachments and buttons.
 // Attachments are referenced from embeds as attachment://<name>, which is how Discord shows an
 // uploaded thumbnail inside an embed.
-import path from 'node:path';
 import {
   ActionRowBuilder,
   ButtonBuilder,
@@ -14,12 +13,12 @@ import {
 import type { FindPage } from '../../core/chat/find-pager.js';
 import { snapshotCard, truncateText, type SnapshotCard } from '../../core/chat/present.js';
 import { t } from '../../core/i18n.js';
-import type { Link, Snapshot, TagCount } from '../../core/types.js';
+import type { ArtifactRef, Link, Snapshot, TagCount } from '../../core/types.js';
 import { dt } from './messages.js';
 
+/** A stored artifact to upload with the message; its bytes are read from the blob store when sent. */
 export interface FileToSend {
-  /** Absolute path on disk. */
-  attachment: string;
+  artifact: ArtifactRef;
   name: string;
 }
 
@@ -39,9 +38,11 @@ function discordTime(iso: string | null): string | null {
   return Number.isFinite(seconds) ? `<t:${seconds}:f>` : null;
 }
 
-function thumbnailFile(thumbnailPath: string | null, name: string): FileToSend | null {
-  if (!thumbnailPath) return null;
-  return { attachment: thumbnailPath, name: `${name}${path.extname(thumbnailPath) || '.webp'}` };
+const ImageExtensions: Record<string, string> = { 'image/png': '.png', 'image/jpeg': '.jpg', 'image/webp': '.webp' };
+
+function thumbnailFile(thumbnail: ArtifactRef | null, name: string): FileToSend | null {
+  if (!thumbnail) return null;
+  return { artifact: thumbnail, name: `${name}${ImageExtensions[thumbnail.mime] ?? '.webp'}` };
 }
 
 /** The final answer to a capture: an embed with the card, the thumbnail, and a link button. */
@@ -54,7 +55,7 @@ export function snapshotReply(
   if (card.status === 'failed') {
     return { content: [card.errorText ?? '', options.note ?? ''].filter(Boolean).join('\n'), embeds: [], files: [], components: [] };
   }
-  const thumb = thumbnailFile(card.thumbnailPath, 'thumbnail');
+  const thumb = thumbnailFile(card.thumbnail, 'thumbnail');
   const embed = cardEmbed(card, options.locale);
   if (thumb) embed.setImage(`attachment://${thumb.name}`);
   const lines = [card.degradedNote, options.note].filter(Boolean) as string[];
@@ -123,7 +124,7 @@ export function findReply(page: FindPage, options: { locale: string; queryText: 
     .setTitle(truncateText(t(locale, 'find.header', { query: options.queryText, from: page.from, to: page.to }), 256))
     .setDescription(truncateText(lines.join('\n'), 4096));
   const top = page.items[0];
-  const thumb = thumbnailFile(top.snapshot.artifacts.thumbnail?.path ?? null, 'top-hit');
+  const thumb = thumbnailFile(top.snapshot.artifacts.thumbnail ?? null, 'top-hit');
   if (thumb) embed.setThumbnail(`attachment://${thumb.name}`);
   const buttons = new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder()

@@ -13,10 +13,9 @@ import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
 import type { Share, ShareEvent, Snapshot } from '../../core/types.js';
 import { isPermanentDiscordError } from './chat-port.js';
-import { DefaultReplyRetry, isExpiredInteraction, restMessage, withRetries } from './delivery.js';
+import { DefaultReplyRetry, isExpiredInteraction, loadFiles, restMessage, withRetries } from './delivery.js';
 import { parseReplyTarget, type InteractionTarget } from './reply-target.js';
 import { progressReply, snapshotReply, type ReplyBody } from './render.js';
-import { readFile } from 'node:fs/promises';
 
 const StageRank = { queued: 1, capturing: 2, done: 3, failed: 3 } as const;
 /** Remembered per share so a late progress event never overwrites the final answer. */
@@ -161,7 +160,7 @@ export class ShareReplies {
       content: body.content,
       embeds: body.embeds,
       components: body.components,
-      files: body.files,
+      files: await loadFiles(this.#service, body),
       attachments: [],
       allowedMentions: { parse: [] },
     });
@@ -169,9 +168,8 @@ export class ShareReplies {
   }
 
   async #postToChannel(channelId: string, body: ReplyBody): Promise<{ id: string; channelId: string }> {
-    const payload = restMessage(body);
-    const files = await Promise.all(payload.files.map(async (file) => ({ ...file, data: await readFile(file.data) })));
-    const message = (await this.#client.rest.post(Routes.channelMessages(channelId), { body: payload.body, files })) as { id: string; channel_id: string };
+    const payload = await restMessage(this.#service, body);
+    const message = (await this.#client.rest.post(Routes.channelMessages(channelId), payload)) as { id: string; channel_id: string };
     return { id: message.id, channelId: message.channel_id };
   }
 }

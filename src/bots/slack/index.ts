@@ -94,7 +94,7 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Slac
 
   const client = app.client;
   const directory = new SlackDirectory({ client, logger });
-  const uploader = new ThumbnailUploader({ client, logger });
+  const uploader = new ThumbnailUploader({ client, logger, open: (ref) => service.openArtifact(ref) });
   const port = slackChatPort({ client, directory, service, uploader, snapshotUrl, logger });
   const progress = new MessageProgress({ service, port, logger });
   const fairUse = new FairUse({ snapsPerUserPerMinute: config.rateLimit.snapsPerUserPerMinute });

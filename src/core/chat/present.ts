@@ -2,7 +2,7 @@
 // Both adapters render these fields, so the wording stays the same everywhere.
 import { asLinksnapError } from '../errors.js';
 import { describeError, t, type Locale } from '../i18n.js';
-import type { Link, Snapshot, SnapshotStatus } from '../types.js';
+import type { ArtifactRef, Link, Snapshot, SnapshotStatus } from '../types.js';
 import { displayHost } from '../url.js';
 
 export interface SnapshotCard {
@@ -20,7 +20,7 @@ export interface SnapshotCard {
   degradedNote: string | null;
   /** Set when the capture failed: a specific, localised sentence. */
   errorText: string | null;
-  thumbnailPath: string | null;
+  thumbnail: ArtifactRef | null;
   httpStatus: number | null;
 }
 
@@ -41,7 +41,7 @@ export function snapshotCard(snapshot: Snapshot, link: Link, options: { locale: 
       snapshot.status === 'failed'
         ? t(locale, 'snap.failed', { url: link.url, reason: describeError(locale, snapshot.errorCode, snapshot.error) })
         : null,
-    thumbnailPath: snapshot.artifacts.thumbnail?.path ?? null,
+    thumbnail: snapshot.artifacts.thumbnail ?? null,
     httpStatus: snapshot.httpStatus,
   };
 }
