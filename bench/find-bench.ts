@@ -74,7 +74,7 @@ export async function runFindBench({ n = 100_000, queries = 200, pageSize = 10, 
 
     const pick = <T>(list: T[], skew = 1.2) => list[Math.min(list.length - 1, Math.floor(list.length * random() ** (1 + skew)))];
     const query = (extra: Partial<FindQuery>): FindQuery => ({ workspaceId: WorkspaceId, limit: pageSize, ...extra });
-    const run = (make: () => FindQuery) => measure(queries, async () => (await find(opened.db, make(), blobPath)).items.length);
+    const run = (make: () => FindQuery) => measure(queries, async () => (await find(opened.db, make())).items.length);
 
     const result: FindBenchResult = {
       n,
@@ -91,11 +91,11 @@ export async function runFindBench({ n = 100_000, queries = 200, pageSize = 10, 
       byTagAndTextAsMember: await run(() => query({ tags: [pick(tags)], text: pick(words, 0.3), viewer: MemberViewer })),
       tagCountsAsMember: await measure(Math.min(queries, 50), async () => (await listTags(opened.db, WorkspaceId, MemberViewer)).length),
       secondPage: await measure(queries, async () => {
-        const first = await find(opened.db, query({ tags: [pick(tags)] }), blobPath);
+        const first = await find(opened.db, query({ tags: [pick(tags)] }));
         if (!first.nextCursor) return -1;
         const started2 = performance.now();
         const cpu2 = process.cpuUsage();
-        const second = await find(opened.db, query({ tags: first.items[0].link.tags.slice(0, 1), cursor: first.nextCursor }), blobPath);
+        const second = await find(opened.db, query({ tags: first.items[0].link.tags.slice(0, 1), cursor: first.nextCursor }));
         return { items: second.items.length, ms: performance.now() - started2, cpuMs: cpuMs(process.cpuUsage(cpu2)) };
       }),
     };
@@ -104,10 +104,6 @@ export async function runFindBench({ n = 100_000, queries = 200, pageSize = 10, 
     await opened.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function blobPath(sha256: string): string {
-  return `/bench/${sha256}`;
 }
 
 /** Times each call; a call may report its own item count and duration (to time a second page only). */

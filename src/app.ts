@@ -13,7 +13,8 @@ import { createEgressPolicy, systemResolve, type EgressPolicy, type Resolver } f
 import type { Logger } from './core/logger.js';
 import { AdaptiveConcurrency } from './core/concurrency.js';
 import { LinksnapService } from './core/service.js';
-import { FileBlobStore } from './storage/blob-store.js';
+import type { BlobStore } from './storage/blob-store.js';
+import { openBlobStore } from './storage/open-blob-store.js';
 import { openDatabase } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { createLinkCheckStore } from './storage/link-checks.js';
@@ -25,9 +26,9 @@ export interface App {
   service: LinksnapService;
   policy: EgressPolicy;
   pool: BrowserPool | null;
-  blobs: FileBlobStore;
+  blobs: BlobStore;
   linkChecks: LinkCheckStore;
-  /** Deletes blob files nothing references, older than the grace period (`linksnap gc`). */
+  /** Deletes blobs nothing references, older than the grace period (`linksnap gc`). */
   collectGarbage(options?: { graceMs?: number }): Promise<GcReport>;
   close(): Promise<void>;
 }
@@ -49,8 +50,10 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
   fs.mkdirSync(config.dataDir, { recursive: true });
   const database = openDatabase({ path: config.dbPath });
   await migrateToLatest(database.db);
-  const blobs = new FileBlobStore(config.blobDir);
-  const store = createServiceStore(database.db, blobs);
+  const blobs = openBlobStore(config.blobs);
+  // A bucket that is missing or refuses the keys is reported now, not as the first capture's failure.
+  await blobs.check();
+  const store = createServiceStore(database.db);
   // One resolver per process, shared by the proxy of every capture, the preflight and the link check.
   const resolver = cachingResolver(resolve ?? systemResolve);
   const policy = createEgressPolicy({
@@ -122,6 +125,7 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
       await service.close();
       await pool?.close();
       await database.close();
+      blobs.destroy?.();
     },
   };
 }

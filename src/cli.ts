@@ -26,7 +26,7 @@ Usage:
   linksnap serve [--no-workers]                       web page, chat bots and capture workers (npm start);
                                                       --no-workers: web page and bots only
   linksnap worker                                     capture workers only (no web page, no bots)
-  linksnap gc [--grace 1h] [--json]                   delete stored files nothing references, older than the grace
+  linksnap gc [--grace 1h] [--json]                   delete stored blobs nothing references, older than the grace
   linksnap migrate                                    create or update the database
   linksnap discord:register                           register the Discord slash commands
 
@@ -120,7 +120,7 @@ async function snap(app: App, args: string[]): Promise<number> {
     });
     const snapshot = await app.service.waitFor(accepted.snapshot.id);
     const link = await app.service.getLink(snapshot.workspaceId, snapshot.linkId);
-    print(snapshot, link, values.json ?? false);
+    print(app, snapshot, link, values.json ?? false);
     if (snapshot.status === 'failed') {
       if (!values.json) process.stderr.write(`linksnap: capture failed: ${snapshot.error}\n`);
       return 1;
@@ -154,7 +154,7 @@ async function find(app: App, args: string[]): Promise<number> {
     });
     if (values.json) {
       process.stdout.write(
-        `${JSON.stringify({ items: result.items.map((item) => snapshotJson(item.snapshot, item.link)), nextCursor: result.nextCursor }, null, 2)}\n`,
+        `${JSON.stringify({ items: result.items.map((item) => snapshotJson(item.snapshot, item.link, (sha256) => app.blobs.locator(sha256))), nextCursor: result.nextCursor }, null, 2)}\n`,
       );
     } else if (result.items.length === 0) {
       process.stdout.write('Nothing found.\n');
@@ -187,7 +187,7 @@ async function show(app: App, args: string[]): Promise<number> {
       sharedAt: share.createdAt,
       messageText: share.messageText,
     }));
-    print(snapshot, link, values.json ?? false, conversation);
+    print(app, snapshot, link, values.json ?? false, conversation);
     return 0;
   } catch (error) {
     return fail(error, values.json ?? false);
@@ -206,7 +206,7 @@ async function gc(app: App, args: string[]): Promise<number> {
   }
   const report = await app.collectGarbage({ graceMs });
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stdout.write(`Scanned ${report.scanned} stored files; deleted ${report.deleted} nothing referenced (${formatBytes(report.deletedBytes)}); ${report.tooYoung} unreferenced but younger than the grace period kept for a later run.\n`);
+  else process.stdout.write(`Scanned ${report.scanned} blobs in ${app.blobs.location}; deleted ${report.deleted} nothing referenced (${formatBytes(report.deletedBytes)}); ${report.tooYoung} unreferenced but younger than the grace period kept for a later run.\n`);
   return 0;
 }
 
@@ -234,8 +234,8 @@ async function migrate(config: Config, args: string[]): Promise<number> {
   }
 }
 
-function print(snapshot: Snapshot, link: Link, json: boolean, conversation?: Array<Record<string, unknown>>): void {
-  const data = snapshotJson(snapshot, link);
+function print(app: App, snapshot: Snapshot, link: Link, json: boolean, conversation?: Array<Record<string, unknown>>): void {
+  const data = snapshotJson(snapshot, link, (sha256) => app.blobs.locator(sha256));
   if (json) {
     process.stdout.write(`${JSON.stringify(conversation ? { ...data, conversation } : data, null, 2)}\n`);
     return;

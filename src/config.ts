@@ -52,10 +52,27 @@ export const DefaultCaptureLimits = {
   maxScreenshotBytes: 20 * 1024 * 1024,
 } as const satisfies CaptureLimits;
 
+/** Where artifact blobs live (LINKSNAP_BLOBS): files under the data folder, or an S3-compatible bucket. */
+export type BlobSettings = { kind: 'file'; dir: string } | S3BlobSettings;
+
+export interface S3BlobSettings {
+  kind: 's3';
+  bucket: string;
+  /** Key prefix inside the bucket, '' or ending in '/'. */
+  prefix: string;
+  /** LINKSNAP_S3_ENDPOINT (MinIO, Ceph, R2, Garage…); null: AWS itself. */
+  endpoint: string | null;
+  region: string;
+  forcePathStyle: boolean;
+  /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; null: the SDK's own chain (instance role, profile). */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
+}
+
 export interface Config {
   dataDir: string;
   dbPath: string;
   blobDir: string;
+  blobs: BlobSettings;
   host: string;
   port: number;
   publicUrl: string;
@@ -131,6 +148,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir,
     dbPath: path.join(dataDir, 'linksnap.db'),
     blobDir: path.join(dataDir, 'blobs'),
+    blobs: blobSettings(env, path.join(dataDir, 'blobs')),
     host,
     port,
     publicUrl,
@@ -189,6 +207,38 @@ function concurrencyFrom(env: Env): { concurrency: number; concurrencyMax: numbe
   if (raw === null || raw.toLowerCase() === 'auto') return { concurrency: cores, concurrencyMax: Math.min(64, cores * 4) };
   const fixed = int(env, 'LINKSNAP_CONCURRENCY', cores, 1, 64);
   return { concurrency: fixed, concurrencyMax: fixed };
+}
+
+/** LINKSNAP_BLOBS=file | s3://bucket/prefix, with the LINKSNAP_S3_* settings and the AWS keys. */
+function blobSettings(env: Env, fileDir: string): BlobSettings {
+  const raw = str(env, 'LINKSNAP_BLOBS') ?? 'file';
+  if (raw === 'file') {
+    for (const name of ['LINKSNAP_S3_ENDPOINT', 'LINKSNAP_S3_FORCE_PATH_STYLE']) {
+      if (str(env, name) !== null) throw new ConfigError(name, str(env, name) ?? '', 'LINKSNAP_BLOBS=s3://bucket/prefix (it has no effect on the file store)');
+    }
+    return { kind: 'file', dir: fileDir };
+  }
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(raw);
+  if (!match) throw new ConfigError('LINKSNAP_BLOBS', raw, '`file` or s3://bucket/prefix (a bucket name of 3-63 lower-case letters, digits, dots and hyphens)');
+  const prefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
+  const endpoint = str(env, 'LINKSNAP_S3_ENDPOINT');
+  if (endpoint !== null && !/^https?:\/\/[^/]+/.test(endpoint)) throw new ConfigError('LINKSNAP_S3_ENDPOINT', endpoint, 'an http:// or https:// URL, such as http://127.0.0.1:9000');
+  const accessKeyId = str(env, 'AWS_ACCESS_KEY_ID');
+  const secretAccessKey = str(env, 'AWS_SECRET_ACCESS_KEY');
+  if ((accessKeyId === null) !== (secretAccessKey === null)) {
+    const [name, value] = accessKeyId === null ? ['AWS_ACCESS_KEY_ID', ''] : ['AWS_SECRET_ACCESS_KEY', ''];
+    throw new ConfigError(name, value, 'to be set together with ' + (accessKeyId === null ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'));
+  }
+  const sessionToken = str(env, 'AWS_SESSION_TOKEN');
+  return {
+    kind: 's3',
+    bucket: match[1],
+    prefix: prefix ? `${prefix}/` : '',
+    endpoint: endpoint?.replace(/\/+$/, '') ?? null,
+    region: str(env, 'LINKSNAP_S3_REGION') ?? str(env, 'AWS_REGION') ?? 'us-east-1',
+    forcePathStyle: bool(env, 'LINKSNAP_S3_FORCE_PATH_STYLE', false),
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } : null,
+  };
 }
 
 /** DISCORD_SHARD_COUNT and DISCORD_SHARDS, checked against each other. */

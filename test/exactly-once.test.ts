@@ -25,7 +25,6 @@ import {
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 
-const blobPath = (sha256: string) => `/blobs/${sha256}`;
 const search = { title: 'T', description: null, url: 'https://once.test/', text: 'text' };
 
 async function memory(): Promise<{ db: Db; close: () => Promise<void> }> {
@@ -56,17 +55,17 @@ describe('results are written by the lease holder only', () => {
       const artifacts = [{ kind: 'screenshot' as const, sha256: 'c'.repeat(64), size: 10, mime: 'image/png' }];
       expect(await completeCapture(db, { jobId: first.id, owner: 'worker-a' }, snapshot.id, { title: 'from a' }, artifacts, search)).toBe(false);
       expect(await failCapture(db, { jobId: first.id, owner: 'worker-a' }, snapshot.id, { message: 'late', code: 'capture_failed' }, null)).toBe(false);
-      let stored = await getSnapshotById(db, snapshot.id, blobPath);
+      let stored = await getSnapshotById(db, snapshot.id);
       expect(stored.status).toBe('queued');
       expect(stored.artifacts).toEqual({});
 
       expect(await completeCapture(db, { jobId: first.id, owner: 'worker-b' }, snapshot.id, { title: 'from b' }, artifacts, search)).toBe(true);
-      stored = await getSnapshotById(db, snapshot.id, blobPath);
+      stored = await getSnapshotById(db, snapshot.id);
       expect(stored).toMatchObject({ status: 'done', title: 'from b' });
       expect((await getJob(db, first.id)).status).toBe('done');
       // Once done, nobody can record again: a done snapshot never flips back.
       expect(await failCapture(db, { jobId: first.id, owner: 'worker-b' }, snapshot.id, { message: 'x', code: 'capture_failed' }, null)).toBe(false);
-      expect((await getSnapshotById(db, snapshot.id, blobPath)).status).toBe('done');
+      expect((await getSnapshotById(db, snapshot.id)).status).toBe('done');
     } finally {
       await close();
     }
@@ -144,7 +143,7 @@ describe('a store that fails under a good capture', () => {
     });
     const reader = openDatabase({ path: t.config.dbPath });
     try {
-      for (let i = 0; i < 400 && (await getSnapshotById(reader.db, accepted.snapshot.id, blobPath)).status !== 'capturing'; i += 1) {
+      for (let i = 0; i < 400 && (await getSnapshotById(reader.db, accepted.snapshot.id)).status !== 'capturing'; i += 1) {
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       // Another process holds the write lock from before the page is captured until longer than the

@@ -18,7 +18,6 @@ import {
 } from '../src/storage/index.js';
 import { IndexedTextChars } from '../src/storage/search-index.js';
 
-const blobPath = (sha256: string) => `/blobs/${sha256}`;
 let handle: OpenedDatabase;
 let db: Db;
 
@@ -58,7 +57,7 @@ async function captured(page: Page): Promise<string> {
   return link.id;
 }
 
-const urls = async (query: Parameters<typeof find>[1]) => (await find(db, query, blobPath)).items.map((item) => item.link.url);
+const urls = async (query: Parameters<typeof find>[1]) => (await find(db, query)).items.map((item) => item.link.url);
 
 describe('find', () => {
   it('indexes the first IndexedTextChars characters of a text, so one huge page cannot hold the event loop', async () => {
@@ -104,15 +103,15 @@ describe('find', () => {
       { tags: ['rare'], text: 'missing' },
     ];
     for (const query of queries) {
-      const viaTag = await find(db, { workspaceId: 'local', ...query, limit: 3 }, blobPath, { tagDrivenMaxLinks: 1_000 });
-      const viaIndex = await find(db, { workspaceId: 'local', ...query, limit: 3 }, blobPath, { tagDrivenMaxLinks: 0 });
+      const viaTag = await find(db, { workspaceId: 'local', ...query, limit: 3 }, { tagDrivenMaxLinks: 1_000 });
+      const viaIndex = await find(db, { workspaceId: 'local', ...query, limit: 3 }, { tagDrivenMaxLinks: 0 });
       expect(viaTag.items.map((item) => item.link.url), JSON.stringify(query)).toEqual(viaIndex.items.map((item) => item.link.url));
-      const rest = async (cursor: string | null, tagDrivenMaxLinks: number) => (cursor ? (await find(db, { workspaceId: 'local', ...query, limit: 50, cursor }, blobPath, { tagDrivenMaxLinks })).items.map((item) => item.link.url) : []);
+      const rest = async (cursor: string | null, tagDrivenMaxLinks: number) => (cursor ? (await find(db, { workspaceId: 'local', ...query, limit: 50, cursor }, { tagDrivenMaxLinks })).items.map((item) => item.link.url) : []);
       expect(await rest(viaTag.nextCursor, 1_000)).toEqual(await rest(viaIndex.nextCursor, 0));
     }
-    const both = await find(db, { workspaceId: 'local', tags: ['rare'], text: 'socket.getaddrinfo', limit: 50 }, blobPath, { tagDrivenMaxLinks: 0 });
+    const both = await find(db, { workspaceId: 'local', tags: ['rare'], text: 'socket.getaddrinfo', limit: 50 }, { tagDrivenMaxLinks: 0 });
     expect(both.items.map((item) => item.link.url)).toEqual(['https://d.test/11', 'https://d.test/9', 'https://d.test/7', 'https://d.test/5', 'https://d.test/3', 'https://d.test/1']);
-    const cjk = await find(db, { workspaceId: 'local', tags: ['rare', 'all'], text: 'getaddr 快照' }, blobPath);
+    const cjk = await find(db, { workspaceId: 'local', tags: ['rare', 'all'], text: 'getaddr 快照' });
     expect(cjk.items.map((item) => item.link.url)).toEqual(['https://d.test/9', 'https://d.test/3']);
   });
 
@@ -143,7 +142,7 @@ describe('find', () => {
       let pages = 0;
       const expectedPages = Math.ceil(all.length / 5);
       do {
-        const result = await find(db, { workspaceId: 'local', ...query, limit: 5, cursor }, blobPath);
+        const result = await find(db, { workspaceId: 'local', ...query, limit: 5, cursor });
         seen.push(...result.items.map((item) => item.link.url));
         cursor = result.nextCursor;
         pages++;
@@ -154,17 +153,17 @@ describe('find', () => {
       expect(pages).toBe(expectedPages);
       all.unshift(`https://p.test/new-${JSON.stringify(query)}`);
     }
-    const odd = await find(db, { workspaceId: 'local', tags: ['odd'], limit: 11 }, blobPath);
+    const odd = await find(db, { workspaceId: 'local', tags: ['odd'], limit: 11 });
     expect(odd.items.map((item) => item.link.url)).toEqual(all.filter((url) => /\/\d*[13579]$/.test(url)));
     expect(odd.nextCursor).toBeNull();
-    await expect(find(db, { workspaceId: 'local', cursor: 'not-a-cursor' }, blobPath)).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(find(db, { workspaceId: 'local', cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidInputError);
   });
 
   it('moves a link to the top when it is captured again and keeps its text searchable meanwhile', async () => {
     const first = await captured({ url: 'https://r.test/1', text: 'alpha version', tags: ['keep'] });
     await captured({ url: 'https://r.test/2', text: 'bravo version', tags: ['keep'] });
     const again = await createSnapshot(db, { workspaceId: 'local', linkId: first, url: 'https://r.test/1' });
-    const top = await find(db, { workspaceId: 'local' }, blobPath);
+    const top = await find(db, { workspaceId: 'local' });
     expect(top.items.map((item) => [item.link.url, item.snapshot.status])).toEqual([
       ['https://r.test/1', 'queued'],
       ['https://r.test/2', 'done'],
@@ -207,7 +206,7 @@ describe('find', () => {
     expect(await listTags(db, 'discord:1', null)).toEqual([{ tag: 'v', count: 3 }]);
 
     // Shared again in a public channel: now everyone sees it; that message deleted: hidden again.
-    const snapshot = (await find(db, { workspaceId: 'discord:1', tags: ['v'] }, blobPath)).items.find((item) => item.link.id === both)!.snapshot;
+    const snapshot = (await find(db, { workspaceId: 'discord:1', tags: ['v'] })).items.find((item) => item.link.id === both)!.snapshot;
     await createShare(db, { workspaceId: 'discord:1', linkId: both, snapshotId: snapshot.id, userId: 'u', ...discord('general', false, 'm4') });
     expect(await urls({ workspaceId: 'discord:1', viewer: outsider })).toEqual(['https://v.test/both', 'https://v.test/public']);
     await deleteSharesByMessage(db, 'discord:1', 'general', 'm4');
@@ -221,9 +220,9 @@ describe('find', () => {
     await completeSnapshot(db, snapshot.id, { title: 'Home' }, [{ kind: 'thumbnail', sha256: 'f'.repeat(64), size: 9, mime: 'image/webp' }], {
       title: 'Home', description: null, url: link.url, text: '',
     });
-    const [item] = (await find(db, { workspaceId: 'local', text: 'home' }, blobPath)).items;
+    const [item] = (await find(db, { workspaceId: 'local', text: 'home' })).items;
     expect(item.link).toMatchObject({ id: link.id, tags: ['a', 'b'] });
     expect(item.snapshot).toMatchObject({ id: snapshot.id, status: 'done', title: 'Home' });
-    expect(item.snapshot.artifacts.thumbnail?.path).toBe(`/blobs/${'f'.repeat(64)}`);
+    expect(item.snapshot.artifacts.thumbnail).toEqual({ kind: 'thumbnail', sha256: 'f'.repeat(64), size: 9, mime: 'image/webp' });
   });
 });

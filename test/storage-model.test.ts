@@ -39,7 +39,6 @@ import {
   type OpenedDatabase,
 } from '../src/storage/index.js';
 
-const blobPath = (sha256: string) => `/blobs/${sha256}`;
 const opened: OpenedDatabase[] = [];
 const dirs: string[] = [];
 
@@ -109,22 +108,22 @@ describe('links, snapshots and shares', () => {
     const t0 = new Date('2025-01-01T10:00:00.000Z');
     const old = await createSnapshot(db, { workspaceId: 'local', linkId: link.id, url: link.url, now: t0 });
     const since = new Date('2025-01-01T10:05:00.000Z');
-    expect(await recentSnapshot(db, 'local', link.id, since, blobPath)).toBeNull();
-    expect((await recentSnapshot(db, 'local', link.id, t0, blobPath))?.id).toBe(old.id);
+    expect(await recentSnapshot(db, 'local', link.id, since)).toBeNull();
+    expect((await recentSnapshot(db, 'local', link.id, t0))?.id).toBe(old.id);
 
     const fresh = await createSnapshot(db, { workspaceId: 'local', linkId: link.id, url: link.url, now: new Date('2025-01-01T10:06:00.000Z') });
-    expect((await recentSnapshot(db, 'local', link.id, since, blobPath))?.id).toBe(fresh.id);
+    expect((await recentSnapshot(db, 'local', link.id, since))?.id).toBe(fresh.id);
     await updateSnapshot(db, fresh.id, { status: 'capturing', startedAt: '2025-01-01T10:06:01.000Z' });
-    expect((await recentSnapshot(db, 'local', link.id, since, blobPath))?.status).toBe('capturing');
+    expect((await recentSnapshot(db, 'local', link.id, since))?.status).toBe('capturing');
     await updateSnapshot(db, fresh.id, { status: 'failed', error: 'The server answered HTTP 500', errorCode: 'http_error' });
-    expect(await recentSnapshot(db, 'local', link.id, since, blobPath)).toBeNull();
-    expect(await recentSnapshot(db, 'other', link.id, t0, blobPath)).toBeNull();
+    expect(await recentSnapshot(db, 'local', link.id, since)).toBeNull();
+    expect(await recentSnapshot(db, 'other', link.id, t0)).toBeNull();
 
-    expect((await listVersions(db, 'local', link.id, blobPath)).map((s) => s.id)).toEqual([fresh.id, old.id]);
-    expect((await latestSnapshotOfLink(db, link.id, blobPath))?.id).toBe(fresh.id);
-    const failed = await getSnapshot(db, 'local', fresh.id, blobPath);
+    expect((await listVersions(db, 'local', link.id)).map((s) => s.id)).toEqual([fresh.id, old.id]);
+    expect((await latestSnapshotOfLink(db, link.id))?.id).toBe(fresh.id);
+    const failed = await getSnapshot(db, 'local', fresh.id);
     expect(failed).toMatchObject({ status: 'failed', errorCode: 'http_error', startedAt: '2025-01-01T10:06:01.000Z', degraded: false });
-    await expect(getSnapshot(db, 'slack:T1', fresh.id, blobPath)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getSnapshot(db, 'slack:T1', fresh.id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(updateSnapshot(db, 'missing', { status: 'done' })).rejects.toBeInstanceOf(NotFoundError);
   });
 
@@ -142,10 +141,10 @@ describe('links, snapshots and shares', () => {
       ],
       { title: 'مرحبا', description: null, url: link.url, text: 'hello' },
     );
-    const done = await getSnapshotById(db, snap.id, blobPath);
+    const done = await getSnapshotById(db, snap.id);
     expect(done).toMatchObject({ status: 'done', title: 'مرحبا', dir: 'rtl', httpStatus: 200, degraded: true, degradedReason: 'login wall' });
-    expect(done.artifacts.screenshot).toEqual({ kind: 'screenshot', sha256: hash('a'), size: 10, mime: 'image/png', path: `/blobs/${hash('a')}` });
-    expect(done.artifacts.text?.path).toBe(`/blobs/${hash('b')}`);
+    expect(done.artifacts.screenshot).toEqual({ kind: 'screenshot', sha256: hash('a'), size: 10, mime: 'image/png' });
+    expect(done.artifacts.text).toEqual({ kind: 'text', sha256: hash('b'), size: 5, mime: 'text/plain' });
     expect(done.artifacts.mhtml).toBeUndefined();
   });
 
@@ -164,7 +163,7 @@ describe('links, snapshots and shares', () => {
     const orphaned = await deleteLink(db, 'local', a.id);
     expect(orphaned).toEqual([hash('d')]);
     await expect(getLink(db, 'local', a.id)).rejects.toBeInstanceOf(NotFoundError);
-    await expect(getSnapshotById(db, sa.id, blobPath)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getSnapshotById(db, sa.id)).rejects.toBeInstanceOf(NotFoundError);
     const count = async (table: 'shares' | 'jobs' | 'link_tags' | 'artifacts') =>
       Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     expect([await count('shares'), await count('jobs'), await count('link_tags'), await count('artifacts')]).toEqual([0, 0, 0, 1]);

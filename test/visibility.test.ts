@@ -30,7 +30,6 @@ import {
   type OpenedDatabase,
 } from '../src/storage/index.js';
 
-const blobPath = (sha256: string) => `/blobs/${sha256}`;
 const W = 'discord:1';
 let handle: OpenedDatabase;
 let db: Db;
@@ -160,17 +159,17 @@ describe('private tags stay private', () => {
     const member: Viewer = { channelIds: ['general', 'falcon'] };
 
     // The link itself is public (shared in #general), its private tags are not.
-    const seen = await find(db, { workspaceId: W, viewer: outsider }, blobPath);
+    const seen = await find(db, { workspaceId: W, viewer: outsider });
     expect(seen.items.map((item) => item.link.tags)).toEqual([['news']]);
-    expect((await find(db, { workspaceId: W, tags: ['acquisition-falcon'], viewer: outsider }, blobPath)).items).toEqual([]);
-    expect((await find(db, { workspaceId: W, tags: ['news', 'secret'], viewer: outsider }, blobPath)).items).toEqual([]);
-    expect((await find(db, { workspaceId: W, tags: ['secret'], text: 'page', viewer: outsider }, blobPath)).items).toEqual([]);
+    expect((await find(db, { workspaceId: W, tags: ['acquisition-falcon'], viewer: outsider })).items).toEqual([]);
+    expect((await find(db, { workspaceId: W, tags: ['news', 'secret'], viewer: outsider })).items).toEqual([]);
+    expect((await find(db, { workspaceId: W, tags: ['secret'], text: 'page', viewer: outsider })).items).toEqual([]);
     expect(await listTags(db, W, outsider)).toEqual([{ tag: 'news', count: 1 }]);
     expect((await getLink(db, W, linkId, channelAudience('general'))).tags).toEqual(['news']);
     expect((await getLink(db, W, linkId, PublicViewer)).tags).toEqual(['news']);
 
     // Members of the private channel see them, and a card posted there shows them.
-    expect((await find(db, { workspaceId: W, tags: ['acquisition-falcon'], viewer: member }, blobPath)).items).toHaveLength(1);
+    expect((await find(db, { workspaceId: W, tags: ['acquisition-falcon'], viewer: member })).items).toHaveLength(1);
     expect((await listTags(db, W, member)).map((entry) => entry.tag).sort()).toEqual(['acquisition-falcon', 'news', 'secret']);
     expect((await getLink(db, W, linkId, channelAudience('falcon'))).tags).toEqual(['acquisition-falcon', 'news', 'secret']);
     expect((await getLink(db, W, linkId, null)).tags).toEqual(['acquisition-falcon', 'news', 'secret']);
@@ -182,8 +181,8 @@ describe('private tags stay private', () => {
       { ...falcon, tags: ['shared'] },
     ]);
     const member: Viewer = { channelIds: ['general', 'falcon'] };
-    expect((await find(db, { workspaceId: W, tags: ['shared'], viewer: member }, blobPath)).items).toHaveLength(1);
-    expect((await find(db, { workspaceId: W, tags: ['shared'] }, blobPath)).items).toHaveLength(1);
+    expect((await find(db, { workspaceId: W, tags: ['shared'], viewer: member })).items).toHaveLength(1);
+    expect((await find(db, { workspaceId: W, tags: ['shared'] })).items).toHaveLength(1);
     expect(await listTags(db, W, member)).toEqual([{ tag: 'shared', count: 1 }]);
     expect((await getLink(db, W, linkId, member)).tags).toEqual(['shared']);
   });
@@ -202,16 +201,16 @@ describe('private tags stay private', () => {
   it('follows a channel made private later, and made public again', async () => {
     const linkId = await sharedLink('https://later.test/', [{ ...general, channelId: 'ops', tags: ['ops-notes'] }]);
     const outsider: Viewer = { channelIds: ['general'] };
-    expect((await find(db, { workspaceId: W, viewer: outsider }, blobPath)).items).toHaveLength(1);
+    expect((await find(db, { workspaceId: W, viewer: outsider })).items).toHaveLength(1);
 
     expect(await setChannelPrivacy(db, W, 'ops', true)).toBe(1);
-    expect((await find(db, { workspaceId: W, viewer: outsider }, blobPath)).items).toEqual([]);
+    expect((await find(db, { workspaceId: W, viewer: outsider })).items).toEqual([]);
     expect(await listTags(db, W, outsider)).toEqual([]);
     expect((await getLink(db, W, linkId, PublicViewer)).tags).toEqual([]);
-    expect((await find(db, { workspaceId: W, viewer: { channelIds: ['ops'] } }, blobPath)).items).toHaveLength(1);
+    expect((await find(db, { workspaceId: W, viewer: { channelIds: ['ops'] } })).items).toHaveLength(1);
 
     await setChannelPrivacy(db, W, 'ops', false);
-    expect((await find(db, { workspaceId: W, tags: ['ops-notes'], viewer: outsider }, blobPath)).items).toHaveLength(1);
+    expect((await find(db, { workspaceId: W, tags: ['ops-notes'], viewer: outsider })).items).toHaveLength(1);
   });
 
   it('a new share reports its channel privacy for the shares made there before', async () => {
@@ -219,7 +218,7 @@ describe('private tags stay private', () => {
     // Another link shared in the same channel, now reported private (the adapter saw the change).
     await sharedLink('https://b.test/', [{ ...falcon, channelId: 'room', tags: ['b'] }]);
     const outsider: Viewer = { channelIds: ['general'] };
-    expect((await find(db, { workspaceId: W, viewer: outsider }, blobPath)).items).toEqual([]);
+    expect((await find(db, { workspaceId: W, viewer: outsider })).items).toEqual([]);
   });
 
   it('names an earlier share only when the viewer may see it, never one from the same message', async () => {

@@ -226,7 +226,8 @@ describe('web page in Chromium', () => {
   it('keeps a hostile archived page from reading cookies or storage, navigating the top window or posting forms', async () => {
     const snapshot = await snapViaService(`${hostile.origin}/hostile.html`, ['hostile']);
     expect(snapshot.status).toBe('done');
-    const archivePath = snapshot.artifacts.archive!.path;
+    // The file store names each blob by its path on disk.
+    const archivePath = t.app.blobs.locator(snapshot.artifacts.archive!.sha256);
     expect(fs.readFileSync(archivePath, 'utf8')).toContain('Hostile archived page');
     // The archiver strips scripts; put them back, as if it had missed some, so only the sandbox stands in the way.
     fs.chmodSync(archivePath, 0o644);

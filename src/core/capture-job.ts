@@ -2,7 +2,9 @@
 // then record metadata, artifacts, search text and the job's completion in one transaction, only
 // while this worker holds the job's lease. Blobs are written first: a crash in between leaves
 // unreferenced files (harmless, identical content is stored once), never rows that point at
-// missing files.
+// missing files. After the commit each blob is checked once more and written again if missing: the
+// one interleaving gc's final checks cannot see (a touch landing between gc's last look and its
+// delete) then costs a re-upload, not an artifact.
 import { createHash } from 'node:crypto';
 import type { CaptureLimits } from '../config.js';
 import { normalisedTextHash } from './text-hash.js';
@@ -18,7 +20,7 @@ import type { ArtifactKind, Snapshot } from './types.js';
 /** Where artifacts go; content-addressed, so writing the same bytes twice stores them once. */
 export interface ArtifactBlobs {
   put(data: Buffer): Promise<{ sha256: string; size: number }>;
-  delete(sha256: string): Promise<void>;
+  exists(sha256: string): Promise<boolean>;
 }
 
 export interface CaptureDeps {
@@ -54,10 +56,12 @@ export async function captureSnapshot(
   signal.throwIfAborted();
 
   const stored: StoredArtifact[] = [];
+  const written: Array<{ sha256: string; data: Buffer }> = [];
   for (const [kind, artifact] of Object.entries(output.artifacts) as Array<[ArtifactKind, { data: Buffer; mime: string }]>) {
     if (!artifact) continue;
     const blob = await deps.blobs.put(artifact.data);
     stored.push({ kind, sha256: blob.sha256, size: blob.size, mime: artifact.mime });
+    written.push({ sha256: blob.sha256, data: artifact.data });
   }
   const { metadata } = output;
   // Written only by the lease holder, with the job's completion: exactly once.
@@ -81,6 +85,9 @@ export async function captureSnapshot(
     { title: metadata.title, description: metadata.description, url: output.finalUrl || snapshot.url, text: output.text },
   );
   if (!recorded) throw new LeaseLostError(lease.jobId);
+  for (const blob of written) {
+    if (!(await deps.blobs.exists(blob.sha256))) await deps.blobs.put(blob.data);
+  }
   return output;
 }
 

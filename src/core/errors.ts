@@ -206,6 +206,8 @@ export class LeaseLostError extends LinksnapError {
  * the capture itself may be fine, so the job is tried again rather than marked failed.
  */
 export function isTransientStoreError(error: unknown): boolean {
+  // An object store's own failures (5xx, SlowDown, a timeout) say so in the AWS SDK's `$fault`.
+  if ((error as { $fault?: unknown } | null)?.$fault === 'server' || (error as Error | null)?.name === 'TimeoutError') return true;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
   return /^SQLITE_(BUSY|LOCKED|FULL|IOERR|PROTOCOL|CANTOPEN)/.test(code) || ['ENOSPC', 'EDQUOT', 'EIO', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', '57P01', '08006', '08003', '53100'].includes(code);

@@ -25,7 +25,7 @@ export interface SnapshotJson {
   degradedReason: string | null;
   error: string | null;
   errorCode: string | null;
-  /** File paths of the stored artifacts (absent kinds are null). */
+  /** Where each stored artifact is (a file path, or s3://bucket/key); absent kinds are null. */
   artifacts: Record<ArtifactKind, string | null>;
   /** SHA-256 of each stored artifact, for evidence. */
   sha256: Partial<Record<ArtifactKind, string>>;
@@ -33,8 +33,14 @@ export interface SnapshotJson {
 
 const Kinds: ArtifactKind[] = ['screenshot', 'thumbnail', 'fullpage', 'archive', 'mhtml', 'text', 'visibleText', 'original'];
 
-export function snapshotJson(snapshot: Snapshot, link: Link | null): SnapshotJson {
-  const artifacts = Object.fromEntries(Kinds.map((kind) => [kind, snapshot.artifacts[kind]?.path ?? null])) as Record<ArtifactKind, string | null>;
+/** `locate` names where a blob is stored (BlobStore.locator); the snapshot itself does not know. */
+export function snapshotJson(snapshot: Snapshot, link: Link | null, locate: (sha256: string) => string): SnapshotJson {
+  const artifacts = Object.fromEntries(
+    Kinds.map((kind) => {
+      const ref = snapshot.artifacts[kind];
+      return [kind, ref ? locate(ref.sha256) : null];
+    }),
+  ) as Record<ArtifactKind, string | null>;
   const sha256: Partial<Record<ArtifactKind, string>> = {};
   for (const kind of Kinds) {
     const ref = snapshot.artifacts[kind];

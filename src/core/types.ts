@@ -63,8 +63,6 @@ export interface ArtifactRef {
   sha256: string;
   size: number;
   mime: string;
-  /** Absolute path of the blob on disk (file blob store). */
-  path: string;
 }
 
 /** Inclusive byte positions, as in an HTTP Range header. */

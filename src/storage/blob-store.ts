@@ -1,7 +1,7 @@
 // Content-addressed blobs: the file name is the SHA-256 of the bytes, so identical content is
 // stored once and a stored file is never rewritten. Files are written to a temporary name and
-// renamed into place, so a reader or a crash never sees half a file. Behind BlobStore so an S3
-// store can replace the file one.
+// renamed into place, so a reader or a crash never sees half a file. The S3 store
+// (s3-blob-store.ts) implements the same BlobStore.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -11,19 +11,45 @@ import type { ByteRange, OpenedArtifact } from '../core/types.js';
 export interface StoredBlob {
   sha256: string;
   size: number;
-  /** Where the blob can be read (a file path for the file store). */
-  path: string;
 }
 
+/** One stored object, as gc sees it. `sha256` is null for a leftover of a write that never finished. */
+export interface BlobEntry {
+  sha256: string | null;
+  /** The store's own name for it (file path, object key), for removeLeftover and logs. */
+  id: string;
+  /** Last write or touch, in ms since the epoch. */
+  modifiedMs: number;
+  size: number;
+}
+
+/**
+ * Content-addressed blobs. No caller sees where a blob lives on disk or in a bucket: it is put,
+ * opened as a stream, and deleted only by gc (see gc.ts), so a store can be files or S3.
+ */
 export interface BlobStore {
+  /** Where the blobs go, for logs and `linksnap gc`: a folder, or s3://bucket/prefix. */
+  readonly location: string;
+  /** Where one blob is, for people and scripts (`snap --json`): a file path, or s3://bucket/key. */
+  locator(sha256: string): string;
+  /**
+   * Stores the bytes once. Found already present, the blob is touched, so gc's grace period counts
+   * from now and a concurrent gc never deletes a blob a capture is about to reference.
+   */
   put(data: Buffer): Promise<StoredBlob>;
-  path(sha256: string): string;
   read(sha256: string): Promise<Buffer>;
   /** Streams the blob, or the inclusive `range` of it; NotFoundError when it is not stored. */
   open(sha256: string, range?: ByteRange): Promise<OpenedArtifact>;
   exists(sha256: string): Promise<boolean>;
-  /** Deleting a blob that is not there is not an error. */
+  /** The blob's last write or touch in ms since the epoch; null when it is not stored. */
+  lastTouched(sha256: string): Promise<number | null>;
+  /** Deleting a blob that is not there is not an error. Only gc calls this. */
   delete(sha256: string): Promise<void>;
+  /** Every stored blob, and leftovers of unfinished writes; nothing else under the store's root. */
+  list(): AsyncIterable<BlobEntry>;
+  removeLeftover(id: string): Promise<void>;
+  /** Fails with a clear error when the store cannot be used (bucket missing, no permission). */
+  check(): Promise<void>;
 }
 
 const Sha256Pattern = /^[0-9a-f]{64}$/;
@@ -42,7 +68,20 @@ export class FileBlobStore implements BlobStore {
     this.dir = path.resolve(dir);
   }
 
-  /** `<dir>/ab/cd/<sha256>`: two levels of 256 folders keep each folder small. */
+  get location(): string {
+    return this.dir;
+  }
+
+  locator(sha256: string): string {
+    return this.path(sha256);
+  }
+
+  async check(): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+    await fs.access(this.dir, fs.constants.W_OK);
+  }
+
+  /** `<dir>/ab/cd/<sha256>`: two levels of 256 folders keep each folder small. Files only. */
   path(sha256: string): string {
     assertSha256(sha256);
     return path.join(this.dir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
@@ -52,11 +91,9 @@ export class FileBlobStore implements BlobStore {
     const sha256 = createHash('sha256').update(data).digest('hex');
     const file = this.path(sha256);
     if (await this.exists(sha256)) {
-      // Found already present: touched, so gc's grace period counts from now and a concurrent gc
-      // never deletes a blob this capture is about to reference.
       const now = new Date();
       await fs.utimes(file, now, now).catch(() => undefined);
-      if (await this.exists(sha256)) return { sha256, size: data.length, path: file };
+      if (await this.exists(sha256)) return { sha256, size: data.length };
     }
     await fs.mkdir(path.dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
@@ -68,7 +105,7 @@ export class FileBlobStore implements BlobStore {
       await fs.rm(temp, { force: true });
       throw error;
     }
-    return { sha256, size: data.length, path: file };
+    return { sha256, size: data.length };
   }
 
   async read(sha256: string): Promise<Buffer> {
@@ -117,19 +154,34 @@ export class FileBlobStore implements BlobStore {
     await fs.rm(this.path(sha256), { force: true });
   }
 
-  /** Every stored blob with its last write or touch, and leftover temporary files (for gc). */
-  async *list(): AsyncGenerator<{ sha256: string | null; file: string; modifiedMs: number; size: number }> {
+  async lastTouched(sha256: string): Promise<number | null> {
+    const stat = await fs.stat(this.path(sha256)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    return stat?.isFile() ? stat.mtimeMs : null;
+  }
+
+  async *list(): AsyncGenerator<BlobEntry> {
     const level = async (dir: string) => (await fs.readdir(dir, { withFileTypes: true }).catch(() => [])).filter((entry) => entry.isDirectory() && /^[0-9a-f]{2}$/.test(entry.name));
     for (const first of await level(this.dir)) {
       for (const second of await level(path.join(this.dir, first.name))) {
         const folder = path.join(this.dir, first.name, second.name);
         for (const name of await fs.readdir(folder).catch(() => [] as string[])) {
+          const isBlob = Sha256Pattern.test(name);
+          if (!isBlob && !name.endsWith('.tmp')) continue;
           const file = path.join(folder, name);
           const stat = await fs.stat(file).catch(() => null);
           if (!stat?.isFile()) continue;
-          yield { sha256: Sha256Pattern.test(name) ? name : null, file, modifiedMs: stat.mtimeMs, size: stat.size };
+          yield { sha256: isBlob ? name : null, id: file, modifiedMs: stat.mtimeMs, size: stat.size };
         }
       }
     }
+  }
+
+  async removeLeftover(id: string): Promise<void> {
+    // Only a temporary file inside the blob folder: the id comes from list(), but is checked anyway.
+    if (!id.endsWith('.tmp') || !path.resolve(id).startsWith(this.dir + path.sep)) return;
+    await fs.rm(id, { force: true });
   }
 }

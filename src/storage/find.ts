@@ -9,7 +9,7 @@ import type { FindItem, FindQuery, FindResult, Viewer } from '../core/types.js';
 import { hydrateLinks } from './links.js';
 import type { Db } from './schema.js';
 import { searchTable, searchTerms, textCondition, textConditionOnRow } from './search-index.js';
-import { type BlobPathFn, hydrateSnapshots } from './snapshots.js';
+import { hydrateSnapshots } from './snapshots.js';
 import { placedVisibleTo, tagColumns, visibleTo } from './visibility.js';
 
 export const DefaultFindLimit = 20;
@@ -22,7 +22,7 @@ export interface FindTuning {
   tagDrivenMaxLinks?: number;
 }
 
-export async function find(db: Db, query: FindQuery, blobPath: BlobPathFn, tuning: FindTuning = {}): Promise<FindResult> {
+export async function find(db: Db, query: FindQuery, tuning: FindTuning = {}): Promise<FindResult> {
   const limit = Math.min(Math.max(Math.trunc(query.limit ?? DefaultFindLimit) || DefaultFindLimit, 1), MaxFindLimit);
   const before = query.cursor ? decodeCursor(query.cursor) : null;
   const tags = normalizeTags(query.tags ?? []);
@@ -38,7 +38,7 @@ export async function find(db: Db, query: FindQuery, blobPath: BlobPathFn, tunin
   });
   const hasMore = page.length > limit;
   const ids = page.slice(0, limit);
-  const items = await hydrateItems(db, ids.map((row) => row.id), blobPath, query.viewer ?? null);
+  const items = await hydrateItems(db, ids.map((row) => row.id), query.viewer ?? null);
   return { items, nextCursor: hasMore && ids.length ? encodeCursor(Number(ids[ids.length - 1].seq)) : null };
 }
 
@@ -113,7 +113,7 @@ async function rarestFirst(db: Db, workspaceId: string, tags: string[]): Promise
   return counted.sort((a, b) => a.links - b.links);
 }
 
-async function hydrateItems(db: Db, linkIds: string[], blobPath: BlobPathFn, viewer: Viewer | null): Promise<FindItem[]> {
+async function hydrateItems(db: Db, linkIds: string[], viewer: Viewer | null): Promise<FindItem[]> {
   if (!linkIds.length) return [];
   const linkRows = await db.selectFrom('links').selectAll().where('id', 'in', linkIds).execute();
   const byId = new Map(linkRows.map((row) => [row.id, row]));
@@ -121,7 +121,7 @@ async function hydrateItems(db: Db, linkIds: string[], blobPath: BlobPathFn, vie
   const links = await hydrateLinks(db, ordered, viewer);
   const snapshotIds = ordered.map((row) => row.latest_snapshot_id).filter((id): id is string => id !== null);
   const snapshotRows = snapshotIds.length ? await db.selectFrom('snapshots').selectAll().where('id', 'in', snapshotIds).execute() : [];
-  const snapshots = new Map((await hydrateSnapshots(db, snapshotRows, blobPath)).map((snapshot) => [snapshot.id, snapshot]));
+  const snapshots = new Map((await hydrateSnapshots(db, snapshotRows)).map((snapshot) => [snapshot.id, snapshot]));
   const items: FindItem[] = [];
   ordered.forEach((row, index) => {
     const snapshot = row.latest_snapshot_id ? snapshots.get(row.latest_snapshot_id) : undefined;

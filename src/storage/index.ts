@@ -1,5 +1,4 @@
 // The store: SQLite through Kysely, repository functions of `db`, and the blob store.
-// Functions that return a Snapshot take `blobPath(sha256)` last and fill ArtifactRef.path with it.
 export { openDatabase, type OpenDatabaseOptions, type OpenedDatabase } from './db.js';
 export { migrateToLatest, Migrations } from './migrate.js';
 export { MigrationError } from './errors.js';
@@ -21,7 +20,6 @@ export {
   latestSnapshotOfLink,
   recentSnapshot,
   listVersions,
-  type BlobPathFn,
   type NewSnapshot,
   type SnapshotPatch,
   type StoredArtifact,

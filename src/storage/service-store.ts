@@ -1,5 +1,5 @@
 // The core's ServiceStore seam (src/core/service-store.ts) over the repository functions: binds
-// the database and fills artifact paths from the blob store.
+// the database.
 import type { ServiceStore } from '../core/service-store.js';
 import type { Db } from './schema.js';
 import * as cards from './chat-cards.js';
@@ -11,8 +11,7 @@ import * as snapshots from './snapshots.js';
 import * as tags from './tags.js';
 import * as workspaces from './workspaces.js';
 
-export function createServiceStore(db: Db, blobs: { path(sha256: string): string }): ServiceStore {
-  const blobPath = (sha256: string) => blobs.path(sha256);
+export function createServiceStore(db: Db): ServiceStore {
   return {
     async ensureWorkspace(id, platform, name) {
       await workspaces.ensureWorkspace(db, { id, platform, name });
@@ -23,13 +22,13 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
     deleteLink: (workspaceId, linkId) => links.deleteLink(db, workspaceId, linkId),
     deleteLinkIfUnshared: (workspaceId, linkId) => links.deleteLinkIfUnshared(db, workspaceId, linkId),
 
-    recentSnapshot: (workspaceId, linkId, since) => snapshots.recentSnapshot(db, workspaceId, linkId, since, blobPath),
+    recentSnapshot: (workspaceId, linkId, since) => snapshots.recentSnapshot(db, workspaceId, linkId, since),
     createSnapshotWithJob: (workspaceId, linkId, url, maxAttempts, now, priority) =>
       snapshots.createSnapshot(db, { workspaceId, linkId, url, now, job: { maxAttempts, priority } }),
-    getSnapshot: (workspaceId, snapshotId) => snapshots.getSnapshot(db, workspaceId, snapshotId, blobPath),
-    getSnapshotById: (snapshotId) => snapshots.getSnapshotById(db, snapshotId, blobPath),
+    getSnapshot: (workspaceId, snapshotId) => snapshots.getSnapshot(db, workspaceId, snapshotId),
+    getSnapshotById: (snapshotId) => snapshots.getSnapshotById(db, snapshotId),
     updateSnapshot: (snapshotId, patch) => snapshots.updateSnapshot(db, snapshotId, patch),
-    listVersions: (workspaceId, linkId) => snapshots.listVersions(db, workspaceId, linkId, blobPath),
+    listVersions: (workspaceId, linkId) => snapshots.listVersions(db, workspaceId, linkId),
 
     createShare: (share) => shares.createShare(db, share),
     firstShare: (linkId) => shares.firstShare(db, linkId),
@@ -48,7 +47,7 @@ export function createServiceStore(db: Db, blobs: { path(sha256: string): string
     setTags: (workspaceId, linkId, names, place, viewer) => tags.setTags(db, workspaceId, linkId, names, place, viewer ?? null),
     listTags: (workspaceId, viewer) => tags.listTags(db, workspaceId, viewer),
 
-    find: (query) => find(db, query, blobPath),
+    find: (query) => find(db, query),
     listWorkspaces: () => workspaces.listWorkspaces(db),
     recordCard: (card) => cards.recordCard(db, card),
     cardAt: (platform, channelId, messageId) => cards.cardAt(db, platform, channelId, messageId),

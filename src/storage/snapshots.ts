@@ -1,6 +1,4 @@
 // Snapshots (each capture of a link is a version) and their artifacts.
-// Artifact paths depend on the blob store, so every function that returns a Snapshot takes a
-// `blobPath(sha256)` function as its last argument and fills ArtifactRef.path with it.
 import type { Kysely } from 'kysely';
 import { NotFoundError } from '../core/errors.js';
 import type { ArtifactKind, ArtifactRef, Snapshot, SnapshotStatus } from '../core/types.js';
@@ -10,8 +8,6 @@ import { assertLink, touchLink } from './links.js';
 import type { Database, Db, SnapshotRow } from './schema.js';
 import { putDocument, type SearchDocument } from './search-index.js';
 import { writeTransaction } from './transaction.js';
-
-export type BlobPathFn = (sha256: string) => string;
 
 // The shapes the core's store seam defines; storage implements them.
 export type { SnapshotPatch, StoredArtifact } from '../core/service-store.js';
@@ -197,25 +193,25 @@ async function leased(db: Db, work: (trx: Db) => Promise<void>): Promise<boolean
   }
 }
 
-export async function getSnapshot(db: Db, workspaceId: string, snapshotId: string, blobPath: BlobPathFn): Promise<Snapshot> {
+export async function getSnapshot(db: Db, workspaceId: string, snapshotId: string): Promise<Snapshot> {
   const row = await db.selectFrom('snapshots').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', snapshotId).executeTakeFirst();
   if (!row) throw new NotFoundError('snapshot', snapshotId);
-  return (await hydrateSnapshots(db, [row], blobPath))[0];
+  return (await hydrateSnapshots(db, [row]))[0];
 }
 
-export async function getSnapshotById(db: Db, snapshotId: string, blobPath: BlobPathFn): Promise<Snapshot> {
+export async function getSnapshotById(db: Db, snapshotId: string): Promise<Snapshot> {
   const row = await db.selectFrom('snapshots').selectAll().where('id', '=', snapshotId).executeTakeFirst();
   if (!row) throw new NotFoundError('snapshot', snapshotId);
-  return (await hydrateSnapshots(db, [row], blobPath))[0];
+  return (await hydrateSnapshots(db, [row]))[0];
 }
 
-export async function latestSnapshotOfLink(db: Db, linkId: string, blobPath: BlobPathFn): Promise<Snapshot | null> {
+export async function latestSnapshotOfLink(db: Db, linkId: string): Promise<Snapshot | null> {
   const row = await db.selectFrom('snapshots').selectAll().where('link_id', '=', linkId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
-  return row ? (await hydrateSnapshots(db, [row], blobPath))[0] : null;
+  return row ? (await hydrateSnapshots(db, [row]))[0] : null;
 }
 
 /** The latest queued, capturing or done snapshot of the link created at or after `since` (dedupe). */
-export async function recentSnapshot(db: Db, workspaceId: string, linkId: string, since: Date, blobPath: BlobPathFn): Promise<Snapshot | null> {
+export async function recentSnapshot(db: Db, workspaceId: string, linkId: string, since: Date): Promise<Snapshot | null> {
   const row = await db
     .selectFrom('snapshots')
     .selectAll()
@@ -227,18 +223,18 @@ export async function recentSnapshot(db: Db, workspaceId: string, linkId: string
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row ? (await hydrateSnapshots(db, [row], blobPath))[0] : null;
+  return row ? (await hydrateSnapshots(db, [row]))[0] : null;
 }
 
 /** Every version of a link, newest first. */
-export async function listVersions(db: Db, workspaceId: string, linkId: string, blobPath: BlobPathFn): Promise<Snapshot[]> {
+export async function listVersions(db: Db, workspaceId: string, linkId: string): Promise<Snapshot[]> {
   await assertLink(db, workspaceId, linkId);
   const rows = await db.selectFrom('snapshots').selectAll().where('link_id', '=', linkId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
-  return hydrateSnapshots(db, rows, blobPath);
+  return hydrateSnapshots(db, rows);
 }
 
 /** Snapshots with their artifacts, in the order given. */
-export async function hydrateSnapshots(db: Kysely<Database>, rows: SnapshotRow[], blobPath: BlobPathFn): Promise<Snapshot[]> {
+export async function hydrateSnapshots(db: Kysely<Database>, rows: SnapshotRow[]): Promise<Snapshot[]> {
   if (!rows.length) return [];
   const artifactRows = await db
     .selectFrom('artifacts')
@@ -247,7 +243,7 @@ export async function hydrateSnapshots(db: Kysely<Database>, rows: SnapshotRow[]
     .execute();
   const bySnapshot = new Map<string, ArtifactRef[]>();
   for (const a of artifactRows) {
-    const ref: ArtifactRef = { kind: a.kind as ArtifactKind, sha256: a.sha256, size: Number(a.size), mime: a.mime, path: blobPath(a.sha256) };
+    const ref: ArtifactRef = { kind: a.kind as ArtifactKind, sha256: a.sha256, size: Number(a.size), mime: a.mime };
     const list = bySnapshot.get(a.snapshot_id);
     if (list) list.push(ref);
     else bySnapshot.set(a.snapshot_id, [ref]);
