@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark and writes BENCHMARKS.md. Each figure is measured in this
 // run, next to its baseline measured in the same process, so ratios compare like with like.
-// Flags: --only capture,find,discord,slack,chat-load,fair-lease,cross-process   --pages N (corpus pages for capture)   --n N (find size)
+// Flags: --only capture,find,discord,slack,chat-load,fair-lease,cross-process,artifacts   --pages N (corpus pages for capture)   --n N (find size)
 //        --scenario 1,2,dead (parts of capture)   --concurrency default,4,8 (capture's product rows)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +17,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
   },
 });
-const only = new Set((values.only ?? 'capture,find,discord,slack,chat-load,fair-lease,cross-process').split(','));
+const only = new Set((values.only ?? 'capture,find,discord,slack,chat-load,fair-lease,cross-process,artifacts').split(','));
 const corpusDir = path.resolve('..', 'shared', 'corpus', 'pages');
 const outFile = path.resolve(values.out ?? 'BENCHMARKS.md');
 
@@ -281,6 +281,27 @@ delivered by the in-process event. The issue's target, 1 s p95, is for the outbo
 | --- | --- | --- |
 | one process (baseline) | ${fmt(r.inProcess.p50Ms)} | ${fmt(r.inProcess.p95Ms)} |
 | worker process → serving process | ${fmt(r.acrossProcesses.p50Ms)} | ${fmt(r.acrossProcesses.p95Ms)} |
+`);
+}
+
+if (only.has('artifacts') && fs.existsSync(corpusDir)) {
+  log('artifacts: linksnap serve --no-workers serving artifacts from files, then from an S3 bucket …');
+  const { runArtifactBench } = await import('./artifact-bench.js');
+  const r = await runArtifactBench({ corpusDir, log });
+  const file = r.rows.find((row) => row.store === 'file')!;
+  const row = (x: (typeof r.rows)[number], label: string) =>
+    `| ${label} | ${x.requests} | ${x.wholeMBps.toFixed(0)} | ${fmt(x.wholeP50Ms)} | ${fmt(x.wholeP95Ms)} | ${fmt(x.rangeP50Ms)} | ${fmt(x.rangeP95Ms)} | ${x.errors} | ${x === file ? '1.00×' : `**${(x.wholeMBps / file.wholeMBps).toFixed(2)}×**`} |`;
+  sections.push(`## Artifacts served from files and from an S3 bucket
+
+${r.pages} corpus pages captured by real Chromium into each store, then their ${r.artifacts} screenshots,
+full-page images and archives (${(r.totalBytes / 1024 / 1024).toFixed(1)} MB) fetched from \`linksnap serve --no-workers\`
+(a child process) over HTTP, 8 at a time, whole and as 64 KiB byte ranges from the middle, 6 rounds.
+The S3 row reads from s3rver on loopback (\`LINKSNAP_BLOBS=s3://…\`): a real bucket adds its network
+round trips to each request. Baseline: the file store, in the same run.
+
+| store | requests | whole MB/s | whole p50 ms | whole p95 ms | range p50 ms | range p95 ms | errors | MB/s vs file |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${r.rows.map((x) => row(x, x.store === 'file' ? 'file store (baseline)' : 'S3 bucket')).join('\n')}
 `);
 }
 
