@@ -98,9 +98,17 @@ const FontPackages = [
   ['Liberation Sans', 'fonts-liberation'],
 ];
 
+// The tests start their own PostgreSQL server (test/helpers/postgres.ts); `npm start` does not need one.
+function hasPostgresServer() {
+  if (process.env.LINKSNAP_TEST_DATABASE_URL) return true;
+  const versions = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql') : [];
+  return versions.some((version) => fs.existsSync(path.join('/usr/lib/postgresql', version, 'bin', 'initdb'))) || has('initdb');
+}
+
 function missingSystemPackages() {
   const missing = [];
   if (!findChrome()) missing.push('chromium');
+  if (forTest && !hasPostgresServer()) missing.push('postgresql');
   const fonts = has('fc-list') ? spawnSync('fc-list', [], { encoding: 'utf8' }).stdout ?? '' : '';
   for (const [family, pkg] of FontPackages) if (!fonts.includes(family)) missing.push(pkg);
   return missing;
@@ -125,6 +133,15 @@ function ensureSystemPackages() {
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env });
+  if (missing.includes('postgresql')) {
+    // Only the binaries are wanted: the tests make their own server in a temporary folder, so no
+    // system cluster is created at install (and none left running on port 5432).
+    const conf = '/etc/postgresql-common/createcluster.conf';
+    if (!fs.existsSync(conf)) {
+      fs.mkdirSync(path.dirname(conf), { recursive: true });
+      fs.writeFileSync(conf, '# written by linksnap set-up: the tests start their own PostgreSQL\ncreate_main_cluster = false\n');
+    }
+  }
   if (missing.length) {
     say(`installing ${missing.join(', ')} with apt-get …`);
     run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });

@@ -15,7 +15,9 @@ import { AdaptiveConcurrency } from './core/concurrency.js';
 import { LinksnapService } from './core/service.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { openBlobStore } from './storage/open-blob-store.js';
-import { openDatabase } from './storage/db.js';
+import { JobsChannel } from './storage/jobs.js';
+import { openStoreDatabase } from './storage/open-database.js';
+import { SnapshotsChannel } from './storage/snapshots.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { createLinkCheckStore } from './storage/link-checks.js';
 import { createServiceStore } from './storage/service-store.js';
@@ -46,9 +48,32 @@ export interface CreateAppOptions {
   browserArgs?: string[];
 }
 
+/** How often a worker that hears NOTIFY still looks for jobs itself. */
+const ListeningJobPollMs = 5_000;
+
+/** Runs `work` on each call, but never twice at once: calls during a run make one more run after it. */
+function coalesced(work: () => Promise<void>): () => void {
+  let running = false;
+  let again = false;
+  const run = () => {
+    running = true;
+    again = false;
+    work()
+      .catch(() => undefined)
+      .finally(() => {
+        running = false;
+        if (again) run();
+      });
+  };
+  return () => {
+    if (running) again = true;
+    else run();
+  };
+}
+
 export async function createApp({ config, logger, captures = true, captureUrl, resolve, browserArgs }: CreateAppOptions): Promise<App> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const database = openDatabase({ path: config.dbPath });
+  const database = openStoreDatabase(config);
   await migrateToLatest(database.db);
   const blobs = openBlobStore(config.blobs);
   // A bucket that is missing or refuses the keys is reported now, not as the first capture's failure.
@@ -102,6 +127,9 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
     logger,
     concurrencyLimit: governor ? () => governor.limit : undefined,
     retryDelayMs,
+    // On Postgres a NOTIFY wakes the workers when a job is queued; the poll only finds retries that
+    // came due and leases that ran out.
+    jobPollMs: database.listen ? ListeningJobPollMs : undefined,
     capture: pool
       ? { pool, policy, limits: config.capture, blockAds: config.blockAds, blobs, logger, captureUrl }
       : null,
@@ -109,6 +137,12 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
   active = () => service.runner?.active ?? 0;
   governor?.start();
   service.start();
+  const stopListening = database.listen
+    ? await database.listen({
+        [JobsChannel]: () => service.runner?.wake(),
+        [SnapshotsChannel]: coalesced(() => service.events.redeliverAll()),
+      })
+    : null;
   let closed = false;
   return {
     config,
@@ -122,6 +156,7 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
       if (closed) return;
       closed = true;
       governor?.stop();
+      await stopListening?.();
       await service.close();
       await pool?.close();
       await database.close();

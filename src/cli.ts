@@ -11,7 +11,7 @@ import { asLinksnapError, formatBytes } from './core/errors.js';
 import { createJsonLogger, type Logger } from './core/logger.js';
 import { snapshotJson } from './core/snapshot-json.js';
 import type { Link, Snapshot } from './core/types.js';
-import { openDatabase } from './storage/db.js';
+import { openStoreDatabase } from './storage/open-database.js';
 import { migrateToLatest } from './storage/migrate.js';
 
 const LocalWorkspace = { id: 'local', platform: 'cli' as const, name: 'Local' };
@@ -222,11 +222,11 @@ async function tags(app: App, args: string[]): Promise<number> {
 async function migrate(config: Config, args: string[]): Promise<number> {
   const quiet = args.includes('--quiet');
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const database = openDatabase({ path: config.dbPath });
+  const database = openStoreDatabase(config);
   try {
     const { applied } = await migrateToLatest(database.db);
     if (!quiet || applied.length) {
-      process.stderr.write(applied.length ? `Migrated ${config.dbPath}: ${applied.join(', ')}\n` : `${config.dbPath} is up to date.\n`);
+      process.stderr.write(applied.length ? `Migrated ${database.description}: ${applied.join(', ')}\n` : `${database.description} is up to date.\n`);
     }
     return 0;
   } finally {

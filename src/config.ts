@@ -70,7 +70,12 @@ export interface S3BlobSettings {
 
 export interface Config {
   dataDir: string;
+  /** The SQLite file, used while databaseUrl is null. */
   dbPath: string;
+  /** DATABASE_URL: postgres://user:pass@host:5432/db puts rows, jobs and events in PostgreSQL; null: SQLite at dbPath. */
+  databaseUrl: string | null;
+  /** DATABASE_POOL_SIZE: connections this process keeps to Postgres (plus one that listens for new jobs). */
+  databasePoolSize: number;
   blobDir: string;
   blobs: BlobSettings;
   host: string;
@@ -147,6 +152,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   return {
     dataDir,
     dbPath: path.join(dataDir, 'linksnap.db'),
+    databaseUrl: databaseUrl(env),
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     blobDir: path.join(dataDir, 'blobs'),
     blobs: blobSettings(env, path.join(dataDir, 'blobs')),
     host,
@@ -207,6 +214,24 @@ function concurrencyFrom(env: Env): { concurrency: number; concurrencyMax: numbe
   if (raw === null || raw.toLowerCase() === 'auto') return { concurrency: cores, concurrencyMax: Math.min(64, cores * 4) };
   const fixed = int(env, 'LINKSNAP_CONCURRENCY', cores, 1, 64);
   return { concurrency: fixed, concurrencyMax: fixed };
+}
+
+/** DATABASE_URL, checked for a Postgres scheme and a database name; never echoed with its password. */
+function databaseUrl(env: Env): string | null {
+  const raw = str(env, 'DATABASE_URL');
+  if (raw === null) return null;
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || !['postgres:', 'postgresql:'].includes(parsed.protocol) || parsed.pathname.replace(/^\/+/, '') === '') {
+    // Only the parts that hold no secret are repeated; a value that is not a URL is not repeated at all.
+    const shown = parsed ? `${parsed.protocol}//${parsed.host}${parsed.pathname}` : '(not a URL)';
+    throw new ConfigError('DATABASE_URL', shown, 'a PostgreSQL URL such as postgres://user:pass@host:5432/linksnap (unset: SQLite under LINKSNAP_DATA_DIR)');
+  }
+  return raw;
 }
 
 /** LINKSNAP_BLOBS=file | s3://bucket/prefix, with the LINKSNAP_S3_* settings and the AWS keys. */

@@ -71,6 +71,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LINKSNAP_S3_ENDPOINT: 'http://minio:9000' })).toThrow(/LINKSNAP_BLOBS=s3/);
   });
 
+  it('reads DATABASE_URL for Postgres and never repeats its password in an error', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://linksnap:s3cret@db.internal:5432/linksnap', DATABASE_POOL_SIZE: '25' }, '/srv');
+    expect(config).toMatchObject({ databaseUrl: 'postgres://linksnap:s3cret@db.internal:5432/linksnap', databasePoolSize: 25 });
+    expect(loadConfig({}, '/srv')).toMatchObject({ databaseUrl: null, databasePoolSize: 10, dbPath: '/srv/data/linksnap.db' });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://h/db' }).databaseUrl).toBe('postgresql://h/db');
+    for (const bad of ['mysql://u:s3cret@h/db', 'postgres://u:s3cret@h', 'postgres://u:s3cret@h/', 'not a url s3cret']) {
+      let message = '';
+      try {
+        loadConfig({ DATABASE_URL: bad });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message, bad).toMatch(/DATABASE_URL.*postgres:\/\/user:pass@host:5432/);
+      expect(message, bad).not.toContain('s3cret');
+    }
+  });
+
   it('refuses to open the web page beyond this machine without a token', () => {
     expect(() => loadConfig({ LINKSNAP_HOST: '0.0.0.0' })).toThrow(/LINKSNAP_API_TOKEN/);
     expect(loadConfig({ LINKSNAP_HOST: '0.0.0.0', LINKSNAP_API_TOKEN: 's3cret' }).host).toBe('0.0.0.0');

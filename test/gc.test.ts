@@ -11,10 +11,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { collectGarbage } from '../src/storage/gc.js';
 import { captureSnapshot, type CaptureDeps } from '../src/core/capture-job.js';
-import { completeSnapshot, createSnapshot, ensureWorkspace, FileBlobStore, getSnapshotById, leaseNextJob, migrateToLatest, openDatabase, upsertLink, type BlobStore } from '../src/storage/index.js';
+import { completeSnapshot, createSnapshot, ensureWorkspace, FileBlobStore, getSnapshotById, leaseNextJob, migrateToLatest, upsertLink, type BlobStore } from '../src/storage/index.js';
 import { createServiceStore } from '../src/storage/service-store.js';
 import { openBlobStore } from '../src/storage/open-blob-store.js';
 import { S3BlobStore } from '../src/storage/s3-blob-store.js';
+import { backendFixture } from './helpers/databases.js';
 import { TestEnv } from './helpers/app.js';
 import { startS3StandIn, type S3StandIn } from './stand-ins/s3/s3-server.js';
 
@@ -72,11 +73,18 @@ const backends: Record<'file' | 's3', (dir: string) => Backend> = {
   },
 };
 
-describe.each(['file', 's3'] as const)('gc on %s blobs', (name) => {
+/** Files with SQLite as shipped, and the scale-out pair: a bucket with Postgres. */
+const Configurations = [
+  { db: 'sqlite', blobs: 'file' },
+  { db: 'postgres', blobs: 's3' },
+] as const;
+
+describe.each(Configurations)('gc on $db with $blobs blobs', ({ db: backend, blobs: name }) => {
+  const databases = backendFixture(backend);
   it('deletes only old blobs nothing references, and can run again', async () => {
     const dir = tempDir();
     const { blobs, age, leftover } = backends[name](dir);
-    const handle = openDatabase({ path: path.join(dir, 'linksnap.db') });
+    const handle = await databases.open(path.join(dir, 'linksnap.db'));
     try {
       await migrateToLatest(handle.db);
       await ensureWorkspace(handle.db, { id: 'w', platform: 'web' });
@@ -112,7 +120,7 @@ describe.each(['file', 's3'] as const)('gc on %s blobs', (name) => {
     const { blobs, env } = backends[name](dir);
     const orphan = await blobs.put(Buffer.from('left behind'));
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'gc', '--grace', '0s', '--json'], {
-      env: { ...process.env, ...TestEnv, ...env, LINKSNAP_LOG_LEVEL: 'error', LINKSNAP_DATA_DIR: dir },
+      env: { ...process.env, ...TestEnv, ...env, ...(await databases.env()), LINKSNAP_LOG_LEVEL: 'error', LINKSNAP_DATA_DIR: dir },
     });
     expect(JSON.parse(stdout)).toMatchObject({ scanned: 1, deleted: 1 });
     expect(await blobs.exists(orphan.sha256)).toBe(false);
@@ -121,11 +129,12 @@ describe.each(['file', 's3'] as const)('gc on %s blobs', (name) => {
   });
 });
 
-describe.each(['file', 's3'] as const)('a capture racing gc on %s blobs', (name) => {
+describe.each(Configurations)('a capture racing gc on $db with $blobs blobs', ({ db: backend, blobs: name }) => {
+  const databases = backendFixture(backend);
   it('writes a blob again when gc deleted it between the capture finding it and the commit', async () => {
     const dir = tempDir();
     const { blobs } = backends[name](dir);
-    const handle = openDatabase({ path: path.join(dir, 'linksnap.db') });
+    const handle = await databases.open(path.join(dir, 'linksnap.db'));
     try {
       await migrateToLatest(handle.db);
       await ensureWorkspace(handle.db, { id: 'w', platform: 'web' });

@@ -1,13 +1,15 @@
 // The service end to end: real SQLite file, real Chromium behind the egress proxy, and blobs in
-// real files, then all over again in an S3 bucket (an S3 wire-protocol stand-in on loopback).
+// real files, then all over again on a real PostgreSQL server with the blobs in an S3 bucket (an
+// S3 wire-protocol stand-in on loopback).
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, LinksnapError } from '../src/core/errors.js';
-import { openDatabase } from '../src/storage/db.js';
+import { openStoreDatabase } from '../src/storage/open-database.js';
 import type { ShareEvent, SnapRequest } from '../src/core/types.js';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { backendFixture } from './helpers/databases.js';
 import { startS3StandIn, type S3StandIn } from './stand-ins/s3/s3-server.js';
 
 let fixtures: FixtureServer;
@@ -36,9 +38,13 @@ afterAll(async () => {
 /** The stored bytes of an artifact, read back through the store the app was configured with. */
 const bytesOf = (ref: { sha256: string }) => t.app.blobs.read(ref.sha256);
 
-describe.each(['file', 's3'] as const)('on %s blobs', (backend) => {
+describe.each([
+  { db: 'sqlite', blobs: 'file' },
+  { db: 'postgres', blobs: 's3' },
+] as const)('on $db with $blobs blobs', ({ db: backend, blobs }) => {
+  const databases = backendFixture(backend);
   beforeAll(async () => {
-    t = await startTestApp({ env: backend === 's3' ? s3.env('service/blobs') : {} });
+    t = await startTestApp({ env: { ...(blobs === 's3' ? s3.env('service/blobs') : {}), ...(await databases.env()) } });
   });
 
   afterAll(async () => {
@@ -64,11 +70,11 @@ describe.each(['file', 's3'] as const)('on %s blobs', (backend) => {
         expect(ref!.sha256).toMatch(/^[0-9a-f]{64}$/);
         expect((await bytesOf(ref!)).length, kind).toBe(ref!.size);
         const where = t.app.blobs.locator(ref!.sha256);
-        if (backend === 'file') expect(where.startsWith(t.config.blobDir) && fs.existsSync(where)).toBe(true);
+        if (blobs === 'file') expect(where.startsWith(t.config.blobDir) && fs.existsSync(where)).toBe(true);
         else expect(s3.keys()).toContain(where.replace(`s3://${s3.bucket}/`, ''));
       }
       // With a bucket, no blob is kept on the local disk.
-      if (backend === 's3') expect(fs.existsSync(t.config.blobDir)).toBe(false);
+      if (blobs === 's3') expect(fs.existsSync(t.config.blobDir)).toBe(false);
       const text = (await bytesOf(done.artifacts.text!)).toString('utf8');
       expect(text.length).toBeGreaterThan(50);
     });
@@ -119,6 +125,7 @@ describe.each(['file', 's3'] as const)('on %s blobs', (backend) => {
 
     it('keeps a link to a host DNS says does not exist, and fails its capture at once without retrying', async () => {
       const dns = await startTestApp({
+        env: await databases.env(),
         resolve: async (host) => {
           throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
         },
@@ -130,7 +137,7 @@ describe.each(['file', 's3'] as const)('on %s blobs', (backend) => {
         expect(failed.errorCode).toBe(ErrorCode.DnsFailed);
         expect(failed.error).toBe('The host name no-such-host.test does not exist');
         expect((await dns.service.find({ workspaceId: 'local' })).items.map((item) => item.link.url)).toContain('http://no-such-host.test/page');
-        const database = openDatabase({ path: path.join(dns.dataDir, 'linksnap.db') });
+        const database = openStoreDatabase(dns.config);
         try {
           const job = await database.db.selectFrom('jobs').select(['attempts', 'max_attempts']).where('snapshot_id', '=', accepted.snapshot.id).executeTakeFirstOrThrow();
           expect(job.attempts).toBe(1);
@@ -193,7 +200,7 @@ describe.each(['file', 's3'] as const)('on %s blobs', (backend) => {
       // The failed delivery waits out its backoff (not offered at once), then is offered again and acknowledged.
       await t.service.events.redeliver('discord');
       expect(events.filter((e) => e.type === 'done').length).toBe(1);
-      const handle = openDatabase({ path: t.config.dbPath });
+      const handle = openStoreDatabase(t.config);
       const row = await handle.db.selectFrom('shares').select(['delivery_attempts', 'next_delivery_at']).where('id', '=', accepted.share.id).executeTakeFirstOrThrow();
       expect(row.delivery_attempts).toBe(1);
       expect(Date.parse(row.next_delivery_at!)).toBeGreaterThan(Date.now());

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../src/core/errors.js';
 import type { Platform } from '../src/core/types.js';
@@ -11,218 +12,254 @@ import {
   find,
   listTags,
   migrateToLatest,
-  openDatabase,
   upsertLink,
   type Db,
-  type OpenedDatabase,
 } from '../src/storage/index.js';
 import { IndexedTextChars } from '../src/storage/search-index.js';
+import { Backends, backendFixture, type TestDatabase } from './helpers/databases.js';
 
-let handle: OpenedDatabase;
-let db: Db;
+describe.each(Backends)('on %s', (backend) => {
+  const databases = backendFixture(backend);
 
-beforeEach(async () => {
-  handle = openDatabase({ path: ':memory:' });
-  db = handle.db;
-  await migrateToLatest(db);
-  await ensureWorkspace(db, { id: 'local', platform: 'web' });
-  await ensureWorkspace(db, { id: 'discord:1', platform: 'discord' });
-});
-afterEach(async () => {
-  await handle.close();
-});
+  let handle: TestDatabase;
+  let db: Db;
 
-interface Page {
-  workspaceId?: string;
-  url: string;
-  title?: string;
-  text?: string;
-  tags?: string[];
-  share?: { platform: Platform; channelId?: string; channelPrivate?: boolean; messageId?: string };
-}
-
-/** A captured, indexed link, like the service leaves it after a capture. */
-async function captured(page: Page): Promise<string> {
-  const workspaceId = page.workspaceId ?? 'local';
-  const link = await upsertLink(db, workspaceId, page.url);
-  const snapshot = await createSnapshot(db, { workspaceId, linkId: link.id, url: link.url });
-  await createShare(db, { workspaceId, linkId: link.id, snapshotId: snapshot.id, userId: 'u', ...(page.share ?? { platform: 'web' }) });
-  if (page.tags) await addTags(db, workspaceId, link.id, page.tags);
-  await completeSnapshot(db, snapshot.id, { title: page.title ?? null }, [], {
-    title: page.title ?? null,
-    description: null,
-    url: link.url,
-    text: page.text ?? '',
+  beforeEach(async () => {
+    handle = await databases.open();
+    db = handle.db;
+    await migrateToLatest(db);
+    await ensureWorkspace(db, { id: 'local', platform: 'web' });
+    await ensureWorkspace(db, { id: 'discord:1', platform: 'discord' });
   });
-  return link.id;
-}
-
-const urls = async (query: Parameters<typeof find>[1]) => (await find(db, query)).items.map((item) => item.link.url);
-
-describe('find', () => {
-  it('indexes the first IndexedTextChars characters of a text, so one huge page cannot hold the event loop', async () => {
-    const filler = 'lorem ipsum dolor '.repeat(Math.ceil(IndexedTextChars / 18));
-    await captured({ url: 'https://huge.test/1', text: `openingword ${filler.slice(0, IndexedTextChars - 40)} nearthecap ${filler} pasttheend` });
-    expect(await urls({ workspaceId: 'local', text: 'openingword' })).toEqual(['https://huge.test/1']);
-    expect(await urls({ workspaceId: 'local', text: 'nearthecap' })).toEqual(['https://huge.test/1']);
-    expect(await urls({ workspaceId: 'local', text: 'pasttheend' })).toEqual([]);
+  afterEach(async () => {
+    await handle.close();
   });
 
-  it('ANDs tags, matches text anywhere, and lists newest first', async () => {
-    await captured({ url: 'https://a.test/1', title: 'Node DNS', text: 'call socket.getaddrinfo to resolve', tags: ['#Node', 'dns'] });
-    await captured({ url: 'https://a.test/2', title: '快照说明', text: '网页快照可以离线查看', tags: ['技术', 'node'] });
-    await captured({ url: 'https://a.test/3', title: 'C++ notes', text: 'templates and socket programming', tags: ['C++'] });
+  interface Page {
+    workspaceId?: string;
+    url: string;
+    title?: string;
+    text?: string;
+    tags?: string[];
+    share?: { platform: Platform; channelId?: string; channelPrivate?: boolean; messageId?: string };
+  }
 
-    expect(await urls({ workspaceId: 'local' })).toEqual(['https://a.test/3', 'https://a.test/2', 'https://a.test/1']);
-    expect(await urls({ workspaceId: 'local', tags: ['node'] })).toEqual(['https://a.test/2', 'https://a.test/1']);
-    expect(await urls({ workspaceId: 'local', tags: ['NODE', '#dns'] })).toEqual(['https://a.test/1']);
-    expect(await urls({ workspaceId: 'local', tags: ['技术'] })).toEqual(['https://a.test/2']);
-    expect(await urls({ workspaceId: 'local', tags: ['c++'] })).toEqual(['https://a.test/3']);
-    expect(await urls({ workspaceId: 'local', tags: ['node', 'c++'] })).toEqual([]);
-    expect(await urls({ workspaceId: 'local', text: 'socket.getaddrinfo' })).toEqual(['https://a.test/1']);
-    expect(await urls({ workspaceId: 'local', text: 'getaddr' })).toEqual(['https://a.test/1']);
-    expect(await urls({ workspaceId: 'local', text: 'SOCKET' })).toEqual(['https://a.test/3', 'https://a.test/1']);
-    expect(await urls({ workspaceId: 'local', text: '快照' })).toEqual(['https://a.test/2']);
-    expect(await urls({ workspaceId: 'local', text: '离线查看' })).toEqual(['https://a.test/2']);
-    expect(await urls({ workspaceId: 'local', text: 'socket templates' })).toEqual(['https://a.test/3']);
-    expect(await urls({ workspaceId: 'local', text: 'socket', tags: ['node'] })).toEqual(['https://a.test/1']);
-    expect(await urls({ workspaceId: 'local', text: 'a.test/2' })).toEqual(['https://a.test/2']);
-    expect(await urls({ workspaceId: 'local', text: '  ' })).toHaveLength(3);
-  });
-
-  it('gives the same tag+text answers whether the tag or the search index drives the query', async () => {
-    for (let i = 0; i < 12; i++) {
-      await captured({ url: `https://d.test/${i}`, title: i % 3 ? 'Plain' : 'Über 快照', text: `entry ${i} ${i % 2 ? 'socket.getaddrinfo' : 'other words'}`, tags: i % 4 ? ['rare', 'all'] : ['all'] });
-    }
-    const queries = [
-      { tags: ['rare'], text: 'socket.getaddrinfo' },
-      { tags: ['rare', 'all'], text: 'getaddr 快照' },
-      { tags: ['all'], text: '快照' },
-      { tags: ['rare'], text: 'entry 1' },
-      { tags: ['rare'], text: '"' },
-      { tags: ['rare'], text: 'missing' },
-    ];
-    for (const query of queries) {
-      const viaTag = await find(db, { workspaceId: 'local', ...query, limit: 3 }, { tagDrivenMaxLinks: 1_000 });
-      const viaIndex = await find(db, { workspaceId: 'local', ...query, limit: 3 }, { tagDrivenMaxLinks: 0 });
-      expect(viaTag.items.map((item) => item.link.url), JSON.stringify(query)).toEqual(viaIndex.items.map((item) => item.link.url));
-      const rest = async (cursor: string | null, tagDrivenMaxLinks: number) => (cursor ? (await find(db, { workspaceId: 'local', ...query, limit: 50, cursor }, { tagDrivenMaxLinks })).items.map((item) => item.link.url) : []);
-      expect(await rest(viaTag.nextCursor, 1_000)).toEqual(await rest(viaIndex.nextCursor, 0));
-    }
-    const both = await find(db, { workspaceId: 'local', tags: ['rare'], text: 'socket.getaddrinfo', limit: 50 }, { tagDrivenMaxLinks: 0 });
-    expect(both.items.map((item) => item.link.url)).toEqual(['https://d.test/11', 'https://d.test/9', 'https://d.test/7', 'https://d.test/5', 'https://d.test/3', 'https://d.test/1']);
-    const cjk = await find(db, { workspaceId: 'local', tags: ['rare', 'all'], text: 'getaddr 快照' });
-    expect(cjk.items.map((item) => item.link.url)).toEqual(['https://d.test/9', 'https://d.test/3']);
-  });
-
-  it('searches FTS syntax characters literally and never throws on them', async () => {
-    await captured({ url: 'https://a.test/q', text: 'he said "hello" (twice) - a*b AND c OR NEAR x^2 {col}: done' });
-    await captured({ url: 'https://a.test/plain', text: 'nothing special here at all' });
-    const literal = ['"hello"', '"', '(twice)', '(', '-', 'a*b', '*', 'AND', 'OR', 'NEAR', '{col}:', 'x^2', 'said "hello"', 'c OR'];
-    for (const text of literal) {
-      expect(await urls({ workspaceId: 'local', text }), text).toEqual(['https://a.test/q']);
-    }
-    // LIKE wildcards are escaped: `%` and `_` appear in neither page.
-    expect(await urls({ workspaceId: 'local', text: '%' })).toEqual([]);
-    expect(await urls({ workspaceId: 'local', text: '_' })).toEqual([]);
-    expect(await urls({ workspaceId: 'local', text: '"unbalanced' })).toEqual([]);
-    // `NOT` is a term like any other (it occurs in "nothing"), not an operator that excludes the page.
-    expect(await urls({ workspaceId: 'local', text: 'NOT nothing' })).toEqual(['https://a.test/plain']);
-  });
-
-  it('pages with cursors across pages with no duplicates or gaps, also while new links arrive', async () => {
-    const all: string[] = [];
-    for (let i = 0; i < 23; i++) {
-      all.unshift(`https://p.test/${i}`);
-      await captured({ url: `https://p.test/${i}`, text: `page number ${i} common words`, tags: i % 2 ? ['odd', 'all'] : ['all'] });
-    }
-    for (const query of [{}, { tags: ['all'] }, { text: 'common' }, { text: 'common', tags: ['all'] }]) {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      const expectedPages = Math.ceil(all.length / 5);
-      do {
-        const result = await find(db, { workspaceId: 'local', ...query, limit: 5, cursor });
-        seen.push(...result.items.map((item) => item.link.url));
-        cursor = result.nextCursor;
-        pages++;
-        // A link captured mid-paging lands on top, outside the pages already being walked.
-        if (pages === 2) await captured({ url: `https://p.test/new-${JSON.stringify(query)}`, text: 'common', tags: ['all'] });
-      } while (cursor);
-      expect(seen, JSON.stringify(query)).toEqual(all);
-      expect(pages).toBe(expectedPages);
-      all.unshift(`https://p.test/new-${JSON.stringify(query)}`);
-    }
-    const odd = await find(db, { workspaceId: 'local', tags: ['odd'], limit: 11 });
-    expect(odd.items.map((item) => item.link.url)).toEqual(all.filter((url) => /\/\d*[13579]$/.test(url)));
-    expect(odd.nextCursor).toBeNull();
-    await expect(find(db, { workspaceId: 'local', cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidInputError);
-  });
-
-  it('moves a link to the top when it is captured again and keeps its text searchable meanwhile', async () => {
-    const first = await captured({ url: 'https://r.test/1', text: 'alpha version', tags: ['keep'] });
-    await captured({ url: 'https://r.test/2', text: 'bravo version', tags: ['keep'] });
-    const again = await createSnapshot(db, { workspaceId: 'local', linkId: first, url: 'https://r.test/1' });
-    const top = await find(db, { workspaceId: 'local' });
-    expect(top.items.map((item) => [item.link.url, item.snapshot.status])).toEqual([
-      ['https://r.test/1', 'queued'],
-      ['https://r.test/2', 'done'],
-    ]);
-    expect(await urls({ workspaceId: 'local', text: 'alpha' })).toEqual(['https://r.test/1']);
-    // The tag index and the search index moved with the link.
-    expect(await urls({ workspaceId: 'local', tags: ['keep'] })).toEqual(['https://r.test/1', 'https://r.test/2']);
-    expect(await urls({ workspaceId: 'local', tags: ['keep'], text: 'version' })).toEqual(['https://r.test/1', 'https://r.test/2']);
-    await completeSnapshot(db, again.id, {}, [], { title: null, description: null, url: 'https://r.test/1', text: 'charlie version' });
-    expect(await urls({ workspaceId: 'local', text: 'alpha' })).toEqual([]);
-    expect(await urls({ workspaceId: 'local', text: 'charlie' })).toEqual(['https://r.test/1']);
-  });
-
-  it('never returns another workspace’s links, even for a workspace id that is a prefix of another', async () => {
-    await ensureWorkspace(db, { id: 'discord:12', platform: 'discord' });
-    await captured({ workspaceId: 'discord:1', url: 'https://w.test/one', text: 'shared words', tags: ['t'] });
-    await captured({ workspaceId: 'discord:12', url: 'https://w.test/twelve', text: 'shared words', tags: ['t'] });
-    for (const query of [{}, { tags: ['t'] }, { text: 'shared' }, { text: 'sh' }, { text: 'shared', tags: ['t'] }]) {
-      expect(await urls({ workspaceId: 'discord:1', ...query }), JSON.stringify(query)).toEqual(['https://w.test/one']);
-      expect(await urls({ workspaceId: 'local', ...query }), JSON.stringify(query)).toEqual([]);
-    }
-    expect(await listTags(db, 'discord:12')).toEqual([{ tag: 't', count: 1 }]);
-  });
-
-  it('hides links shared only in private channels from viewers outside them', async () => {
-    const discord = (channelId: string, channelPrivate: boolean, messageId: string) => ({ platform: 'discord' as const, channelId, channelPrivate, messageId });
-    await captured({ workspaceId: 'discord:1', url: 'https://v.test/public', tags: ['v'], share: discord('general', false, 'm1') });
-    await captured({ workspaceId: 'discord:1', url: 'https://v.test/secret', tags: ['v'], text: 'secret plans', share: discord('staff', true, 'm2') });
-    const both = await captured({ workspaceId: 'discord:1', url: 'https://v.test/both', tags: ['v'], share: discord('staff', true, 'm3') });
-
-    const outsider = { channelIds: ['general'] };
-    const staff = { channelIds: ['general', 'staff'] };
-    expect(await urls({ workspaceId: 'discord:1', viewer: outsider })).toEqual(['https://v.test/public']);
-    expect(await urls({ workspaceId: 'discord:1', viewer: { channelIds: [] } })).toEqual(['https://v.test/public']);
-    expect(await urls({ workspaceId: 'discord:1', viewer: staff })).toHaveLength(3);
-    expect(await urls({ workspaceId: 'discord:1', viewer: null })).toHaveLength(3);
-    expect(await urls({ workspaceId: 'discord:1', text: 'secret', viewer: outsider })).toEqual([]);
-    expect(await urls({ workspaceId: 'discord:1', tags: ['v'], viewer: outsider })).toEqual(['https://v.test/public']);
-    expect(await listTags(db, 'discord:1', outsider)).toEqual([{ tag: 'v', count: 1 }]);
-    expect(await listTags(db, 'discord:1', null)).toEqual([{ tag: 'v', count: 3 }]);
-
-    // Shared again in a public channel: now everyone sees it; that message deleted: hidden again.
-    const snapshot = (await find(db, { workspaceId: 'discord:1', tags: ['v'] })).items.find((item) => item.link.id === both)!.snapshot;
-    await createShare(db, { workspaceId: 'discord:1', linkId: both, snapshotId: snapshot.id, userId: 'u', ...discord('general', false, 'm4') });
-    expect(await urls({ workspaceId: 'discord:1', viewer: outsider })).toEqual(['https://v.test/both', 'https://v.test/public']);
-    await deleteSharesByMessage(db, 'discord:1', 'general', 'm4');
-    expect(await urls({ workspaceId: 'discord:1', viewer: outsider })).toEqual(['https://v.test/public']);
-  });
-
-  it('returns snapshots with their artifacts and links with their tags', async () => {
-    const link = await upsertLink(db, 'local', 'https://h.test/');
-    const snapshot = await createSnapshot(db, { workspaceId: 'local', linkId: link.id, url: link.url });
-    await addTags(db, 'local', link.id, ['b', 'a']);
-    await completeSnapshot(db, snapshot.id, { title: 'Home' }, [{ kind: 'thumbnail', sha256: 'f'.repeat(64), size: 9, mime: 'image/webp' }], {
-      title: 'Home', description: null, url: link.url, text: '',
+  /** A captured, indexed link, like the service leaves it after a capture. */
+  async function captured(page: Page): Promise<string> {
+    const workspaceId = page.workspaceId ?? 'local';
+    const link = await upsertLink(db, workspaceId, page.url);
+    const snapshot = await createSnapshot(db, { workspaceId, linkId: link.id, url: link.url });
+    await createShare(db, { workspaceId, linkId: link.id, snapshotId: snapshot.id, userId: 'u', ...(page.share ?? { platform: 'web' }) });
+    if (page.tags) await addTags(db, workspaceId, link.id, page.tags);
+    await completeSnapshot(db, snapshot.id, { title: page.title ?? null }, [], {
+      title: page.title ?? null,
+      description: null,
+      url: link.url,
+      text: page.text ?? '',
     });
-    const [item] = (await find(db, { workspaceId: 'local', text: 'home' })).items;
-    expect(item.link).toMatchObject({ id: link.id, tags: ['a', 'b'] });
-    expect(item.snapshot).toMatchObject({ id: snapshot.id, status: 'done', title: 'Home' });
-    expect(item.snapshot.artifacts.thumbnail).toEqual({ kind: 'thumbnail', sha256: 'f'.repeat(64), size: 9, mime: 'image/webp' });
+    return link.id;
+  }
+
+  const urls = async (query: Parameters<typeof find>[1]) => (await find(db, query)).items.map((item) => item.link.url);
+
+  describe('find', () => {
+    it('indexes the first IndexedTextChars characters of a text, so one huge page cannot hold the event loop', async () => {
+      const filler = 'lorem ipsum dolor '.repeat(Math.ceil(IndexedTextChars / 18));
+      await captured({ url: 'https://huge.test/1', text: `openingword ${filler.slice(0, IndexedTextChars - 40)} nearthecap ${filler} pasttheend` });
+      expect(await urls({ workspaceId: 'local', text: 'openingword' })).toEqual(['https://huge.test/1']);
+      expect(await urls({ workspaceId: 'local', text: 'nearthecap' })).toEqual(['https://huge.test/1']);
+      expect(await urls({ workspaceId: 'local', text: 'pasttheend' })).toEqual([]);
+    });
+
+    it('ANDs tags, matches text anywhere, and lists newest first', async () => {
+      await captured({ url: 'https://a.test/1', title: 'Node DNS', text: 'call socket.getaddrinfo to resolve', tags: ['#Node', 'dns'] });
+      await captured({ url: 'https://a.test/2', title: '快照说明', text: '网页快照可以离线查看', tags: ['技术', 'node'] });
+      await captured({ url: 'https://a.test/3', title: 'C++ notes', text: 'templates and socket programming', tags: ['C++'] });
+
+      expect(await urls({ workspaceId: 'local' })).toEqual(['https://a.test/3', 'https://a.test/2', 'https://a.test/1']);
+      expect(await urls({ workspaceId: 'local', tags: ['node'] })).toEqual(['https://a.test/2', 'https://a.test/1']);
+      expect(await urls({ workspaceId: 'local', tags: ['NODE', '#dns'] })).toEqual(['https://a.test/1']);
+      expect(await urls({ workspaceId: 'local', tags: ['技术'] })).toEqual(['https://a.test/2']);
+      expect(await urls({ workspaceId: 'local', tags: ['c++'] })).toEqual(['https://a.test/3']);
+      expect(await urls({ workspaceId: 'local', tags: ['node', 'c++'] })).toEqual([]);
+      expect(await urls({ workspaceId: 'local', text: 'socket.getaddrinfo' })).toEqual(['https://a.test/1']);
+      expect(await urls({ workspaceId: 'local', text: 'getaddr' })).toEqual(['https://a.test/1']);
+      expect(await urls({ workspaceId: 'local', text: 'SOCKET' })).toEqual(['https://a.test/3', 'https://a.test/1']);
+      expect(await urls({ workspaceId: 'local', text: '快照' })).toEqual(['https://a.test/2']);
+      expect(await urls({ workspaceId: 'local', text: '离线查看' })).toEqual(['https://a.test/2']);
+      expect(await urls({ workspaceId: 'local', text: 'socket templates' })).toEqual(['https://a.test/3']);
+      expect(await urls({ workspaceId: 'local', text: 'socket', tags: ['node'] })).toEqual(['https://a.test/1']);
+      expect(await urls({ workspaceId: 'local', text: 'a.test/2' })).toEqual(['https://a.test/2']);
+      expect(await urls({ workspaceId: 'local', text: '  ' })).toHaveLength(3);
+    });
+
+    it('gives the same tag+text answers whether the tag or the search index drives the query', async () => {
+      for (let i = 0; i < 12; i++) {
+        await captured({ url: `https://d.test/${i}`, title: i % 3 ? 'Plain' : 'Über 快照', text: `entry ${i} ${i % 2 ? 'socket.getaddrinfo' : 'other words'}`, tags: i % 4 ? ['rare', 'all'] : ['all'] });
+      }
+      const queries = [
+        { tags: ['rare'], text: 'socket.getaddrinfo' },
+        { tags: ['rare', 'all'], text: 'getaddr 快照' },
+        { tags: ['all'], text: '快照' },
+        { tags: ['rare'], text: 'entry 1' },
+        { tags: ['rare'], text: '"' },
+        { tags: ['rare'], text: 'missing' },
+      ];
+      for (const query of queries) {
+        const viaTag = await find(db, { workspaceId: 'local', ...query, limit: 3 }, { tagDrivenMaxLinks: 1_000 });
+        const viaIndex = await find(db, { workspaceId: 'local', ...query, limit: 3 }, { tagDrivenMaxLinks: 0 });
+        expect(viaTag.items.map((item) => item.link.url), JSON.stringify(query)).toEqual(viaIndex.items.map((item) => item.link.url));
+        const rest = async (cursor: string | null, tagDrivenMaxLinks: number) => (cursor ? (await find(db, { workspaceId: 'local', ...query, limit: 50, cursor }, { tagDrivenMaxLinks })).items.map((item) => item.link.url) : []);
+        expect(await rest(viaTag.nextCursor, 1_000)).toEqual(await rest(viaIndex.nextCursor, 0));
+      }
+      const both = await find(db, { workspaceId: 'local', tags: ['rare'], text: 'socket.getaddrinfo', limit: 50 }, { tagDrivenMaxLinks: 0 });
+      expect(both.items.map((item) => item.link.url)).toEqual(['https://d.test/11', 'https://d.test/9', 'https://d.test/7', 'https://d.test/5', 'https://d.test/3', 'https://d.test/1']);
+      const cjk = await find(db, { workspaceId: 'local', tags: ['rare', 'all'], text: 'getaddr 快照' });
+      expect(cjk.items.map((item) => item.link.url)).toEqual(['https://d.test/9', 'https://d.test/3']);
+    });
+
+    it('finds CJK substrings, two-character words included, and folds case the same way on both backends', async () => {
+      await captured({ url: 'https://cjk.test/zh', title: '全球气候变化报告', text: '科学家警告，气候变化正在加速。北京今年夏天很热。' });
+      await captured({ url: 'https://cjk.test/ja', title: '東京の天気', text: '東京は明日晴れるでしょう。カタカナのテスト。' });
+      await captured({ url: 'https://cjk.test/ko', title: '서울 날씨', text: '서울은 내일 맑겠습니다.' });
+      await captured({ url: 'https://cjk.test/mixed', title: 'Straße ΣΟΦΙΑ Москва', text: 'Node.js 和 TypeScript 教程，气温 Übersicht' });
+      const cases: Array<[string, string[]]> = [
+        ['气候', ['https://cjk.test/zh']],
+        ['北京', ['https://cjk.test/zh']],
+        ['气候变化', ['https://cjk.test/zh']],
+        ['气温', ['https://cjk.test/mixed']],
+        ['东京', []], // simplified 东 is not traditional 東: no folding across scripts
+        ['東京', ['https://cjk.test/ja']],
+        ['カタ', ['https://cjk.test/ja']],
+        ['서울', ['https://cjk.test/ko']],
+        ['和 typescript', ['https://cjk.test/mixed']],
+        ['TYPESCRIPT', ['https://cjk.test/mixed']],
+        ['москва', ['https://cjk.test/mixed']],
+        ['σοφια', ['https://cjk.test/mixed']],
+        ['übersicht', ['https://cjk.test/mixed']],
+        ['变化 科学', ['https://cjk.test/zh']],
+        ['变化 天气', []],
+      ];
+      for (const [text, expected] of cases) expect(await urls({ workspaceId: 'local', text }), text).toEqual(expected);
+      if (backend === 'postgres') {
+        // With scans ruled out, a two-character word is answered from the bigram index, not by reading every document.
+        const plan = await db.connection().execute(async (conn) => {
+          await sql`SET enable_seqscan = off`.execute(conn);
+          return (await sql<{ 'QUERY PLAN': string }>`EXPLAIN SELECT seq FROM link_search f WHERE f.bigrams @> ARRAY['气候']::text[]`.execute(conn)).rows.map((row) => row['QUERY PLAN']).join('\n');
+        });
+        expect(plan).toContain('link_search_bigrams');
+      }
+    });
+
+    it('searches FTS syntax characters literally and never throws on them', async () => {
+      await captured({ url: 'https://a.test/q', text: 'he said "hello" (twice) - a*b AND c OR NEAR x^2 {col}: done' });
+      await captured({ url: 'https://a.test/plain', text: 'nothing special here at all' });
+      const literal = ['"hello"', '"', '(twice)', '(', '-', 'a*b', '*', 'AND', 'OR', 'NEAR', '{col}:', 'x^2', 'said "hello"', 'c OR'];
+      for (const text of literal) {
+        expect(await urls({ workspaceId: 'local', text }), text).toEqual(['https://a.test/q']);
+      }
+      // LIKE wildcards are escaped: `%` and `_` appear in neither page.
+      expect(await urls({ workspaceId: 'local', text: '%' })).toEqual([]);
+      expect(await urls({ workspaceId: 'local', text: '_' })).toEqual([]);
+      expect(await urls({ workspaceId: 'local', text: '"unbalanced' })).toEqual([]);
+      // `NOT` is a term like any other (it occurs in "nothing"), not an operator that excludes the page.
+      expect(await urls({ workspaceId: 'local', text: 'NOT nothing' })).toEqual(['https://a.test/plain']);
+    });
+
+    it('pages with cursors across pages with no duplicates or gaps, also while new links arrive', async () => {
+      const all: string[] = [];
+      for (let i = 0; i < 23; i++) {
+        all.unshift(`https://p.test/${i}`);
+        await captured({ url: `https://p.test/${i}`, text: `page number ${i} common words`, tags: i % 2 ? ['odd', 'all'] : ['all'] });
+      }
+      for (const query of [{}, { tags: ['all'] }, { text: 'common' }, { text: 'common', tags: ['all'] }]) {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        let pages = 0;
+        const expectedPages = Math.ceil(all.length / 5);
+        do {
+          const result = await find(db, { workspaceId: 'local', ...query, limit: 5, cursor });
+          seen.push(...result.items.map((item) => item.link.url));
+          cursor = result.nextCursor;
+          pages++;
+          // A link captured mid-paging lands on top, outside the pages already being walked.
+          if (pages === 2) await captured({ url: `https://p.test/new-${JSON.stringify(query)}`, text: 'common', tags: ['all'] });
+        } while (cursor);
+        expect(seen, JSON.stringify(query)).toEqual(all);
+        expect(pages).toBe(expectedPages);
+        all.unshift(`https://p.test/new-${JSON.stringify(query)}`);
+      }
+      const odd = await find(db, { workspaceId: 'local', tags: ['odd'], limit: 11 });
+      expect(odd.items.map((item) => item.link.url)).toEqual(all.filter((url) => /\/\d*[13579]$/.test(url)));
+      expect(odd.nextCursor).toBeNull();
+      await expect(find(db, { workspaceId: 'local', cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidInputError);
+    });
+
+    it('moves a link to the top when it is captured again and keeps its text searchable meanwhile', async () => {
+      const first = await captured({ url: 'https://r.test/1', text: 'alpha version', tags: ['keep'] });
+      await captured({ url: 'https://r.test/2', text: 'bravo version', tags: ['keep'] });
+      const again = await createSnapshot(db, { workspaceId: 'local', linkId: first, url: 'https://r.test/1' });
+      const top = await find(db, { workspaceId: 'local' });
+      expect(top.items.map((item) => [item.link.url, item.snapshot.status])).toEqual([
+        ['https://r.test/1', 'queued'],
+        ['https://r.test/2', 'done'],
+      ]);
+      expect(await urls({ workspaceId: 'local', text: 'alpha' })).toEqual(['https://r.test/1']);
+      // The tag index and the search index moved with the link.
+      expect(await urls({ workspaceId: 'local', tags: ['keep'] })).toEqual(['https://r.test/1', 'https://r.test/2']);
+      expect(await urls({ workspaceId: 'local', tags: ['keep'], text: 'version' })).toEqual(['https://r.test/1', 'https://r.test/2']);
+      await completeSnapshot(db, again.id, {}, [], { title: null, description: null, url: 'https://r.test/1', text: 'charlie version' });
+      expect(await urls({ workspaceId: 'local', text: 'alpha' })).toEqual([]);
+      expect(await urls({ workspaceId: 'local', text: 'charlie' })).toEqual(['https://r.test/1']);
+    });
+
+    it('never returns another workspace’s links, even for a workspace id that is a prefix of another', async () => {
+      await ensureWorkspace(db, { id: 'discord:12', platform: 'discord' });
+      await captured({ workspaceId: 'discord:1', url: 'https://w.test/one', text: 'shared words', tags: ['t'] });
+      await captured({ workspaceId: 'discord:12', url: 'https://w.test/twelve', text: 'shared words', tags: ['t'] });
+      for (const query of [{}, { tags: ['t'] }, { text: 'shared' }, { text: 'sh' }, { text: 'shared', tags: ['t'] }]) {
+        expect(await urls({ workspaceId: 'discord:1', ...query }), JSON.stringify(query)).toEqual(['https://w.test/one']);
+        expect(await urls({ workspaceId: 'local', ...query }), JSON.stringify(query)).toEqual([]);
+      }
+      expect(await listTags(db, 'discord:12')).toEqual([{ tag: 't', count: 1 }]);
+    });
+
+    it('hides links shared only in private channels from viewers outside them', async () => {
+      const discord = (channelId: string, channelPrivate: boolean, messageId: string) => ({ platform: 'discord' as const, channelId, channelPrivate, messageId });
+      await captured({ workspaceId: 'discord:1', url: 'https://v.test/public', tags: ['v'], share: discord('general', false, 'm1') });
+      await captured({ workspaceId: 'discord:1', url: 'https://v.test/secret', tags: ['v'], text: 'secret plans', share: discord('staff', true, 'm2') });
+      const both = await captured({ workspaceId: 'discord:1', url: 'https://v.test/both', tags: ['v'], share: discord('staff', true, 'm3') });
+
+      const outsider = { channelIds: ['general'] };
+      const staff = { channelIds: ['general', 'staff'] };
+      expect(await urls({ workspaceId: 'discord:1', viewer: outsider })).toEqual(['https://v.test/public']);
+      expect(await urls({ workspaceId: 'discord:1', viewer: { channelIds: [] } })).toEqual(['https://v.test/public']);
+      expect(await urls({ workspaceId: 'discord:1', viewer: staff })).toHaveLength(3);
+      expect(await urls({ workspaceId: 'discord:1', viewer: null })).toHaveLength(3);
+      expect(await urls({ workspaceId: 'discord:1', text: 'secret', viewer: outsider })).toEqual([]);
+      expect(await urls({ workspaceId: 'discord:1', tags: ['v'], viewer: outsider })).toEqual(['https://v.test/public']);
+      expect(await listTags(db, 'discord:1', outsider)).toEqual([{ tag: 'v', count: 1 }]);
+      expect(await listTags(db, 'discord:1', null)).toEqual([{ tag: 'v', count: 3 }]);
+
+      // Shared again in a public channel: now everyone sees it; that message deleted: hidden again.
+      const snapshot = (await find(db, { workspaceId: 'discord:1', tags: ['v'] })).items.find((item) => item.link.id === both)!.snapshot;
+      await createShare(db, { workspaceId: 'discord:1', linkId: both, snapshotId: snapshot.id, userId: 'u', ...discord('general', false, 'm4') });
+      expect(await urls({ workspaceId: 'discord:1', viewer: outsider })).toEqual(['https://v.test/both', 'https://v.test/public']);
+      await deleteSharesByMessage(db, 'discord:1', 'general', 'm4');
+      expect(await urls({ workspaceId: 'discord:1', viewer: outsider })).toEqual(['https://v.test/public']);
+    });
+
+    it('returns snapshots with their artifacts and links with their tags', async () => {
+      const link = await upsertLink(db, 'local', 'https://h.test/');
+      const snapshot = await createSnapshot(db, { workspaceId: 'local', linkId: link.id, url: link.url });
+      await addTags(db, 'local', link.id, ['b', 'a']);
+      await completeSnapshot(db, snapshot.id, { title: 'Home' }, [{ kind: 'thumbnail', sha256: 'f'.repeat(64), size: 9, mime: 'image/webp' }], {
+        title: 'Home', description: null, url: link.url, text: '',
+      });
+      const [item] = (await find(db, { workspaceId: 'local', text: 'home' })).items;
+      expect(item.link).toMatchObject({ id: link.id, tags: ['a', 'b'] });
+      expect(item.snapshot).toMatchObject({ id: snapshot.id, status: 'done', title: 'Home' });
+      expect(item.snapshot.artifacts.thumbnail).toEqual({ kind: 'thumbnail', sha256: 'f'.repeat(64), size: 9, mime: 'image/webp' });
+    });
   });
 });

@@ -208,9 +208,15 @@ export class LeaseLostError extends LinksnapError {
 export function isTransientStoreError(error: unknown): boolean {
   // An object store's own failures (5xx, SlowDown, a timeout) say so in the AWS SDK's `$fault`.
   if ((error as { $fault?: unknown } | null)?.$fault === 'server' || (error as Error | null)?.name === 'TimeoutError') return true;
+  // node-postgres reports a connection the server dropped without any code.
+  if (/^Connection terminated|timeout exceeded when trying to connect/.test((error as Error | null)?.message ?? '')) return true;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
-  return /^SQLITE_(BUSY|LOCKED|FULL|IOERR|PROTOCOL|CANTOPEN)/.test(code) || ['ENOSPC', 'EDQUOT', 'EIO', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', '57P01', '08006', '08003', '53100'].includes(code);
+  if (/^SQLITE_(BUSY|LOCKED|FULL|IOERR|PROTOCOL|CANTOPEN)/.test(code)) return true;
+  // Postgres SQLSTATEs: connection lost or refused (08…), serialization or deadlock (40001, 40P01),
+  // shutting down or starting (57P01–57P03), out of disk, memory or connections (53…).
+  if (/^(08|53|57P0[123])/.test(code) || code === '40001' || code === '40P01') return true;
+  return ['ENOSPC', 'EDQUOT', 'EIO', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code);
 }
 
 export class QuotaExceededError extends LinksnapError {

@@ -55,6 +55,8 @@ export interface ServiceDeps {
    * not capture (`serve --no-workers`) learns of results from other processes only this way.
    */
   redeliverEveryMs?: number;
+  /** How often the job runner looks for jobs nobody woke it for (1 s by default). */
+  jobPollMs?: number;
   now?: () => Date;
 }
 
@@ -82,6 +84,7 @@ export class LinksnapService implements SnapService {
           owner: this.#owner,
           concurrency: deps.concurrencyLimit ?? deps.config.concurrency,
           leaseMs: deps.config.jobLeaseMs,
+          pollMs: deps.jobPollMs,
           logger: deps.logger,
         })
       : null;

@@ -8,7 +8,8 @@ import { normalizeTags } from '../core/tags.js';
 import type { FindItem, FindQuery, FindResult, Viewer } from '../core/types.js';
 import { hydrateLinks } from './links.js';
 import type { Db } from './schema.js';
-import { searchTable, searchTerms, textCondition, textConditionOnRow } from './search-index.js';
+import { isPostgres } from './dialect.js';
+import { searchKey, searchTable, searchTerms, textCondition, textConditionOnRow } from './search-index.js';
 import { hydrateSnapshots } from './snapshots.js';
 import { placedVisibleTo, tagColumns, visibleTo } from './visibility.js';
 
@@ -56,7 +57,10 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
   // A link is only findable once it has a snapshot to show.
   const filters: RawBuilder<SqlBool>[] = [sql<SqlBool>`l.workspace_id = ${plan.workspaceId} AND l.latest_snapshot_id IS NOT NULL`];
   if (plan.viewer) filters.push(visibleTo(plan.viewer));
-  // CROSS JOIN pins the driving table: SQLite keeps that order and reads it newest first.
+  // CROSS JOIN pins the driving table: SQLite keeps that order and reads it newest first. Postgres
+  // plans joins itself (and has no CROSS JOIN … ON).
+  const join = isPostgres(db) ? sql`JOIN` : sql`CROSS JOIN`;
+  const fkey = searchKey(db);
   let source: RawBuilder<unknown>;
   let key: RawBuilder<unknown>;
   const tags = plan.tags.length > 1 || (plan.text && plan.tags.length) ? await rarestFirst(db, plan.workspaceId, plan.tags) : plan.tags.map((tag) => ({ tag, links: 0 }));
@@ -68,16 +72,16 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
   if (plan.text && tags.length && tags[0].links <= plan.tagDrivenMaxLinks) {
     // A rare tag with text: read the tag's few links newest first and test each one's text, rather
     // than walk every match of a possibly common term looking for the rare tag.
-    source = sql`link_tags t0 CROSS JOIN ${searchTable} f ON f.rowid = t0.seq CROSS JOIN links l ON l.id = t0.link_id`;
+    source = sql`link_tags t0 ${join} ${searchTable} f ON ${fkey} = t0.seq ${join} links l ON l.id = t0.link_id`;
     key = sql`t0.seq`;
-    filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${tagsToProbe[0]}`, drivingTag, textConditionOnRow(plan.text));
+    filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${tagsToProbe[0]}`, drivingTag, textConditionOnRow(db, plan.text));
     tagsToProbe = tagsToProbe.slice(1);
   } else if (plan.text) {
-    source = sql`${searchTable} f CROSS JOIN links l ON l.seq = f.rowid`;
-    key = sql`f.rowid`;
-    filters.push(textCondition(plan.workspaceId, plan.text));
+    source = sql`${searchTable} f ${join} links l ON l.seq = ${fkey}`;
+    key = fkey;
+    filters.push(textCondition(db, plan.workspaceId, plan.text));
   } else if (plan.tags.length) {
-    source = sql`link_tags t0 CROSS JOIN links l ON l.id = t0.link_id`;
+    source = sql`link_tags t0 ${join} links l ON l.id = t0.link_id`;
     key = sql`t0.seq`;
     filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${tagsToProbe[0]}`, drivingTag);
     tagsToProbe = tagsToProbe.slice(1);

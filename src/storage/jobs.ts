@@ -3,9 +3,13 @@
 // can give up on a job that keeps killing its process (attempts > maxAttempts).
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { NotFoundError } from '../core/errors.js';
+import { isPostgres } from './dialect.js';
 import { isoNow, newId } from './ids.js';
 import type { Database, Db, JobRow } from './schema.js';
 import { writeTransaction } from './transaction.js';
+
+/** The NOTIFY channel a new job is announced on (Postgres), so idle workers wake at once. */
+export const JobsChannel = 'linksnap_jobs';
 
 export type JobStatus = 'queued' | 'leased' | 'done' | 'failed';
 
@@ -26,6 +30,8 @@ export async function enqueueJob(db: Db, snapshotId: string, maxAttempts: number
     .insertInto('jobs')
     .values({ id, snapshot_id: snapshotId, workspace_id: snapshot.workspace_id, priority, status: 'queued', attempts: 0, max_attempts: maxAttempts, run_after: at, lease_owner: null, lease_expires_at: null, last_error: null, created_at: at, updated_at: at })
     .execute();
+  // Inside a transaction the notification is sent at commit, when the job is visible to the worker.
+  if (isPostgres(db)) await sql`SELECT pg_notify(${JobsChannel}, '')`.execute(db);
   return id;
 }
 
@@ -40,6 +46,7 @@ export async function leaseNextJob(db: Db, owner: string, leaseMs: number, now: 
   const at = isoNow(now);
   const expires = isoNow(new Date(now.getTime() + leaseMs));
   const leasable = sql<boolean>`((status = 'queued' AND run_after <= ${at}) OR (status = 'leased' AND lease_expires_at <= ${at}))`;
+  if (isPostgres(db)) return leaseNextJobPostgres(db, owner, at, expires);
   // BEGIN IMMEDIATE takes SQLite's write lock first, so the pick and the claim are one step across
   // connections and processes.
   return writeTransaction(db, async (trx) => {
@@ -68,6 +75,33 @@ export async function leaseNextJob(db: Db, owner: string, leaseMs: number, now: 
   });
 }
 
+/**
+ * The same choice in one statement, for any number of workers on one Postgres: the candidate row
+ * is locked with FOR UPDATE SKIP LOCKED, so concurrent claims pass over each other's rows instead
+ * of queueing behind one lock, and no two claim the same job.
+ */
+async function leaseNextJobPostgres(db: Db, owner: string, at: string, expires: string): Promise<LeasedJob | null> {
+  const result = await sql<{ id: string; snapshot_id: string; attempts: number; max_attempts: number }>`
+    WITH busy AS (
+      SELECT workspace_id, count(*) AS running FROM jobs WHERE status = 'leased' AND lease_expires_at > ${at} GROUP BY workspace_id
+    ), picked AS (
+      SELECT j.id FROM jobs j LEFT JOIN busy b ON b.workspace_id = j.workspace_id
+      WHERE (j.status = 'queued' AND j.run_after <= ${at}) OR (j.status = 'leased' AND j.lease_expires_at <= ${at})
+      ORDER BY coalesce(b.running, 0), j.priority, j.run_after, j.created_at, j.id
+      LIMIT 1 FOR UPDATE OF j SKIP LOCKED
+    )
+    UPDATE jobs SET status = 'leased', lease_owner = ${owner}, lease_expires_at = ${expires}, attempts = jobs.attempts + 1, updated_at = ${at}
+    FROM picked WHERE jobs.id = picked.id
+    RETURNING jobs.id, jobs.snapshot_id, jobs.attempts, jobs.max_attempts`.execute(db);
+  const row = result.rows[0];
+  return row ? { id: row.id, snapshotId: row.snapshot_id, attempts: Number(row.attempts), maxAttempts: Number(row.max_attempts) } : null;
+}
+
+/** attempts - 1, never below 0: SQLite's scalar max() is Postgres' greatest(). */
+function uncountAttempt(db: Db, attempts: RawBuilder<unknown>) {
+  return isPostgres(db) ? sql<number>`greatest(${attempts} - 1, 0)` : sql<number>`max(${attempts} - 1, 0)`;
+}
+
 function leasableJobs(db: Kysely<Database>, leasable: RawBuilder<boolean>) {
   return db.selectFrom('jobs').select('id').where(leasable);
 }
@@ -89,7 +123,7 @@ export async function releaseJob(db: Db, jobId: string, owner: string, now: Date
   const at = isoNow(now);
   await db
     .updateTable('jobs')
-    .set((eb) => ({ status: 'queued', lease_owner: null, lease_expires_at: null, run_after: at, updated_at: at, attempts: sql<number>`max(${eb.ref('attempts')} - 1, 0)` }))
+    .set((eb) => ({ status: 'queued', lease_owner: null, lease_expires_at: null, run_after: at, updated_at: at, attempts: uncountAttempt(db, sql.ref('attempts')) }))
     .where('id', '=', jobId)
     .where('status', '=', 'leased')
     .where('lease_owner', '=', owner)
@@ -123,7 +157,7 @@ export async function requeueLeasedJob(db: Db, jobId: string, owner: string, run
   const at = isoNow(now);
   const result = await db
     .updateTable('jobs')
-    .set((eb) => ({ status: 'queued', run_after: isoNow(runAfter), last_error: error, lease_owner: null, lease_expires_at: null, updated_at: at, attempts: sql<number>`max(${eb.ref('attempts')} - 1, 0)` }))
+    .set((eb) => ({ status: 'queued', run_after: isoNow(runAfter), last_error: error, lease_owner: null, lease_expires_at: null, updated_at: at, attempts: uncountAttempt(db, sql.ref('attempts')) }))
     .where('id', '=', jobId)
     .where('lease_owner', '=', owner)
     .where('status', '=', 'leased')

@@ -9,15 +9,21 @@ import { linkChecksOf } from './link-checks.js';
 import { copyLinkVisibility, tagsOfLinks } from './tags.js';
 import { moveDocument, removeDocument } from './search-index.js';
 import { writeTransaction } from './transaction.js';
+import { isPostgres } from './dialect.js';
 
-/** The next free position at the top of the newest-first order. */
-export const nextSeq = sql<number>`(select coalesce(max(seq), 0) + 1 from links)`;
+/**
+ * The next free position at the top of the newest-first order. Postgres takes it from a sequence
+ * (migration 0009): a statement outside a write transaction may run beside another one there.
+ */
+export function nextSeq(db: Kysely<Database>) {
+  return isPostgres(db) ? sql<number>`nextval('link_seq')` : sql<number>`(select coalesce(max(seq), 0) + 1 from links)`;
+}
 
 export async function upsertLink(db: Db, workspaceId: string, url: string, now: Date = new Date()): Promise<Link> {
   const at = isoNow(now);
   await db
     .insertInto('links')
-    .values({ id: newId(), workspace_id: workspaceId, url, created_at: at, updated_at: at, seq: nextSeq, latest_snapshot_id: null, public: 0 })
+    .values({ id: newId(), workspace_id: workspaceId, url, created_at: at, updated_at: at, seq: nextSeq(db), latest_snapshot_id: null, public: 0 })
     .onConflict((oc) => oc.columns(['workspace_id', 'url']).doNothing())
     .execute();
   const row = await db.selectFrom('links').selectAll().where('workspace_id', '=', workspaceId).where('url', '=', url).executeTakeFirstOrThrow();
@@ -65,7 +71,7 @@ export async function touchLink(trx: Kysely<Database>, linkId: string, latestSna
   if (!before) throw new NotFoundError('link', linkId);
   const after = await trx
     .updateTable('links')
-    .set({ seq: nextSeq, updated_at: at, latest_snapshot_id: latestSnapshotId })
+    .set({ seq: nextSeq(trx), updated_at: at, latest_snapshot_id: latestSnapshotId })
     .where('id', '=', linkId)
     .returning('seq')
     .executeTakeFirstOrThrow();

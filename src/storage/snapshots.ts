@@ -1,7 +1,8 @@
 // Snapshots (each capture of a link is a version) and their artifacts.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { NotFoundError } from '../core/errors.js';
 import type { ArtifactKind, ArtifactRef, Snapshot, SnapshotStatus } from '../core/types.js';
+import { isPostgres } from './dialect.js';
 import { isoNow, newId } from './ids.js';
 import { finishLeasedJob, jobOutcome } from './jobs.js';
 import { assertLink, touchLink } from './links.js';
@@ -131,7 +132,22 @@ export async function completeSnapshot(
   artifacts: StoredArtifact[],
   search: SearchDocument,
 ): Promise<void> {
-  await writeTransaction(db, (trx) => writeCaptureResult(trx, snapshotId, patch, artifacts, search));
+  await writeTransaction(db, async (trx) => {
+    await writeCaptureResult(trx, snapshotId, patch, artifacts, search);
+    await announceFinished(trx, snapshotId);
+  });
+}
+
+/** The NOTIFY channel a finished snapshot is announced on (Postgres), so bot processes reply at once. */
+export const SnapshotsChannel = 'linksnap_snapshots';
+
+/**
+ * Tells the other processes a snapshot reached done or failed. The shares table is the outbox
+ * (a share stays pending until its platform acknowledged the reply), so this is only a wake-up:
+ * a process that missed it still finds the share on its next poll. Sent at commit.
+ */
+async function announceFinished(trx: Db, snapshotId: string): Promise<void> {
+  if (isPostgres(trx)) await sql`SELECT pg_notify(${SnapshotsChannel}, ${snapshotId})`.execute(trx);
 }
 
 /** A finished capture's rows: metadata, artifacts and search text, inside the caller's transaction. */
@@ -166,6 +182,7 @@ export async function completeCapture(
   return leased(db, async (trx) => {
     if (!(await finishLeasedJob(trx, lease.jobId, lease.owner, jobOutcome({ done: true }, now)))) throw new LeaseNotHeld();
     await writeCaptureResult(trx, snapshotId, patch, artifacts, search);
+    await announceFinished(trx, snapshotId);
   });
 }
 
@@ -180,6 +197,7 @@ export async function failCapture(db: Db, lease: JobLease, snapshotId: string, e
         ? { status: 'queued', error: error.message, errorCode: error.code }
         : { status: 'failed', error: error.message, errorCode: error.code, capturedAt: isoNow(now) },
     );
+    if (!retryAt) await announceFinished(trx, snapshotId);
   });
 }
 

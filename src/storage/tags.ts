@@ -113,7 +113,7 @@ export async function listTags(db: Db, workspaceId: string, viewer: Viewer | nul
   if (viewer) filters.push(placedVisibleTo(tagColumns('t'), viewer), visibleTo(viewer, { public: sql.ref('t.link_public'), id: sql.ref('t.link_id') }));
   const result = await sql<{ tag: string; count: number }>`SELECT tag, count(*) AS count FROM (
       SELECT t.tag AS tag, t.link_id FROM link_tags t WHERE ${sql.join(filters, sql` AND `)} GROUP BY t.tag, t.link_id
-    ) GROUP BY tag ORDER BY count(*) DESC, tag`.execute(db);
+    ) pairs GROUP BY tag ORDER BY count(*) DESC, tag`.execute(db);
   return result.rows.map((row) => ({ tag: row.tag, count: Number(row.count) }));
 }
 

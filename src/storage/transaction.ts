@@ -1,17 +1,28 @@
-// Write transactions take SQLite's write lock up front (BEGIN IMMEDIATE). A deferred transaction
-// that reads and then writes can fail with SQLITE_BUSY when another process committed in between,
-// and busy_timeout cannot save it; an immediate one simply waits its turn.
-import { type Kysely, SqliteAdapter, sql } from 'kysely';
+// Write transactions are serialised, so a read-then-write inside one (the next seq, a fair pick,
+// "is this blob still referenced") sees no other writer in between. SQLite: BEGIN IMMEDIATE takes
+// the write lock up front (a deferred transaction that reads and then writes can fail with
+// SQLITE_BUSY when another process committed in between, and busy_timeout cannot save it).
+// Postgres: a transaction-scoped advisory lock gives every process on the database the same
+// guarantee; these transactions are short (rows only, never a blob or a page load), and the hot
+// path of many workers, claiming a job, does not take it (see jobs.ts: FOR UPDATE SKIP LOCKED).
+import { type Kysely, sql } from 'kysely';
+import { isPostgres } from './dialect.js';
 import type { Database } from './schema.js';
+
+/** Any 64-bit number no other application on the database uses for an advisory lock. */
+export const WriteLockKey = 0x6c6e6b73_6e6170n; // "lnksnap"
 
 /** Connections inside a BEGIN IMMEDIATE, so a nested call joins the open transaction. */
 const openTransactions = new WeakSet<Kysely<Database>>();
 
 export async function writeTransaction<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) {
-    return db.transaction().execute((trx) => work(trx));
-  }
   if (db.isTransaction || openTransactions.has(db)) return work(db);
+  if (isPostgres(db)) {
+    return db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${sql.lit(WriteLockKey.toString())}::bigint)`.execute(trx);
+      return work(trx);
+    });
+  }
   return db.connection().execute(async (conn) => {
     await sql`BEGIN IMMEDIATE`.execute(conn);
     openTransactions.add(conn);
