@@ -1,6 +1,7 @@
 // `linksnap serve` (npm start): the web page and API, the capture workers, and whichever chat
 // bots are configured, in one process over one store. Stops cleanly on SIGINT/SIGTERM: jobs in
 // flight get a grace period, then go back to the queue for the next start.
+import { redactDatabaseUrl } from './storage/postgres.js';
 import { createApp } from './app.js';
 import { installLastResortHandler } from './core/capture-scope.js';
 import type { Config } from './config.js';
@@ -75,7 +76,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
 export async function serve(config: Config, logger: Logger, options: { workers?: boolean; workerOnly?: boolean } = {}): Promise<void> {
   installLastResortHandler({ logger });
   const server = options.workerOnly ? await startWorker(config, logger) : await startServer(config, logger, { workers: options.workers });
-  process.stdout.write(options.workerOnly ? `linksnap worker is capturing from ${config.dataDir}\n` : `linksnap is running at ${server.baseUrl}\n`);
+  process.stdout.write(options.workerOnly ? `linksnap worker is capturing from ${config.databaseUrl ? redactDatabaseUrl(config.databaseUrl) : config.dataDir}\n` : `linksnap is running at ${server.baseUrl}\n`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -3,9 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { JobsChannel } from '../src/storage/jobs.js';
+import { openStoreDatabase } from '../src/storage/open-database.js';
+import { SnapshotsChannel } from '../src/storage/snapshots.js';
 import { NotFoundError } from '../src/core/errors.js';
 import {
+  completeCapture,
   completeJob,
   countJobs,
   createSnapshot,
@@ -55,6 +59,26 @@ describe.each(Backends)('on %s', (backend) => {
   }
 
   const at = (iso: string) => new Date(iso);
+
+  if (backend === 'postgres') {
+    it('announces a queued job and a finished capture to listening processes by NOTIFY', async () => {
+      const db = await open();
+      const listener = openStoreDatabase({ dbPath: '', databaseUrl: targets.get(db)! });
+      const heard: string[] = [];
+      const stop = await listener.listen!({ [JobsChannel]: () => heard.push('job'), [SnapshotsChannel]: () => heard.push('snapshot') });
+      try {
+        const [snapshotId] = await queuedSnapshots(db, 1);
+        await vi.waitFor(() => expect(heard).toContain('job'));
+        expect(heard).not.toContain('snapshot');
+        const job = (await leaseNextJob(db, 'w', 60_000))!;
+        await completeCapture(db, { jobId: job.id, owner: 'w' }, snapshotId, {}, [], { title: null, description: null, url: 'u', text: '' });
+        await vi.waitFor(() => expect(heard).toContain('snapshot'));
+      } finally {
+        await stop();
+        await listener.close();
+      }
+    });
+  }
 
   describe('capture jobs', () => {
     it('leases fairly between workspaces: a flood in one never holds back another workspace, and an asked-for capture goes first', async () => {

@@ -30,9 +30,16 @@ export async function enqueueJob(db: Db, snapshotId: string, maxAttempts: number
     .insertInto('jobs')
     .values({ id, snapshot_id: snapshotId, workspace_id: snapshot.workspace_id, priority, status: 'queued', attempts: 0, max_attempts: maxAttempts, run_after: at, lease_owner: null, lease_expires_at: null, last_error: null, created_at: at, updated_at: at })
     .execute();
-  // Inside a transaction the notification is sent at commit, when the job is visible to the worker.
-  if (isPostgres(db)) await sql`SELECT pg_notify(${JobsChannel}, '')`.execute(db);
+  await announceJob(db);
   return id;
+}
+
+/**
+ * Wakes idle workers in every process (Postgres NOTIFY; SQLite workers poll). Inside a transaction
+ * the notification is sent at commit, when the job is visible to them.
+ */
+export async function announceJob(db: Db): Promise<void> {
+  if (isPostgres(db)) await sql`SELECT pg_notify(${JobsChannel}, '')`.execute(db);
 }
 
 /**
