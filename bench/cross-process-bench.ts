@@ -1,5 +1,5 @@
-// Worker result to chat reply across processes, on the embedded store (SQLite): a `linksnap worker`
-// child process captures; the serving process (what `serve --no-workers` starts) subscribes as a
+// Worker result to chat reply across processes, on the embedded store (SQLite) and on Postgres: a
+// `linksnap worker` child process captures; the serving process (what `serve --no-workers` starts) subscribes as a
 // chat adapter does. Measured: from the moment the worker recorded the result (capturedAt) to the
 // serving process's handler receiving it. Baseline: the same, with the capture in the serving
 // process itself (plain `serve`), in this run.
@@ -12,11 +12,14 @@ import { loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { ShareEvent } from '../src/core/types.js';
 import { corpusPages, startPageServers } from './chat-load-bench.js';
+import { startTestPostgres } from '../test/helpers/postgres.js';
 
 export interface CrossProcessResult {
   captures: number;
   inProcess: { p50Ms: number; p95Ms: number };
   acrossProcesses: { p50Ms: number; p95Ms: number };
+  /** The same across processes on Postgres, where the worker's NOTIFY wakes the serving process. */
+  acrossProcessesPostgres: { p50Ms: number; p95Ms: number };
 }
 
 const Env = { LINKSNAP_ALLOW_NETS: '127.0.0.1/32', LINKSNAP_ONLY_ALLOWED: '1', LINKSNAP_LOG_LEVEL: 'warn' };
@@ -28,18 +31,24 @@ export async function runCrossProcessBench(options: { corpusDir: string; capture
   try {
     const inProcess = await measure(pages, 'in-process', false, options.log);
     const acrossProcesses = await measure(pages, 'worker', true, options.log);
-    return { captures, inProcess, acrossProcesses };
+    const postgres = await startTestPostgres();
+    try {
+      const acrossProcessesPostgres = await measure(pages, 'worker-pg', true, options.log, { DATABASE_URL: await postgres.createDatabase('cross_bench') });
+      return { captures, inProcess, acrossProcesses, acrossProcessesPostgres };
+    } finally {
+      await postgres.close();
+    }
   } finally {
     servers.close();
   }
 }
 
-async function measure(pages: string[], label: string, separateWorker: boolean, log: (message: string) => void): Promise<{ p50Ms: number; p95Ms: number }> {
+async function measure(pages: string[], label: string, separateWorker: boolean, log: (message: string) => void, extraEnv: Record<string, string> = {}): Promise<{ p50Ms: number; p95Ms: number }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `linksnap-cross-${label}-`));
-  const config = loadConfig({ ...Env, LINKSNAP_DATA_DIR: dataDir }, process.cwd());
+  const config = loadConfig({ ...Env, ...extraEnv, LINKSNAP_DATA_DIR: dataDir }, process.cwd());
   const app = await createApp({ config, logger: silentLogger, captures: !separateWorker });
   const worker = separateWorker
-    ? spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], { env: { ...process.env, ...Env, LINKSNAP_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] })
+    ? spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], { env: { ...process.env, ...Env, ...extraEnv, LINKSNAP_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] })
     : null;
   if (worker) {
     await new Promise<void>((resolve, reject) => {

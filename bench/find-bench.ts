@@ -7,7 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FindQuery } from '../src/core/types.js';
+import { type Kysely, sql } from 'kysely';
+import { cutText } from '../src/core/text.js';
 import { openDatabase } from '../src/storage/db.js';
+import { openPostgres } from '../src/storage/postgres.js';
+import type { Database } from '../src/storage/schema.js';
+import { cjkBigrams, fold, IndexedTextChars } from '../src/storage/search-index.js';
+import { startTestPostgres } from '../test/helpers/postgres.js';
 import { find } from '../src/storage/find.js';
 import { listTags } from '../src/storage/tags.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
@@ -29,6 +35,7 @@ export interface LatencyFigures {
 
 export interface FindBenchResult {
   n: number;
+  backend: 'sqlite' | 'postgres';
   buildSeconds: number;
   dbMegabytes: number;
   byTag: LatencyFigures;
@@ -49,6 +56,8 @@ export interface FindBenchOptions {
   queries?: number;
   pageSize?: number;
   seed?: number;
+  /** sqlite: a file, as shipped; postgres: a server started for the run (test/helpers/postgres.ts). */
+  backend?: 'sqlite' | 'postgres';
 }
 
 const WorkspaceId = 'bench';
@@ -58,26 +67,32 @@ const MemberViewer = { channelIds: ['general', 'private-1', 'private-2'] };
 const TagCount = 300;
 const VocabularySize = 6_000;
 
-export async function runFindBench({ n = 100_000, queries = 200, pageSize = 10, seed = 42 }: FindBenchOptions = {}): Promise<FindBenchResult> {
+export async function runFindBench({ n = 100_000, queries = 200, pageSize = 10, seed = 42, backend = 'sqlite' }: FindBenchOptions = {}): Promise<FindBenchResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linksnap-find-bench-'));
   const file = path.join(dir, 'bench.db');
   const random = mulberry32(seed);
   const words = vocabulary(VocabularySize, random);
   const tags = benchTags();
-  const opened = openDatabase({ path: file });
+  const postgres = backend === 'postgres' ? await startTestPostgres() : null;
+  const opened = postgres ? openPostgres({ url: await postgres.createDatabase('find_bench') }) : openDatabase({ path: file });
   try {
     await migrateToLatest(opened.db);
     const started = performance.now();
-    build(opened.sqlite, n, words, tags, random);
+    if ('sqlite' in opened) build(opened.sqlite, n, words, tags, random);
+    else await buildPostgres(opened.db, n, words, tags, random);
     const buildSeconds = round((performance.now() - started) / 1000);
-    const dbMegabytes = round(fs.statSync(file).size / 1024 / 1024);
+    const dbMegabytes = round(
+      'sqlite' in opened ? fs.statSync(file).size / 1024 / 1024 : Number((await sql<{ bytes: number }>`SELECT pg_database_size(current_database()) AS bytes`.execute(opened.db)).rows[0].bytes) / 1024 / 1024,
+    );
+    const db = opened.db;
 
     const pick = <T>(list: T[], skew = 1.2) => list[Math.min(list.length - 1, Math.floor(list.length * random() ** (1 + skew)))];
     const query = (extra: Partial<FindQuery>): FindQuery => ({ workspaceId: WorkspaceId, limit: pageSize, ...extra });
-    const run = (make: () => FindQuery) => measure(queries, async () => (await find(opened.db, make())).items.length);
+    const run = (make: () => FindQuery) => measure(queries, async () => (await find(db, make())).items.length);
 
     const result: FindBenchResult = {
       n,
+      backend,
       buildSeconds,
       dbMegabytes,
       newestFirst: await run(() => query({})),
@@ -89,19 +104,20 @@ export async function runFindBench({ n = 100_000, queries = 200, pageSize = 10, 
       // A member of #general and two of the ten private channels.
       byTagAsMember: await run(() => query({ tags: [pick(tags)], viewer: MemberViewer })),
       byTagAndTextAsMember: await run(() => query({ tags: [pick(tags)], text: pick(words, 0.3), viewer: MemberViewer })),
-      tagCountsAsMember: await measure(Math.min(queries, 50), async () => (await listTags(opened.db, WorkspaceId, MemberViewer)).length),
+      tagCountsAsMember: await measure(Math.min(queries, 50), async () => (await listTags(db, WorkspaceId, MemberViewer)).length),
       secondPage: await measure(queries, async () => {
-        const first = await find(opened.db, query({ tags: [pick(tags)] }));
+        const first = await find(db, query({ tags: [pick(tags)] }));
         if (!first.nextCursor) return -1;
         const started2 = performance.now();
         const cpu2 = process.cpuUsage();
-        const second = await find(opened.db, query({ tags: first.items[0].link.tags.slice(0, 1), cursor: first.nextCursor }));
+        const second = await find(db, query({ tags: first.items[0].link.tags.slice(0, 1), cursor: first.nextCursor }));
         return { items: second.items.length, ms: performance.now() - started2, cpuMs: cpuMs(process.cpuUsage(cpu2)) };
       }),
     };
     return result;
   } finally {
     await opened.close();
+    await postgres?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -160,6 +176,63 @@ function benchTags(): string[] {
   return Array.from({ length: TagCount }, (_, i) => (i % 10 === 7 ? `标签${i}` : `tag-${i}`));
 }
 
+/** One synthetic link with everything the store keeps for it, in the store's layout. */
+interface BenchLink {
+  seq: number;
+  workspaceId: string;
+  linkId: string;
+  snapshotId: string;
+  url: string;
+  title: string;
+  description: string;
+  text: string;
+  at: string;
+  channel: string;
+  open: number;
+  tags: string[];
+}
+
+/** The same links for the same seed on every backend. */
+function* benchLinks(n: number, words: string[], tags: string[], random: () => number): Generator<BenchLink> {
+  const epoch = Date.parse('2024-01-01T00:00:00.000Z');
+  const pickSkewed = <T>(list: T[], skew: number) => list[Math.min(list.length - 1, Math.floor(list.length * random() ** (1 + skew)))];
+  for (let i = 1; i <= n; i++) {
+    const workspaceId = i % 50 === 0 ? 'other' : WorkspaceId;
+    const cjk = random() < 0.1;
+    const length = 150 + Math.floor(random() * 300);
+    const parts: string[] = [];
+    for (let w = 0; w < length; w++) {
+      parts.push(cjk ? cjkWord(random) : pickSkewed(words, 1.5));
+    }
+    const text = parts.join(cjk ? '' : ' ');
+    const title = cjk ? `${cjkWord(random)}${cjkWord(random)}${pickSkewed(CjkBigrams, 0)}` : `${pickSkewed(words, 0.5)} ${pickSkewed(words, 0.5)} ${pickSkewed(words, 0.5)}`;
+    const description = parts.slice(0, 25).join(cjk ? '' : ' ');
+    const url = `https://site${i % 997}.example/${pickSkewed(words, 0.5)}/${i}`;
+    const at = iso(epoch + i * 60_000);
+    const channel = i % 5 === 0 ? PrivateChannels[Math.floor(random() * PrivateChannels.length)] : 'general';
+    const tagCount = 1 + Math.floor(random() * 4);
+    const linkTags = new Set<string>();
+    for (let t = 0; t < tagCount; t++) linkTags.add(pickSkewed(tags, 1.2));
+    yield {
+      seq: i,
+      workspaceId,
+      linkId: `l${i.toString(36).padStart(15, '0')}`,
+      snapshotId: `s${i.toString(36).padStart(15, '0')}`,
+      url,
+      title,
+      description,
+      text,
+      at,
+      channel,
+      open: channel === 'general' ? 1 : 0,
+      tags: [...linkTags],
+    };
+  }
+}
+
+const ArtifactKinds = ['screenshot', 'thumbnail', 'archive', 'text'];
+const artifactHash = (seq: number, kind: string) => (seq.toString(16) + kind).padEnd(64, '0').slice(0, 64);
+
 function build(sqlite: ReturnType<typeof openDatabase>['sqlite'], n: number, words: string[], tags: string[], random: () => number): void {
   const epoch = Date.parse('2024-01-01T00:00:00.000Z');
   sqlite.prepare(`INSERT INTO workspaces (id, platform, name, settings, created_at) VALUES (?, 'web', 'Bench', '{}', ?)`).run(WorkspaceId, iso(epoch));
@@ -173,42 +246,64 @@ function build(sqlite: ReturnType<typeof openDatabase>['sqlite'], n: number, wor
   const tag = sqlite.prepare(`INSERT OR IGNORE INTO tags (workspace_id, name, created_at) VALUES (?, ?, ?)`);
   const linkTag = sqlite.prepare(`INSERT OR IGNORE INTO link_tags (link_id, tag, workspace_id, seq, channel_id, public, link_public) VALUES (?, ?, ?, ?, ?, ?, ?)`);
   const search = sqlite.prepare(`INSERT INTO link_search (rowid, scope, title, description, url, text) VALUES (?, ?, ?, ?, ?, ?)`);
-  const pickSkewed = <T>(list: T[], skew: number) => list[Math.min(list.length - 1, Math.floor(list.length * random() ** (1 + skew)))];
   const insertAll = sqlite.transaction(() => {
-    for (let i = 1; i <= n; i++) {
-      const workspaceId = i % 50 === 0 ? 'other' : WorkspaceId;
-      const cjk = random() < 0.1;
-      const length = 150 + Math.floor(random() * 300);
-      const parts: string[] = [];
-      for (let w = 0; w < length; w++) {
-        parts.push(cjk ? cjkWord(random) : pickSkewed(words, 1.5));
+    for (const l of benchLinks(n, words, tags, random)) {
+      link.run(l.linkId, l.workspaceId, l.url, l.at, l.at, l.seq, l.snapshotId, l.open);
+      snapshot.run(l.snapshotId, l.linkId, l.workspaceId, l.url, l.title, l.description, l.at, l.at);
+      for (const kind of ArtifactKinds) artifact.run(l.snapshotId, kind, artifactHash(l.seq, kind), 1000, 'application/octet-stream');
+      share.run(`h${l.seq.toString(36).padStart(15, '0')}`, l.workspaceId, l.linkId, l.snapshotId, l.channel, l.open ? 0 : 1, l.at);
+      for (const name of l.tags) {
+        tag.run(l.workspaceId, name, l.at);
+        linkTag.run(l.linkId, name, l.workspaceId, l.seq, l.channel, l.open, l.open);
       }
-      const text = parts.join(cjk ? '' : ' ');
-      const title = cjk ? `${cjkWord(random)}${cjkWord(random)}${pickSkewed(CjkBigrams, 0)}` : `${pickSkewed(words, 0.5)} ${pickSkewed(words, 0.5)} ${pickSkewed(words, 0.5)}`;
-      const description = parts.slice(0, 25).join(cjk ? '' : ' ');
-      const url = `https://site${i % 997}.example/${pickSkewed(words, 0.5)}/${i}`;
-      const at = iso(epoch + i * 60_000);
-      const linkId = `l${i.toString(36).padStart(15, '0')}`;
-      const snapshotId = `s${i.toString(36).padStart(15, '0')}`;
-      const channel = i % 5 === 0 ? PrivateChannels[Math.floor(random() * PrivateChannels.length)] : 'general';
-      const open = channel === 'general' ? 1 : 0;
-      link.run(linkId, workspaceId, url, at, at, i, snapshotId, open);
-      snapshot.run(snapshotId, linkId, workspaceId, url, title, description, at, at);
-      for (const kind of ['screenshot', 'thumbnail', 'archive', 'text']) {
-        artifact.run(snapshotId, kind, (i.toString(16) + kind).padEnd(64, '0').slice(0, 64), 1000, 'application/octet-stream');
-      }
-      share.run(`h${i.toString(36).padStart(15, '0')}`, workspaceId, linkId, snapshotId, channel, open ? 0 : 1, at);
-      const tagCount = 1 + Math.floor(random() * 4);
-      for (let t = 0; t < tagCount; t++) {
-        const name = pickSkewed(tags, 1.2);
-        tag.run(workspaceId, name, at);
-        linkTag.run(linkId, name, workspaceId, i, channel, open, open);
-      }
-      search.run(i, `<${workspaceId}>`, title, description, url, text);
+      search.run(l.seq, `<${l.workspaceId}>`, l.title, l.description, l.url, l.text);
     }
   });
   insertAll();
   sqlite.exec('ANALYZE');
+}
+
+/**
+ * The same links into a migrated Postgres database, in batches, with the search rows laid out as
+ * search-index.ts writes them (folded text, CJK bigrams). The search table's GIN indexes are
+ * dropped during the load and made again after it, as one would load a big archive.
+ */
+async function buildPostgres(db: Kysely<Database>, n: number, words: string[], tags: string[], random: () => number): Promise<void> {
+  const epoch = iso(Date.parse('2024-01-01T00:00:00.000Z'));
+  await db.insertInto('workspaces').values([
+    { id: WorkspaceId, platform: 'web', name: 'Bench', settings: '{}', created_at: epoch },
+    { id: 'other', platform: 'web', name: 'Other', settings: '{}', created_at: epoch },
+  ]).execute();
+  await sql`DROP INDEX link_search_folded_trgm`.execute(db);
+  await sql`DROP INDEX link_search_bigrams`.execute(db);
+  const BatchSize = 500;
+  let batch: BenchLink[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    const rows = batch;
+    batch = [];
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('links').values(rows.map((l) => ({ id: l.linkId, workspace_id: l.workspaceId, url: l.url, created_at: l.at, updated_at: l.at, seq: l.seq, latest_snapshot_id: l.snapshotId, public: l.open }))).execute();
+      await trx.insertInto('snapshots').values(rows.map((l) => ({ id: l.snapshotId, link_id: l.linkId, workspace_id: l.workspaceId, url: l.url, status: 'done', degraded: 0, title: l.title, description: l.description, created_at: l.at, captured_at: l.at, http_status: 200 }))).execute();
+      await trx.insertInto('artifacts').values(rows.flatMap((l) => ArtifactKinds.map((kind) => ({ snapshot_id: l.snapshotId, kind, sha256: artifactHash(l.seq, kind), size: 1000, mime: 'application/octet-stream' })))).execute();
+      await trx.insertInto('shares').values(rows.map((l) => ({ id: `h${l.seq.toString(36).padStart(15, '0')}`, workspace_id: l.workspaceId, link_id: l.linkId, snapshot_id: l.snapshotId, platform: 'discord', user_id: 'u', channel_id: l.channel, channel_private: l.open ? 0 : 1, auto: 1, created_at: l.at })) as never).execute(); // the other columns have their defaults
+      await trx.insertInto('tags').values(rows.flatMap((l) => l.tags.map((name) => ({ workspace_id: l.workspaceId, name, created_at: l.at })))).onConflict((oc) => oc.doNothing()).execute();
+      await trx.insertInto('link_tags').values(rows.flatMap((l) => l.tags.map((tag) => ({ link_id: l.linkId, tag, workspace_id: l.workspaceId, seq: l.seq, channel_id: l.channel, public: l.open, link_public: l.open })))).execute();
+      await trx.insertInto('link_search' as never).values(rows.map((l) => {
+        const folded = fold([l.title, l.description, l.url, cutText(l.text, IndexedTextChars)].join('\n'));
+        return { seq: l.seq, scope: l.workspaceId, folded, bigrams: cjkBigrams(folded) };
+      }) as never).execute();
+    });
+  };
+  for (const l of benchLinks(n, words, tags, random)) {
+    batch.push(l);
+    if (batch.length >= BatchSize) await flush();
+  }
+  await flush();
+  await sql`CREATE INDEX link_search_folded_trgm ON link_search USING gin (folded gin_trgm_ops)`.execute(db);
+  await sql`CREATE INDEX link_search_bigrams ON link_search USING gin (bigrams)`.execute(db);
+  await sql`SELECT setval('link_seq', ${n + 1}, false)`.execute(db);
+  await sql`ANALYZE`.execute(db);
 }
 
 function cjkWord(random: () => number): string {
@@ -255,5 +350,6 @@ function round(value: number): number {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const n = Number(process.argv[2] ?? 100_000);
-  console.log(JSON.stringify(await runFindBench({ n }), null, 2));
+  const backend = process.argv[3] === 'postgres' ? 'postgres' : 'sqlite';
+  console.log(JSON.stringify(await runFindBench({ n, backend }), null, 2));
 }
