@@ -172,6 +172,15 @@ export function buildBenchDatabase(sqlite: ReturnType<typeof openDatabase>['sqli
   return { words, tags };
 }
 
+/** The same for a migrated Postgres database (for query-plan experiments). */
+export async function buildPostgresBenchDatabase(db: Kysely<Database>, { n, seed = 42 }: { n: number; seed?: number }): Promise<{ words: string[]; tags: string[] }> {
+  const random = mulberry32(seed);
+  const words = vocabulary(VocabularySize, random);
+  const tags = benchTags();
+  await buildPostgres(db, n, words, tags, random);
+  return { words, tags };
+}
+
 function benchTags(): string[] {
   return Array.from({ length: TagCount }, (_, i) => (i % 10 === 7 ? `标签${i}` : `tag-${i}`));
 }

@@ -109,6 +109,14 @@ describe.each(Backends)('on %s', (backend) => {
         const viaTag = await find(db, { workspaceId: 'local', ...query, limit: 3 }, { tagDrivenMaxLinks: 1_000 });
         const viaIndex = await find(db, { workspaceId: 'local', ...query, limit: 3 }, { tagDrivenMaxLinks: 0 });
         expect(viaTag.items.map((item) => item.link.url), JSON.stringify(query)).toEqual(viaIndex.items.map((item) => item.link.url));
+        // Postgres walks only the newest few documents before it turns to an index for the older ones: the same answers.
+        for (const postgresWalkDocs of [1, 2, 5]) {
+          const walked = await find(db, { workspaceId: 'local', ...query, limit: 3 }, { tagDrivenMaxLinks: 0, postgresWalkDocs });
+          expect(walked.items.map((item) => item.link.url), `${JSON.stringify(query)} walking ${postgresWalkDocs}`).toEqual(viaIndex.items.map((item) => item.link.url));
+          const walkedAll = await find(db, { workspaceId: 'local', ...query, text: query.text, limit: 50 }, { tagDrivenMaxLinks: 0, postgresWalkDocs });
+          const indexAll = await find(db, { workspaceId: 'local', ...query, limit: 50 }, { tagDrivenMaxLinks: 0 });
+          expect(walkedAll.items.map((item) => item.link.url)).toEqual(indexAll.items.map((item) => item.link.url));
+        }
         const rest = async (cursor: string | null, tagDrivenMaxLinks: number) => (cursor ? (await find(db, { workspaceId: 'local', ...query, limit: 50, cursor }, { tagDrivenMaxLinks })).items.map((item) => item.link.url) : []);
         expect(await rest(viaTag.nextCursor, 1_000)).toEqual(await rest(viaIndex.nextCursor, 0));
       }
@@ -148,6 +156,19 @@ describe.each(Backends)('on %s', (backend) => {
           return (await sql<{ 'QUERY PLAN': string }>`EXPLAIN SELECT seq FROM link_search f WHERE f.bigrams @> ARRAY['气候']::text[]`.execute(conn)).rows.map((row) => row['QUERY PLAN']).join('\n');
         });
         expect(plan).toContain('link_search_bigrams');
+      }
+    });
+
+    it('finds old matches of a common text with a tag rare among the newest links, however the older ones are read', async () => {
+      for (let i = 0; i < 10; i++) {
+        await captured({ url: `https://w.test/${i}`, text: `common words ${i}`, tags: i < 2 ? ['few', 'all'] : i === 5 ? ['all', 'mid'] : ['all'] });
+      }
+      const expected = ['https://w.test/1', 'https://w.test/0'];
+      for (const postgresWalkDocs of [1, 3, 100]) {
+        const result = await find(db, { workspaceId: 'local', tags: ['few'], text: 'common' }, { tagDrivenMaxLinks: 0, postgresWalkDocs });
+        expect(result.items.map((item) => item.link.url), `walking ${postgresWalkDocs}`).toEqual(expected);
+        const mid = await find(db, { workspaceId: 'local', tags: ['mid', 'all'], text: 'words 5' }, { tagDrivenMaxLinks: 0, postgresWalkDocs });
+        expect(mid.items.map((item) => item.link.url)).toEqual(['https://w.test/5']);
       }
     });
 
