@@ -171,8 +171,17 @@ async function find(app: App, args: string[]): Promise<number> {
   }
 }
 
+/**
+ * Ids made before ids stopped starting with `-` (src/storage/ids.ts) look like short options to
+ * parseArgs; a 16-character id is always an id, so it is passed after `--`.
+ */
+function idsAsPositionals(args: string[]): string[] {
+  const ids = args.filter((arg) => /^-[A-Za-z0-9_-]{15}$/.test(arg));
+  return ids.length ? [...args.filter((arg) => !ids.includes(arg)), '--', ...ids] : args;
+}
+
 async function show(app: App, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args: idsAsPositionals(args), allowPositionals: true, options: { json: { type: 'boolean' } } });
   if (positionals.length !== 1) return usageError('show takes exactly one snapshot id');
   try {
     const snapshot = await app.service.getSnapshot(LocalWorkspace.id, positionals[0]);

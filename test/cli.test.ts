@@ -7,6 +7,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
 import { TestEnv } from './helpers/app.js';
+import { sql } from 'kysely';
+import { openDatabase } from '../src/storage/db.js';
+import { newId } from '../src/storage/ids.js';
 
 const run = promisify(execFile);
 let fixtures: FixtureServer;
@@ -75,6 +78,28 @@ describe('linksnap CLI', () => {
     const data = JSON.parse(result.stdout);
     expect(data.status).toBe('failed');
     expect(data.errorCode).toBe('blocked_address');
+  });
+
+  it('shows a snapshot whose id starts with a dash (ids made before they stopped doing so)', async () => {
+    const made = await cli('snap', fixtures.url('/article.html?dash=1'), '--json');
+    expect(made.code).toBe(0);
+    const id = (JSON.parse(made.stdout) as { id: string }).id;
+    const old = `-${id.slice(1)}`;
+    const handle = openDatabase({ path: path.join(dataDir, 'linksnap.db') });
+    try {
+      // Foreign keys cascade the new id to artifacts, shares and jobs.
+      await sql`PRAGMA foreign_keys = OFF`.execute(handle.db);
+      for (const table of ['artifacts', 'shares', 'jobs']) await sql`UPDATE ${sql.table(table)} SET snapshot_id = ${old} WHERE snapshot_id = ${id}`.execute(handle.db);
+      await sql`UPDATE links SET latest_snapshot_id = ${old} WHERE latest_snapshot_id = ${id}`.execute(handle.db);
+      await sql`UPDATE snapshots SET id = ${old} WHERE id = ${id}`.execute(handle.db);
+    } finally {
+      await handle.close();
+    }
+    const shown = await cli('show', old, '--json');
+    expect(shown.stderr).toBe('');
+    expect(shown.code).toBe(0);
+    expect((JSON.parse(shown.stdout) as { id: string }).id).toBe(old);
+    for (let i = 0; i < 20_000; i++) expect(newId()).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{15}$/);
   });
 
   it('show of an unknown id fails cleanly', async () => {

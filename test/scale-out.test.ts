@@ -2,20 +2,23 @@
 // processes and a separate serving process (what `serve --no-workers` starts). 200 links are
 // posted; one worker is killed with SIGKILL in the middle of a capture. Every job is captured
 // exactly once, the killed worker's job is finished by the other, every blob a snapshot names is
-// in the bucket with the bytes its hash says, and each share is answered once, by the serving
-// process, from results the workers wrote.
+// in the bucket with the bytes its hash says, and each posted link is answered once in Discord (the
+// real discord.js bot against the stand-in) by the serving process, from results the workers wrote.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ShareEvent } from '../src/core/types.js';
+import { startDiscordBot, type DiscordBot } from '../src/bots/discord/index.js';
+import { createMemoryLogger } from '../src/core/logger.js';
 import { openStoreDatabase, type StoreDatabase } from '../src/storage/open-database.js';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
 import { startTestApp, TestEnv, type TestApp } from './helpers/app.js';
 import { backendFixture } from './helpers/databases.js';
 import { startS3StandIn, type S3StandIn } from './stand-ins/s3/s3-server.js';
+import { guild, member, textChannel, user, type GuildPayload, type UserPayload } from './stand-ins/discord/payloads.js';
+import { startDiscordStandIn, type DiscordStandIn } from './stand-ins/discord/server.js';
 
 const Links = 200;
 const databases = backendFixture('postgres');
@@ -24,6 +27,11 @@ let s3: S3StandIn;
 let env: Record<string, string>;
 let serving: TestApp;
 let reader: StoreDatabase;
+let discord: DiscordStandIn;
+let bot: DiscordBot;
+let place: GuildPayload;
+// Ten people post the links, within the per-user budget for links captured from messages.
+const people: UserPayload[] = Array.from({ length: 10 }, (_, i) => user(`poster-${i}`));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linksnap-scale-'));
 
 interface Worker {
@@ -59,7 +67,17 @@ beforeAll(async () => {
   fixtures = await startFixtureServer();
   s3 = await startS3StandIn();
   env = { ...(await databases.env()), ...s3.env('scale/blobs') };
-  serving = await startTestApp({ captures: false, dataDir, env });
+  discord = await startDiscordStandIn({ heartbeatIntervalMs: 1_000 });
+  place = discord.addGuild(guild({ name: 'Scale', owner: user('owner'), channels: () => [textChannel('general')], members: people.map((person) => member(person)) }));
+  // What `serve --no-workers` starts: the store, the service without a capture runner, and the bot.
+  serving = await startTestApp({ captures: false, dataDir, env: { ...env, DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, LINKSNAP_PUBLIC_URL: 'http://127.0.0.1:9' } });
+  bot = await startDiscordBot({
+    service: serving.service,
+    config: serving.config,
+    logger: createMemoryLogger(),
+    snapshotUrl: (snapshot) => `http://127.0.0.1:9/s/${snapshot.id}`,
+    tuning: { restRetries: 1, replyRetry: { attempts: 3, firstDelayMs: 100 }, readyTimeoutMs: 15_000 },
+  });
   reader = openStoreDatabase(serving.config);
 }, 120_000);
 
@@ -71,33 +89,27 @@ afterAll(async () => {
     }
   }
   await reader?.close();
+  await bot?.stop();
   await serving?.close();
+  await discord?.close();
   await s3?.close();
   await fixtures?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-it('captures 200 links exactly once across two workers, one killed mid-capture, and answers each share once', { timeout: 600_000 }, async () => {
-  const answered = new Map<string, number>();
-  serving.service.subscribe('discord', async (event: ShareEvent) => {
-    if (event.type === 'done' || event.type === 'failed') answered.set(event.share.id, (answered.get(event.share.id) ?? 0) + 1);
-  });
+it('captures 200 posted links exactly once across two workers, one killed mid-capture, and answers each in Discord once', { timeout: 600_000 }, async () => {
   const [a, b] = [startWorker(), startWorker()];
   for (let i = 0; i < 1_200 && !workers.every((worker) => worker.output.includes('linksnap worker is capturing')); i += 1) await sleep(50);
   for (const worker of workers) expect(worker.output).toContain('linksnap worker is capturing');
 
-  const shares: string[] = [];
+  const channelId = place.channels[0].id;
+  const messages: string[] = [];
   for (let i = 0; i < Links; i += 1) {
     // A few slow pages first, so a capture is surely in flight when the worker is killed.
     const url = i < 6 ? fixtures.url(`/slow?ms=4000&n=${i}`) : fixtures.url(`/article.html?n=${i}`);
-    const accepted = await serving.service.snap({
-      url,
-      workspace: { id: 'discord:g-scale', platform: 'discord' },
-      requester: { id: `u${i % 7}` },
-      source: { platform: 'discord', channelId: 'c1', messageId: `m${i}`, auto: true, replyTo: { kind: 'test' } },
-    });
-    shares.push(accepted.share.id);
+    messages.push(discord.postMessage({ channelId, guildId: place.id, author: people[i % people.length], content: `have a look ${url}` }).id);
   }
+  for (let i = 0; i < 1_200 && Number((await reader.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) < Links; i += 1) await sleep(50);
 
   // Kill worker A while it holds the lease of a job whose page is being captured.
   const ownerOf = (worker: Worker) => `${worker.child.pid}-%`;
@@ -160,9 +172,12 @@ it('captures 200 links exactly once across two workers, one killed mid-capture, 
   // Nothing was kept on the local disk.
   expect(fs.existsSync(path.join(dataDir, 'blobs'))).toBe(false);
 
-  // Each share answered once, by the serving process.
-  for (let i = 0; i < 400 && shares.some((id) => answered.get(id) !== 1); i += 1) await sleep(25);
-  expect(shares.filter((id) => answered.get(id) !== 1)).toEqual([]);
+  // Each posted message answered once (its 📸 reaction), by the bot of the serving process.
+  const answers = (id: string) => discord.calls.filter((call) => call.method === 'PUT' && call.path === `/channels/${channelId}/messages/${id}/reactions/📸/@me`).length;
+  for (let i = 0; i < 800 && messages.some((id) => answers(id) < 1); i += 1) await sleep(25);
+  expect(messages.filter((id) => answers(id) !== 1)).toEqual([]);
   await sleep(1_500); // one more poll of the outbox: nothing is answered twice
-  expect([...answered.values()].every((count) => count === 1)).toBe(true);
+  expect(messages.filter((id) => answers(id) !== 1)).toEqual([]);
+  const pending = await reader.db.selectFrom('shares').select('id').where('notified_at', 'is', null).execute();
+  expect(pending).toEqual([]);
 });

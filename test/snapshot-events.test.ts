@@ -67,3 +67,42 @@ it('records a failed reply for backoff and gives it up past the cap, instead of 
   expect(failures).toEqual(['share-x', 'share-x']);
   events.close();
 });
+
+it('never answers a share twice when two looks at the pending replies overlap (a NOTIFY and the poll)', async () => {
+  const share = { id: 'share-r', platform: 'discord', snapshotId: 'snap-1' } as unknown as Share;
+  let marked = false;
+  let release: () => void = () => undefined;
+  const markedNow = new Promise<void>((resolve) => (release = resolve));
+  let looks = 0;
+  const data: NotificationStore = {
+    sharesBySnapshot: async () => [share],
+    getSnapshotById: async () => ({ id: 'snap-1', status: 'done' }) as unknown as Snapshot,
+    // The second look reads the share while it is still pending, and its answer arrives only after
+    // the first look delivered and acknowledged it: a read that raced the acknowledgement.
+    sharesPendingNotification: async () => {
+      looks += 1;
+      const pending = marked ? [] : [share];
+      if (looks === 2) await markedNow;
+      return pending;
+    },
+    markShareNotified: async () => {
+      marked = true;
+      release();
+    },
+    recordDeliveryFailure: async () => false,
+  };
+  const events = new SnapshotEvents(data, silentLogger, 0);
+  const answered: string[] = [];
+  let subscribed: Promise<void> | null = null;
+  events.subscribe('discord', async (event: ShareEvent) => {
+    answered.push(event.share.id);
+    // The second look starts while the first is answering.
+    subscribed ??= events.redeliver('discord');
+  });
+  for (let i = 0; i < 50 && !subscribed; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  await subscribed;
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(looks).toBe(2);
+  expect(answered).toEqual(['share-r']);
+  events.close();
+});

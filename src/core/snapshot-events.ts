@@ -45,12 +45,21 @@ const TerminalTypes: ReadonlySet<SnapshotEventType> = new Set(['done', 'failed']
  */
 const DeliveriesAtOnce = 8;
 
+/** How many acknowledged shares a process remembers (see SnapshotEvents.#answered). */
+const AnsweredMemory = 10_000;
+
 export class SnapshotEvents {
   readonly #store: NotificationStore;
   readonly #logger: Logger;
   readonly #handlers = new Map<Platform, Map<ShareEventHandler, SubscribeOptions>>();
   /** Share ids with a terminal delivery in flight, so the retry timer does not deliver twice at once. */
   readonly #inFlight = new Set<string>();
+  /**
+   * Share ids this process answered and acknowledged lately. A look at the pending shares that read
+   * one just before its acknowledgement was written (a NOTIFY and the poll overlapping) would
+   * otherwise answer it a second time once the first delivery left #inFlight.
+   */
+  readonly #answered = new Set<string>();
   /** Per-snapshot status changes, for waitFor(). */
   readonly snapshotChanges = new EventEmitter();
   #retryTimer: NodeJS.Timeout | null = null;
@@ -108,12 +117,15 @@ export class SnapshotEvents {
     if (handlers.length === 0) return;
     const terminal = TerminalTypes.has(event.type);
     if (terminal) {
-      if (this.#inFlight.has(event.share.id)) return;
+      if (this.#inFlight.has(event.share.id) || this.#answered.has(event.share.id)) return;
       this.#inFlight.add(event.share.id);
     }
     try {
       for (const handler of handlers) await handler(event);
-      if (terminal) await this.#store.markShareNotified(event.share.id);
+      if (terminal) {
+        await this.#store.markShareNotified(event.share.id);
+        this.#remember(event.share.id);
+      }
     } catch (error) {
       const gaveUp = terminal ? await this.#store.recordDeliveryFailure(event.share.id, this.#delivery).catch(() => false) : false;
       this.#logger({
@@ -125,6 +137,12 @@ export class SnapshotEvents {
     } finally {
       if (terminal) this.#inFlight.delete(event.share.id);
     }
+  }
+
+  #remember(shareId: string): void {
+    this.#answered.add(shareId);
+    // Only the overlap of two looks matters, so a bounded memory of the latest answers is enough.
+    if (this.#answered.size > AnsweredMemory) this.#answered.delete(this.#answered.values().next().value as string);
   }
 
   async redeliver(platform: Platform): Promise<void> {
