@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   process.stdout.write('queue-worker ready\n');
   const stop = async () => {
     await app.close();
-    process.exit(0);
+    // How many pages this worker captured: the benchmark adds them up to count duplicate captures.
+    process.stdout.write(`queue-worker captured ${n}\n`, () => process.exit(0));
   };
   process.on('SIGTERM', () => void stop());
 }

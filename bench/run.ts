@@ -324,29 +324,37 @@ the in-process event. Target: 1 s p95 across processes.
 }
 
 if (only.has('queue')) {
-  log('queue: SQLite against Postgres, and Postgres with 1, 2 and 4 worker processes …');
+  log('queue: SQLite against Postgres, and Postgres with 1, 2 and 4 worker processes at the same total concurrency …');
   const { runQueueBench } = await import('./queue-bench.js');
   const r = await runQueueBench({ jobs: 300, log });
   const base = r.rows.find((row) => row.db === 'sqlite' && row.pageMs === 0)!;
   const pgOne = r.rows.find((row) => row.db === 'postgres' && row.pageMs > 0 && row.workers === 1)!;
   const line = (row: (typeof r.rows)[number]) => {
     const vs = row === base ? '1.00×' : row.pageMs === 0 ? `**${(row.jobsPerSecond / base.jobsPerSecond).toFixed(2)}×**` : row === pgOne ? '1.00× (PG, 1 worker)' : row.db === 'postgres' ? `**${(row.jobsPerSecond / pgOne.jobsPerSecond).toFixed(2)}×** of 1 worker` : '—';
-    return `| ${row.db === 'sqlite' ? 'SQLite' : 'Postgres'} | ${row.workers} | ${row.pageMs} | ${row.jobs} | ${row.jobsPerSecond.toFixed(1)} | ${fmt(row.acceptP50Ms)} | ${fmt(row.acceptP95Ms)} | ${fmt(row.acceptToChatP50Ms)} | ${fmt(row.acceptToChatP95Ms)} | ${fmt(row.resultToChatP50Ms)} | ${fmt(row.resultToChatP95Ms)} | ${row.failed} | ${vs} |`;
+    return `| ${row.db === 'sqlite' ? 'SQLite' : 'Postgres'} | ${row.workers} × ${row.perWorker} | ${row.pageMs} | ${row.jobs} | ${row.jobsPerSecond.toFixed(1)} | ${row.pageMs === 0 ? fmt(1000 / row.jobsPerSecond) : '—'} | ${fmt(row.acceptP50Ms)} / ${fmt(row.acceptP95Ms)} | ${fmt(row.enqueueToLeaseP50Ms)} / ${fmt(row.enqueueToLeaseP95Ms)} | ${fmt(row.resultToChatP50Ms)} / ${fmt(row.resultToChatP95Ms)} | ${row.duplicateCaptures} / ${row.releasedJobs} | ${row.failed} | ${vs} |`;
   };
+  const t = r.takeover;
   sections.push(`## The queue: SQLite against Postgres, and 1, 2 and 4 workers
 
 The serving process (what \`serve --no-workers\` starts) accepts links through the service API as a
 chat adapter does, ${r.rows[0].jobs} at once, and answers each share in its chat handler. Each worker is a
-child process started as \`linksnap worker\` is (createApp, its job runner, 4 captures at once), with
-the page load replaced by a stub that waits the page time shown and returns a page with a distinct
-320×200 screenshot: everything around the browser is the product's (lease, renewal, thumbnail, blob
-writes, the result's transaction, NOTIFY or poll, the reply). Page time 0: the queue's own overhead;
-250 ms: a page's time on the network, so more workers can help. Baseline: one worker on SQLite, page
-time 0, in this run.
+child process started as \`linksnap worker\` is (createApp and its job runner), with the page load
+replaced by a stub that sleeps the page time shown and returns a page with a distinct 320×200
+screenshot: everything around the browser is the product's (lease, renewal, thumbnail, blob writes,
+the result's transaction, NOTIFY or poll, the reply). The workers share ${8} captures at once between
+them (1 × 8, 2 × 4, 4 × 2). Page time 0: the queue's own overhead; 250 ms: a page's time on the
+network. Enqueue → lease: from the snapshot being queued to a worker starting it. Duplicates: pages
+captured twice (captures the workers counted, minus jobs) / jobs leased more than once; both must be 0.
+Baseline: one worker on SQLite, page time 0, in this run.
 
-| database | workers | page ms | jobs | jobs/s | accept p50 ms | p95 ms | accept → chat p50 ms | p95 ms | result → chat p50 ms | p95 ms | failed | vs baseline |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| database | workers × captures | page ms | jobs | jobs/s | ms per job (page 0) | accept p50 / p95 ms | enqueue → lease p50 / p95 ms | result → chat p50 / p95 ms | duplicates | failed | vs baseline |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${r.rows.map(line).join('\n')}
+
+Takeover after \`kill -9\`: two workers on Postgres (4 captures each, pages of 1.5 s,
+\`LINKSNAP_JOB_LEASE=${t.leaseMs / 1000}s\`); one is killed while it holds ${t.orphaned} jobs. The other holds each of them
+again after p50 ${fmt(t.takeoverP50Ms)} ms, at most ${fmt(t.takeoverMaxMs)} ms (a lease runs out at most one lease length after its
+last renewal); jobs leased more than once: ${t.releasedJobs} (the orphaned ones); every job answered: ${t.allDone ? 'yes' : '**no**'}.
 `);
 }
 

@@ -106,3 +106,40 @@ it('never answers a share twice when two looks at the pending replies overlap (a
   expect(answered).toEqual(['share-r']);
   events.close();
 });
+
+it('does not retry a failed reply at once when a look that read it before the failure was recorded comes in after', async () => {
+  const share = { id: 'share-f', platform: 'discord', snapshotId: 'snap-1' } as unknown as Share;
+  let failed = 0;
+  let release: () => void = () => undefined;
+  const failureRecorded = new Promise<void>((resolve) => (release = resolve));
+  let looks = 0;
+  const data: NotificationStore = {
+    sharesBySnapshot: async () => [share],
+    getSnapshotById: async () => ({ id: 'snap-1', status: 'done' }) as unknown as Snapshot,
+    sharesPendingNotification: async () => {
+      looks += 1;
+      const pending = failed ? [] : [share]; // a recorded failure backs the share off
+      if (looks === 1) await failureRecorded;
+      return pending;
+    },
+    markShareNotified: async () => undefined,
+    recordDeliveryFailure: async () => {
+      failed += 1;
+      release();
+      return false;
+    },
+  };
+  const events = new SnapshotEvents(data, silentLogger, 0);
+  const tries: string[] = [];
+  // Subscribing starts a look; the capture's own publish answers (and fails) while it is out.
+  events.subscribe('discord', async (event: ShareEvent) => {
+    tries.push(event.share.id);
+    throw new Error('chat platform was down');
+  });
+  await events.publish('snap-1', 'done');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(looks).toBe(1);
+  expect(tries).toEqual(['share-f']);
+  expect(failed).toBe(1);
+  events.close();
+});

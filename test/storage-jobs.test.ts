@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { JobsChannel } from '../src/storage/jobs.js';
+import { announceJob, JobsChannel } from '../src/storage/jobs.js';
 import { openStoreDatabase } from '../src/storage/open-database.js';
 import { SnapshotsChannel } from '../src/storage/snapshots.js';
 import { NotFoundError } from '../src/core/errors.js';
@@ -68,6 +68,11 @@ describe.each(Backends)('on %s', (backend) => {
       const stop = await listener.listen!({ [JobsChannel]: () => heard.push('job'), [SnapshotsChannel]: () => heard.push('snapshot') });
       try {
         const [snapshotId] = await queuedSnapshots(db, 1);
+        await announceJob(db);
+        await vi.waitFor(() => expect(heard).toContain('job'));
+        heard.length = 0;
+        // A job queued again (a retry, a recapture) announces itself.
+        await enqueueJob(db, snapshotId, 3);
         await vi.waitFor(() => expect(heard).toContain('job'));
         expect(heard).not.toContain('snapshot');
         const job = (await leaseNextJob(db, 'w', 60_000))!;

@@ -66,6 +66,11 @@ export interface ServiceStore extends NotificationStore {
   listVersions(workspaceId: string, linkId: string): Promise<Snapshot[]>;
 
   createShare(share: NewShare): Promise<Share>;
+  /**
+   * Tells worker processes that jobs were queued (NOTIFY on Postgres; nothing on SQLite, whose
+   * workers poll). Called once the job's share exists, so the capture's progress reaches it.
+   */
+  announceJob(): Promise<void>;
   firstShare(linkId: string): Promise<Share | null>;
   firstShareVisibleTo(workspaceId: string, linkId: string, viewer: Viewer | null, except: ShareExcept | null): Promise<Share | null>;
   setChannelPrivacy(workspaceId: string, channelId: string, isPrivate: boolean): Promise<number>;

@@ -157,7 +157,11 @@ export class LinksnapService implements SnapService {
       message: deduplicated ? 'Link shared again; reusing a recent snapshot' : 'Link accepted',
       details: { workspace: workspace.id, url, snapshotId: snapshot.id, shareId: share.id },
     });
-    if (!deduplicated) this.runner?.wake();
+    if (!deduplicated) {
+      this.runner?.wake();
+      // Other processes' workers; a failed announcement only delays the capture to their next poll.
+      await this.#store.announceJob().catch((error) => this.#deps.logger({ level: 'warn', context: 'service', message: 'Could not announce a queued job; workers will find it at their next poll', details: { error } }));
+    }
     // Progress goes out after snap() returned, so the adapter has its answer first.
     setImmediate(() => void this.events.deliver({ type: snapshot.status, share, snapshot }));
     const freshLink = await this.#store.getLink(workspace.id, link.id);

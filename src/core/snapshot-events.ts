@@ -45,8 +45,8 @@ const TerminalTypes: ReadonlySet<SnapshotEventType> = new Set(['done', 'failed']
  */
 const DeliveriesAtOnce = 8;
 
-/** How many acknowledged shares a process remembers (see SnapshotEvents.#answered). */
-const AnsweredMemory = 10_000;
+/** How many settled deliveries a process remembers (see SnapshotEvents.#settled). */
+const SettledMemory = 10_000;
 
 export class SnapshotEvents {
   readonly #store: NotificationStore;
@@ -55,11 +55,13 @@ export class SnapshotEvents {
   /** Share ids with a terminal delivery in flight, so the retry timer does not deliver twice at once. */
   readonly #inFlight = new Set<string>();
   /**
-   * Share ids this process answered and acknowledged lately. A look at the pending shares that read
-   * one just before its acknowledgement was written (a NOTIFY and the poll overlapping) would
-   * otherwise answer it a second time once the first delivery left #inFlight.
+   * When (in #tick order) each share's latest terminal delivery here ended, acknowledged or failed.
+   * A look at the pending shares that read one before that (a NOTIFY and the poll overlapping, or a
+   * look racing the in-process publish) holds a stale row: acted on, it would answer the share a
+   * second time, or retry a failed reply before its backoff.
    */
-  readonly #answered = new Set<string>();
+  readonly #settled = new Map<string, number>();
+  #tick = 0;
   /** Per-snapshot status changes, for waitFor(). */
   readonly snapshotChanges = new EventEmitter();
   #retryTimer: NodeJS.Timeout | null = null;
@@ -107,8 +109,11 @@ export class SnapshotEvents {
     await Promise.all(Array.from({ length: Math.min(DeliveriesAtOnce, shares.length) }, lane));
   }
 
-  /** Sends one event to the handlers of the share's platform. */
-  async deliver(event: ShareEvent): Promise<void> {
+  /**
+   * Sends one event to the handlers of the share's platform. `lookedAt`: the #tick at which the
+   * share was read as pending; a terminal delivery that settled since then makes that read stale.
+   */
+  async deliver(event: ShareEvent, lookedAt?: number): Promise<void> {
     // Only handlers that answer for this share's workspace (a bot process runs some shards only);
     // with none here, the share is left for the process that does, unacknowledged.
     const handlers = [...(this.#handlers.get(event.share.platform) ?? new Map<ShareEventHandler, SubscribeOptions>())]
@@ -117,15 +122,13 @@ export class SnapshotEvents {
     if (handlers.length === 0) return;
     const terminal = TerminalTypes.has(event.type);
     if (terminal) {
-      if (this.#inFlight.has(event.share.id) || this.#answered.has(event.share.id)) return;
+      if (this.#inFlight.has(event.share.id)) return;
+      if (lookedAt !== undefined && (this.#settled.get(event.share.id) ?? -1) > lookedAt) return;
       this.#inFlight.add(event.share.id);
     }
     try {
       for (const handler of handlers) await handler(event);
-      if (terminal) {
-        await this.#store.markShareNotified(event.share.id);
-        this.#remember(event.share.id);
-      }
+      if (terminal) await this.#store.markShareNotified(event.share.id);
     } catch (error) {
       const gaveUp = terminal ? await this.#store.recordDeliveryFailure(event.share.id, this.#delivery).catch(() => false) : false;
       this.#logger({
@@ -135,24 +138,29 @@ export class SnapshotEvents {
         details: { shareId: event.share.id, snapshotId: event.snapshot.id, platform: event.share.platform, error },
       });
     } finally {
-      if (terminal) this.#inFlight.delete(event.share.id);
+      if (terminal) {
+        this.#settle(event.share.id);
+        this.#inFlight.delete(event.share.id);
+      }
     }
   }
 
-  #remember(shareId: string): void {
-    this.#answered.add(shareId);
-    // Only the overlap of two looks matters, so a bounded memory of the latest answers is enough.
-    if (this.#answered.size > AnsweredMemory) this.#answered.delete(this.#answered.values().next().value as string);
+  #settle(shareId: string): void {
+    this.#settled.delete(shareId);
+    this.#settled.set(shareId, ++this.#tick);
+    // Only looks overlapping a delivery matter, so a bounded memory of the latest ones is enough.
+    if (this.#settled.size > SettledMemory) this.#settled.delete(this.#settled.keys().next().value as string);
   }
 
   async redeliver(platform: Platform): Promise<void> {
     if (!this.#handlers.get(platform)?.size) return;
     try {
+      const lookedAt = this.#tick;
       const pending = await this.#store.sharesPendingNotification(platform);
       for (const share of pending) {
         const snapshot = await this.#store.getSnapshotById(share.snapshotId).catch(() => null);
         if (snapshot && (snapshot.status === 'done' || snapshot.status === 'failed')) {
-          await this.deliver({ type: snapshot.status, share, snapshot });
+          await this.deliver({ type: snapshot.status, share, snapshot }, lookedAt);
         }
       }
     } catch (error) {

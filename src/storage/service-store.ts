@@ -31,6 +31,7 @@ export function createServiceStore(db: Db): ServiceStore {
     listVersions: (workspaceId, linkId) => snapshots.listVersions(db, workspaceId, linkId),
 
     createShare: (share) => shares.createShare(db, share),
+    announceJob: () => jobs.announceJob(db),
     firstShare: (linkId) => shares.firstShare(db, linkId),
     firstShareVisibleTo: (workspaceId, linkId, viewer, except) => shares.firstShareVisibleTo(db, workspaceId, linkId, viewer, except),
     messageProgress: (workspaceId, channelId, messageId) => shares.messageProgress(db, workspaceId, channelId, messageId),

@@ -4,7 +4,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { ArtifactKind, ArtifactRef, Snapshot, SnapshotStatus } from '../core/types.js';
 import { isPostgres } from './dialect.js';
 import { isoNow, newId } from './ids.js';
-import { announceJob, finishLeasedJob, jobOutcome } from './jobs.js';
+import { finishLeasedJob, jobOutcome } from './jobs.js';
 import { assertLink, touchLink } from './links.js';
 import type { Database, Db, SnapshotRow } from './schema.js';
 import { putDocument, type SearchDocument } from './search-index.js';
@@ -76,7 +76,8 @@ export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapsh
           updated_at: at,
         })
         .execute();
-      await announceJob(trx);
+      // Not announced here (see ServiceStore.announceJob): a worker woken now could start before
+      // the share that should hear its progress exists.
     }
   });
   return toSnapshot(row, []);
