@@ -309,8 +309,12 @@ async function buildPostgres(db: Kysely<Database>, n: number, words: string[], t
     if (batch.length >= BatchSize) await flush();
   }
   await flush();
-  await sql`CREATE INDEX link_search_folded_trgm ON link_search USING gin (folded gin_trgm_ops)`.execute(db);
-  await sql`CREATE INDEX link_search_bigrams ON link_search USING gin (bigrams)`.execute(db);
+  await db.connection().execute(async (conn) => {
+    // What an admin loading a big archive would give the index build; the default 64 MB makes it crawl.
+    await sql`SET maintenance_work_mem = '1GB'`.execute(conn);
+    await sql`CREATE INDEX link_search_folded_trgm ON link_search USING gin (folded gin_trgm_ops)`.execute(conn);
+    await sql`CREATE INDEX link_search_bigrams ON link_search USING gin (bigrams)`.execute(conn);
+  });
   await sql`SELECT setval('link_seq', ${n + 1}, false)`.execute(db);
   await sql`ANALYZE`.execute(db);
 }

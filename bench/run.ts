@@ -353,8 +353,8 @@ ${r.rows.map(line).join('\n')}
 
 Takeover after \`kill -9\`: two workers on Postgres (4 captures each, pages of 1.5 s,
 \`LINKSNAP_JOB_LEASE=${t.leaseMs / 1000}s\`); one is killed while it holds ${t.orphaned} jobs. The other holds each of them
-again after p50 ${fmt(t.takeoverP50Ms)} ms, at most ${fmt(t.takeoverMaxMs)} ms (a lease runs out at most one lease length after its
-last renewal); jobs leased more than once: ${t.releasedJobs} (the orphaned ones); every job answered: ${t.allDone ? 'yes' : '**no**'}.
+again after p50 ${fmt(t.takeoverP50Ms)} ms, at most ${fmt(t.takeoverMaxMs)} ms (a lease runs out one lease length after its last
+renewal, and no NOTIFY says so: the other worker finds it at its next look, every 5 s); jobs leased more than once: ${t.releasedJobs} (the orphaned ones); every job answered: ${t.allDone ? 'yes' : '**no**'}.
 `);
 }
 

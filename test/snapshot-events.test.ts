@@ -46,10 +46,13 @@ it('delivers every share of a snapshot once, no more than a few at once, letting
 
 it('records a failed reply for backoff and gives it up past the cap, instead of retrying it forever', async () => {
   const failures: string[] = [];
+  const share = { id: 'share-x', platform: 'slack', snapshotId: 'snap-1' } as unknown as Share;
+  let due = false;
   const data: NotificationStore = {
-    sharesBySnapshot: async () => [{ id: 'share-x', platform: 'slack', snapshotId: 'snap-1' } as unknown as Share],
+    sharesBySnapshot: async () => [share],
     getSnapshotById: async () => ({ id: 'snap-1', status: 'done' }) as unknown as Snapshot,
-    sharesPendingNotification: async () => [],
+    // Offered again once its backoff is over.
+    sharesPendingNotification: async () => (due ? [share] : []),
     markShareNotified: async () => {
       throw new Error('not reached: the handler failed');
     },
@@ -63,7 +66,8 @@ it('records a failed reply for backoff and gives it up past the cap, instead of 
     throw new Error('channel_not_found');
   });
   await events.publish('snap-1', 'done');
-  await events.publish('snap-1', 'done');
+  due = true;
+  await events.redeliver('slack');
   expect(failures).toEqual(['share-x', 'share-x']);
   events.close();
 });
@@ -141,5 +145,24 @@ it('does not retry a failed reply at once when a look that read it before the fa
   expect(looks).toBe(1);
   expect(tries).toEqual(['share-f']);
   expect(failed).toBe(1);
+  events.close();
+});
+
+it('does not answer again from the capture’s own publish when a look (woken by the same commit) already answered', async () => {
+  const share = { id: 'share-p', platform: 'discord', snapshotId: 'snap-1' } as unknown as Share;
+  let acknowledged = false;
+  const data: NotificationStore = {
+    sharesBySnapshot: async () => [share],
+    getSnapshotById: async () => ({ id: 'snap-1', status: 'done' }) as unknown as Snapshot,
+    sharesPendingNotification: async () => (acknowledged ? [] : [share]),
+    markShareNotified: async () => void (acknowledged = true),
+    recordDeliveryFailure: async () => false,
+  };
+  const events = new SnapshotEvents(data, silentLogger, 0);
+  const answered: string[] = [];
+  events.subscribe('discord', async (event: ShareEvent) => void answered.push(event.type));
+  await events.redeliver('discord');
+  await events.publish('snap-1', 'done');
+  expect(answered).toEqual(['done']);
   events.close();
 });

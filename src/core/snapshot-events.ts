@@ -45,6 +45,11 @@ const TerminalTypes: ReadonlySet<SnapshotEventType> = new Set(['done', 'failed']
  */
 const DeliveriesAtOnce = 8;
 
+/** A share's terminal delivery for one snapshot (a recapture is a new snapshot, answered anew). */
+function settledKey(event: ShareEvent): string {
+  return `${event.share.id} ${event.snapshot.id}`;
+}
+
 /** How many settled deliveries a process remembers (see SnapshotEvents.#settled). */
 const SettledMemory = 10_000;
 
@@ -55,7 +60,7 @@ export class SnapshotEvents {
   /** Share ids with a terminal delivery in flight, so the retry timer does not deliver twice at once. */
   readonly #inFlight = new Set<string>();
   /**
-   * When (in #tick order) each share's latest terminal delivery here ended, acknowledged or failed.
+   * When (in #tick order) each share's latest terminal delivery of a snapshot here ended, acknowledged or failed.
    * A look at the pending shares that read one before that (a NOTIFY and the poll overlapping, or a
    * look racing the in-process publish) holds a stale row: acted on, it would answer the share a
    * second time, or retry a failed reply before its backoff.
@@ -123,7 +128,10 @@ export class SnapshotEvents {
     const terminal = TerminalTypes.has(event.type);
     if (terminal) {
       if (this.#inFlight.has(event.share.id)) return;
-      if (lookedAt !== undefined && (this.#settled.get(event.share.id) ?? -1) > lookedAt) return;
+      // Settled already: a look's read from before that is stale, and the capture's own publish
+      // arriving after a look answered (or backed off) the share must not answer it again.
+      const settledAt = this.#settled.get(settledKey(event));
+      if (settledAt !== undefined && (lookedAt === undefined || settledAt > lookedAt)) return;
       this.#inFlight.add(event.share.id);
     }
     try {
@@ -139,15 +147,15 @@ export class SnapshotEvents {
       });
     } finally {
       if (terminal) {
-        this.#settle(event.share.id);
+        this.#settle(settledKey(event));
         this.#inFlight.delete(event.share.id);
       }
     }
   }
 
-  #settle(shareId: string): void {
-    this.#settled.delete(shareId);
-    this.#settled.set(shareId, ++this.#tick);
+  #settle(key: string): void {
+    this.#settled.delete(key);
+    this.#settled.set(key, ++this.#tick);
     // Only looks overlapping a delivery matter, so a bounded memory of the latest ones is enough.
     if (this.#settled.size > SettledMemory) this.#settled.delete(this.#settled.keys().next().value as string);
   }
