@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
 import { TestEnv } from './helpers/app.js';
-import { guild, member, snowflake, textChannel, user, type GuildPayload } from './stand-ins/discord/payloads.js';
+import { guild, member, snowflakeOnShard, textChannel, user, type GuildPayload } from './stand-ins/discord/payloads.js';
 import { opt } from './stand-ins/discord/harness.js';
 import { startDiscordStandIn, type DiscordStandIn } from './stand-ins/discord/server.js';
 
@@ -20,20 +20,13 @@ const guilds: GuildPayload[] = [];
 const processes: Array<{ child: ChildProcess; output: string }> = [];
 const alice = user('alice');
 
-function idOnShard(shard: number): string {
-  for (;;) {
-    const id = snowflake();
-    if (Number((BigInt(id) >> 22n) % 2n) === shard) return id;
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   fixtures = await startFixtureServer();
   standIn = await startDiscordStandIn({ heartbeatIntervalMs: 500 });
   for (const shard of [0, 1]) {
-    const g = guild({ id: idOnShard(shard), name: `Shard ${shard}`, owner: user(`owner-${shard}`), channels: () => [textChannel('general')], members: [member(alice)] });
+    const g = guild({ id: snowflakeOnShard(shard), name: `Shard ${shard}`, owner: user(`owner-${shard}`), channels: () => [textChannel('general')], members: [member(alice)] });
     standIn.addGuild(g);
     guilds.push(g);
   }

@@ -9,7 +9,7 @@ import { createMemoryLogger, type LogEvent } from '../src/core/logger.js';
 import type { Snapshot } from '../src/core/types.js';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { guild, member, snowflake, textChannel, user, type GuildPayload } from './stand-ins/discord/payloads.js';
+import { guild, member, snowflakeOnShard, textChannel, user, type GuildPayload } from './stand-ins/discord/payloads.js';
 import { opt } from './stand-ins/discord/harness.js';
 import { startDiscordStandIn, type DiscordStandIn } from './stand-ins/discord/server.js';
 
@@ -21,19 +21,11 @@ const logs: LogEvent[][] = [];
 const guilds: GuildPayload[] = [];
 const alice = user('alice');
 
-/** A guild id on the given shard of two. */
-function idOnShard(shard: number): string {
-  for (;;) {
-    const id = snowflake();
-    if (Number((BigInt(id) >> 22n) % 2n) === shard) return id;
-  }
-}
-
 beforeAll(async () => {
   fixtures = await startFixtureServer();
   standIn = await startDiscordStandIn({ heartbeatIntervalMs: 500 });
   for (const shard of [0, 1]) {
-    const g = guild({ id: idOnShard(shard), name: `Shard ${shard}`, owner: user(`owner-${shard}`), channels: () => [textChannel('general')], members: [member(alice)] });
+    const g = guild({ id: snowflakeOnShard(shard), name: `Shard ${shard}`, owner: user(`owner-${shard}`), channels: () => [textChannel('general')], members: [member(alice)] });
     standIn.addGuild(g);
     guilds.push(g);
   }

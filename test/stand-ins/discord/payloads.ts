@@ -11,6 +11,14 @@ export function snowflake(): string {
   return (((BigInt(Date.now()) - DiscordEpochMs) << 22n) | (1n << 17n) | increment).toString();
 }
 
+/** A guild id that Discord's sharding formula, (id >> 22) % shards, puts on `shard`. */
+export function snowflakeOnShard(shard: number, shards = 2): string {
+  for (;;) {
+    const id = snowflake();
+    if (Number((BigInt(id) >> 22n) % BigInt(shards)) === shard) return id;
+  }
+}
+
 export interface UserPayload {
   id: string;
   username: string;
