@@ -137,6 +137,9 @@ describe('web page in Chromium', () => {
     expect(seen[seen.length - 1]).toBe('done');
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(await page.$eval('#result h2', (el) => el.textContent)).toBe('The Quiet Lighthouse of Vannamere');
+    // The thumbnail is fetched once the card is shown; wait until the browser is done with it
+    // (loaded or failed), then check that it loaded.
+    await page.waitForFunction(() => (document.querySelector('#result img') as HTMLImageElement | null)?.complete === true, { timeout: 15_000 });
     const thumbLoaded = await page.$eval('#result img', (img) => (img as HTMLImageElement).naturalWidth);
     expect(thumbLoaded).toBeGreaterThan(0);
     await shot('1-add-done');
