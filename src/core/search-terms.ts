@@ -8,13 +8,13 @@ export function searchTerms(text: string): string[] {
 }
 
 /** CJK ideographs, kana and hangul: a two-character word there is a real word (气候, 東京). */
-const Cjk = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+export const CjkChar = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 
 /** One character, or two without a CJK one: too short to look up in the index. */
 export function isTooShortTerm(term: string): boolean {
   const chars = [...term];
   if (chars.length <= 1) return true;
-  return chars.length === 2 && !chars.some((char) => Cjk.test(char));
+  return chars.length === 2 && !chars.some((char) => CjkChar.test(char));
 }
 
 /** The first term that makes the search unusable, or null when the search can run. */

@@ -9,7 +9,7 @@
 // a two-character word (气候, 東京). Both backends fold case the same way for indexed terms
 // (Unicode lowercase, as FTS5's trigram tokenizer does), so a query finds the same links on both.
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
-import { searchTerms } from '../core/search-terms.js';
+import { CjkChar, searchTerms } from '../core/search-terms.js';
 import { cutText, ShownTextChars } from '../core/text.js';
 import { isPostgres } from './dialect.js';
 import type { Database } from './schema.js';
@@ -30,9 +30,6 @@ export const MinMatchChars = 3;
  * 200,000 take ~60 ms. Longer texts stay whole in their artifact; only the search misses their tail.
  */
 export const IndexedTextChars = ShownTextChars;
-
-/** CJK ideographs, kana and hangul: the scripts where a two-character word is common. */
-const CjkChar = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 
 export async function putDocument(db: Kysely<Database>, seq: number, workspaceId: string, doc: SearchDocument): Promise<void> {
   const text = cutText(doc.text, IndexedTextChars);

@@ -134,10 +134,7 @@ export async function completeSnapshot(
   artifacts: StoredArtifact[],
   search: SearchDocument,
 ): Promise<void> {
-  await writeTransaction(db, async (trx) => {
-    await writeCaptureResult(trx, snapshotId, patch, artifacts, search);
-    await announceFinished(trx, snapshotId);
-  });
+  await writeTransaction(db, (trx) => writeCaptureResult(trx, snapshotId, patch, artifacts, search));
 }
 
 /** The NOTIFY channel a finished snapshot is announced on (Postgres), so bot processes reply at once. */
@@ -157,6 +154,7 @@ async function writeCaptureResult(trx: Db, snapshotId: string, patch: SnapshotPa
   await updateSnapshot(trx, snapshotId, { status: 'done', ...patch });
   await setArtifacts(trx, snapshotId, artifacts);
   await indexSnapshotText(trx, snapshotId, search);
+  await announceFinished(trx, snapshotId);
 }
 
 /** The lease a worker holds on a job: its results count only while it still holds it. */
@@ -184,7 +182,6 @@ export async function completeCapture(
   return leased(db, async (trx) => {
     if (!(await finishLeasedJob(trx, lease.jobId, lease.owner, jobOutcome({ done: true }, now)))) throw new LeaseNotHeld();
     await writeCaptureResult(trx, snapshotId, patch, artifacts, search);
-    await announceFinished(trx, snapshotId);
   });
 }
 
