@@ -74,15 +74,16 @@ export async function runFindBench({ n = 100_000, queries = 200, pageSize = 10, 
   const words = vocabulary(VocabularySize, random);
   const tags = benchTags();
   const postgres = backend === 'postgres' ? await startTestPostgres() : null;
-  const opened = postgres ? openPostgres({ url: await postgres.createDatabase('find_bench') }) : openDatabase({ path: file });
+  const sqlite = postgres ? null : openDatabase({ path: file });
+  const opened = sqlite ?? openPostgres({ url: await postgres!.createDatabase('find_bench') });
   try {
     await migrateToLatest(opened.db);
     const started = performance.now();
-    if ('sqlite' in opened) build(opened.sqlite, n, words, tags, random);
+    if (sqlite) build(sqlite.sqlite, n, words, tags, random);
     else await buildPostgres(opened.db, n, words, tags, random);
     const buildSeconds = round((performance.now() - started) / 1000);
     const dbMegabytes = round(
-      'sqlite' in opened ? fs.statSync(file).size / 1024 / 1024 : Number((await sql<{ bytes: number }>`SELECT pg_database_size(current_database()) AS bytes`.execute(opened.db)).rows[0].bytes) / 1024 / 1024,
+      sqlite ? fs.statSync(file).size / 1024 / 1024 : Number((await sql<{ bytes: number }>`SELECT pg_database_size(current_database()) AS bytes`.execute(opened.db)).rows[0].bytes) / 1024 / 1024,
     );
     const db = opened.db;
 

@@ -2,12 +2,6 @@
 // index, the queue's claim, a scalar max) ask here rather than guess from configuration.
 import { type Kysely, PostgresAdapter } from 'kysely';
 
-export type Dialect = 'sqlite' | 'postgres';
-
-export function dialectOf(db: Kysely<any>): Dialect {
-  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
-}
-
 export function isPostgres(db: Kysely<any>): boolean {
-  return dialectOf(db) === 'postgres';
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }

@@ -52,8 +52,8 @@ export async function announceJob(db: Db): Promise<void> {
 export async function leaseNextJob(db: Db, owner: string, leaseMs: number, now: Date = new Date()): Promise<LeasedJob | null> {
   const at = isoNow(now);
   const expires = isoNow(new Date(now.getTime() + leaseMs));
-  const leasable = sql<boolean>`((status = 'queued' AND run_after <= ${at}) OR (status = 'leased' AND lease_expires_at <= ${at}))`;
   if (isPostgres(db)) return leaseNextJobPostgres(db, owner, at, expires);
+  const leasable = sql<boolean>`((status = 'queued' AND run_after <= ${at}) OR (status = 'leased' AND lease_expires_at <= ${at}))`;
   // BEGIN IMMEDIATE takes SQLite's write lock first, so the pick and the claim are one step across
   // connections and processes.
   return writeTransaction(db, async (trx) => {

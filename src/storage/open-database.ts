@@ -3,7 +3,6 @@
 import pg from 'pg';
 import type { Kysely } from 'kysely';
 import { openDatabase } from './db.js';
-import type { Dialect } from './dialect.js';
 import { openPostgres, redactDatabaseUrl } from './postgres.js';
 import type { Database } from './schema.js';
 
@@ -15,7 +14,6 @@ export interface DatabaseSettings {
 
 export interface StoreDatabase {
   db: Kysely<Database>;
-  dialect: Dialect;
   /** Where the rows are, for messages (a Postgres URL without its password). */
   description: string;
   /**
@@ -31,13 +29,12 @@ export interface StoreDatabase {
 export function openStoreDatabase(settings: DatabaseSettings): StoreDatabase {
   if (!settings.databaseUrl) {
     const sqlite = openDatabase({ path: settings.dbPath });
-    return { db: sqlite.db, dialect: 'sqlite', description: settings.dbPath, listen: null, close: () => sqlite.close() };
+    return { db: sqlite.db, description: settings.dbPath, listen: null, close: () => sqlite.close() };
   }
   const url = settings.databaseUrl;
   const opened = openPostgres({ url, poolSize: settings.databasePoolSize });
   return {
     db: opened.db,
-    dialect: 'postgres',
     description: redactDatabaseUrl(url),
     listen: (handlers) => listenFor(url, handlers),
     close: () => opened.close(),

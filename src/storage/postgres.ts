@@ -14,8 +14,6 @@ export interface OpenPostgresOptions {
 
 export interface OpenedPostgres {
   db: Kysely<Database>;
-  pool: pg.Pool;
-  url: string;
   close(): Promise<void>;
 }
 
@@ -32,8 +30,6 @@ export function openPostgres({ url, poolSize = DefaultPoolSize }: OpenPostgresOp
   let closed = false;
   return {
     db,
-    pool,
-    url,
     async close() {
       if (closed) return;
       closed = true;
