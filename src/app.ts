@@ -21,7 +21,8 @@ import { SnapshotsChannel } from './storage/snapshots.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { createLinkCheckStore } from './storage/link-checks.js';
 import { createServiceStore } from './storage/service-store.js';
-import type { LinkCheckStore } from './core/schedule.js';
+import type { LinkCheckStore } from './core/link-check.js';
+import { applyRetention, type RetentionReport } from './storage/retention.js';
 
 export interface App {
   config: Config;
@@ -29,9 +30,13 @@ export interface App {
   policy: EgressPolicy;
   pool: BrowserPool | null;
   blobs: BlobStore;
+  /** Claims of scheduled runs (once per cluster). */
   linkChecks: LinkCheckStore;
-  /** Deletes blobs nothing references, older than the grace period (`linksnap gc`). */
-  collectGarbage(options?: { graceMs?: number }): Promise<GcReport>;
+  /**
+   * Applies each workspace's retention (old versions, old full-page screenshots), then deletes blobs
+   * nothing references, older than the grace period (`linksnap gc`, LINKSNAP_GC_CRON).
+   */
+  collectGarbage(options?: { graceMs?: number }): Promise<GcReport & { retention: RetentionReport }>;
   close(): Promise<void>;
 }
 
@@ -151,7 +156,10 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
     pool,
     blobs,
     linkChecks: createLinkCheckStore(database.db),
-    collectGarbage: (options = {}) => collectGarbage(database.db, blobs, { graceMs: options.graceMs ?? config.gcGraceMs }),
+    collectGarbage: async (options = {}) => {
+      const retention = await applyRetention(database.db);
+      return { ...(await collectGarbage(database.db, blobs, { graceMs: options.graceMs ?? config.gcGraceMs })), retention };
+    },
     async close() {
       if (closed) return;
       closed = true;

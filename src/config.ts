@@ -112,6 +112,16 @@ export interface Config {
   gcCron: string | null;
   /** How old an unreferenced blob must be before gc deletes it (LINKSNAP_GC_GRACE). */
   gcGraceMs: number;
+  watches: {
+    /** LINKSNAP_WATCH_MIN_INTERVAL: no watch runs more often than this. */
+    minIntervalMs: number;
+    /** LINKSNAP_WATCHES_PER_WORKSPACE: how many watches one workspace may keep. */
+    perWorkspace: number;
+    /** LINKSNAP_WATCH_TICK: how often due watches are looked for and finished runs judged. */
+    tickMs: number;
+  };
+  /** LINKSNAP_DIGEST_CRON: when channel digests are posted (weekly ones on Mondays); null: never. */
+  digestCron: string | null;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   discord: {
     token: string | null;
@@ -184,6 +194,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     linkCheckCron: env.LINKSNAP_LINKCHECK_CRON === '' ? null : (str(env, 'LINKSNAP_LINKCHECK_CRON') ?? '17 4 * * *'),
     gcCron: env.LINKSNAP_GC_CRON === '' ? null : (str(env, 'LINKSNAP_GC_CRON') ?? '47 4 * * *'),
     gcGraceMs: duration(env, 'LINKSNAP_GC_GRACE', 60 * 60_000),
+    watches: {
+      minIntervalMs: duration(env, 'LINKSNAP_WATCH_MIN_INTERVAL', 3_600_000),
+      perWorkspace: int(env, 'LINKSNAP_WATCHES_PER_WORKSPACE', 100, 0, 1_000_000),
+      tickMs: duration(env, 'LINKSNAP_WATCH_TICK', 30_000),
+    },
+    digestCron: env.LINKSNAP_DIGEST_CRON === '' ? null : (str(env, 'LINKSNAP_DIGEST_CRON') ?? '0 9 * * *'),
     logLevel: oneOf(env, 'LINKSNAP_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     discord: {
       token: str(env, 'DISCORD_TOKEN'),

@@ -53,7 +53,15 @@ export async function startServer(config: Config, logger: Logger, options: { wor
     logger({ level: 'info', context: 'discord', message: 'Discord bot not started: DISCORD_TOKEN is not set' });
   }
 
-  const schedule = startSchedule({ config, logger, store: app.linkChecks, policy: app.policy, collectGarbage: () => app.collectGarbage() });
+  const schedule = startSchedule({
+    config,
+    logger,
+    store: app.linkChecks,
+    checkLinks: () => app.service.checkLinks(),
+    collectGarbage: () => app.collectGarbage(),
+    postDigests: (slot) => app.service.postDigests(slot),
+    tickWatches: () => app.service.tickWatches(),
+  });
   stops.push(async () => schedule.stop());
 
   return {

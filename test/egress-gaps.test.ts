@@ -8,7 +8,7 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { errorMessage } from '../src/core/chat/present.js';
-import { checkLink } from '../src/core/schedule.js';
+import { checkLink } from '../src/core/link-check.js';
 import { BlockedAddressError, BlockedPortError, ErrorCode, InvalidInputError, LinksnapError } from '../src/core/errors.js';
 import { describeError } from '../src/core/i18n.js';
 import { createMemoryLogger } from '../src/core/logger.js';

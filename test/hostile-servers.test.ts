@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLink } from '../src/core/schedule.js';
+import { checkLink } from '../src/core/link-check.js';
 import { createEgressPolicy } from '../src/core/egress/policy.js';
 import { startEgressProxy } from '../src/core/egress/proxy.js';
 import { silentLogger } from '../src/core/logger.js';

@@ -3,6 +3,7 @@
 // tick once between them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../src/core/logger.js';
+import { checkLinks } from '../src/core/link-check.js';
 import { startSchedule } from '../src/core/schedule.js';
 import { createLinkCheckStore } from '../src/storage/link-checks.js';
 import { claimScheduledRun } from '../src/storage/schedule-runs.js';
@@ -37,8 +38,8 @@ describe.each(Backends)('on %s', (backend) => {
   it('runs each tick of the link check in one process only', { timeout: 20_000 }, async () => {
     const loggers = [createMemoryLogger(), createMemoryLogger()];
     const schedules = [
-      startSchedule({ config: { linkCheckCron: '* * * * * *' }, logger: loggers[0], store: t.app.linkChecks, policy: t.app.policy }),
-      startSchedule({ config: { linkCheckCron: '* * * * * *' }, logger: loggers[1], store: createLinkCheckStore(other.db), policy: t.app.policy }),
+      startSchedule({ config: { linkCheckCron: '* * * * * *' }, logger: loggers[0], store: t.app.linkChecks, checkLinks: () => checkLinks({ store: t.app.linkChecks, policy: t.app.policy }, new Date()) }),
+      startSchedule({ config: { linkCheckCron: '* * * * * *' }, logger: loggers[1], store: createLinkCheckStore(other.db), checkLinks: () => checkLinks({ store: createLinkCheckStore(other.db), policy: t.app.policy }, new Date()) }),
     ];
     await new Promise((resolve) => setTimeout(resolve, 4_500));
     for (const schedule of schedules) schedule.stop();

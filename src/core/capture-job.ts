@@ -15,12 +15,14 @@ import type { EgressPolicy } from './egress/policy.js';
 import type { Logger } from './logger.js';
 import { LeaseLostError } from './errors.js';
 import type { JobLease, ServiceStore, StoredArtifact } from './service-store.js';
-import type { ArtifactKind, Snapshot } from './types.js';
+import type { ArtifactKind, Snapshot, SnapshotChange } from './types.js';
+import { compareTexts } from './change.js';
 
 /** Where artifacts go; content-addressed, so writing the same bytes twice stores them once. */
 export interface ArtifactBlobs {
   put(data: Buffer): Promise<{ sha256: string; size: number }>;
   exists(sha256: string): Promise<boolean>;
+  read(sha256: string): Promise<Buffer>;
 }
 
 export interface CaptureDeps {
@@ -36,7 +38,7 @@ export interface CaptureDeps {
 
 export async function captureSnapshot(
   deps: CaptureDeps,
-  store: Pick<ServiceStore, 'completeCapture'>,
+  store: Pick<ServiceStore, 'completeCapture' | 'previousDoneSnapshot'>,
   snapshot: Snapshot,
   signal: AbortSignal,
   lease: JobLease,
@@ -64,6 +66,8 @@ export async function captureSnapshot(
     written.push({ sha256: blob.sha256, data: artifact.data });
   }
   const { metadata } = output;
+  const hash = await contentHash(output);
+  const change = await changeSincePrevious(deps, store, snapshot, output, hash);
   // Written only by the lease holder, with the job's completion: exactly once.
   const recorded = await store.completeCapture(
     lease,
@@ -78,8 +82,9 @@ export async function captureSnapshot(
       finalUrl: output.finalUrl,
       httpStatus: output.httpStatus,
       contentType: output.contentType,
-      contentHash: await contentHash(output),
+      contentHash: hash,
       capturedAt: new Date().toISOString(),
+      change,
     },
     stored,
     { title: metadata.title, description: metadata.description, url: output.finalUrl || snapshot.url, text: output.text },
@@ -89,6 +94,34 @@ export async function captureSnapshot(
     if (!(await deps.blobs.exists(blob.sha256))) await deps.blobs.put(blob.data);
   }
   return output;
+}
+
+/**
+ * How this capture differs from the link's previous done version (null for a first version). A
+ * previous text that can no longer be read (its blob gone) leaves the change unknown rather than
+ * failing a good capture.
+ */
+async function changeSincePrevious(
+  deps: CaptureDeps,
+  store: Pick<ServiceStore, 'previousDoneSnapshot'>,
+  snapshot: Snapshot,
+  output: CaptureOutput,
+  hash: string,
+): Promise<SnapshotChange | null> {
+  const previous = await store.previousDoneSnapshot(snapshot.id);
+  if (!previous) return null;
+  const previousText = previous.artifacts.text;
+  if (output.kind === 'file' || !previousText) {
+    return { previousId: previous.id, changed: previous.contentHash !== hash, added: 0, removed: 0 };
+  }
+  try {
+    const before = (await deps.blobs.read(previousText.sha256)).toString('utf8');
+    const diff = compareTexts(before, output.text);
+    return { previousId: previous.id, changed: diff.changed, added: diff.added, removed: diff.removed };
+  } catch (error) {
+    deps.logger({ level: 'warn', context: 'capture', message: 'Could not compare with the previous version', details: { snapshotId: snapshot.id, previousId: previous.id, error } });
+    return null;
+  }
 }
 
 /**

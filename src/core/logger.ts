@@ -13,6 +13,8 @@ export type LogContext =
   | 'discord'
   | 'slack'
   | 'schedule'
+  | 'notices'
+  | 'watch'
   | 'setup'
   | 'cli';
 

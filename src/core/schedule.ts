@@ -1,43 +1,38 @@
-// Work that runs on a clock (node-cron): checking whether captured links still answer, so the web
-// page can mark a link that is dead now. The check goes through the same egress policy as
-// captures; a refused or failing host counts as "not answering", never as an error.
+// Work that runs on a clock: the link check (LINKSNAP_LINKCHECK_CRON), the nightly gc and retention
+// (LINKSNAP_GC_CRON), channel digests (LINKSNAP_DIGEST_CRON), all once per cluster, and the watch
+// tick (every LINKSNAP_WATCH_TICK), which claims each due watch itself and so may run everywhere.
 import { randomBytes } from 'node:crypto';
 import cron from 'node-cron';
 import type { Config } from '../config.js';
-import { egressRequest } from './egress/fetch.js';
-import type { EgressPolicy } from './egress/policy.js';
-import { asLinksnapError } from './errors.js';
 import type { Logger } from './logger.js';
-import type { LinkCheck } from './types.js';
 
-export interface LinkCheckStore {
-  /** Links never checked or last checked before `before`, oldest check first. */
-  linksDueForCheck(before: Date, limit: number): Promise<Array<{ id: string; url: string }>>;
-  recordLinkCheck(linkId: string, check: LinkCheck): Promise<void>;
-  /** Claims the run of `name` due at `slot`; true for exactly one process of the cluster. */
+/** Claims the run of a named job due at a slot; true for exactly one process of the cluster. */
+export interface RunClaims {
   claimRun(name: string, slot: Date, owner: string): Promise<boolean>;
 }
 
 export interface ScheduleOptions {
-  config: Pick<Config, 'linkCheckCron'> & Partial<Pick<Config, 'gcCron'>>;
-  /** The blob gc, run on LINKSNAP_GC_CRON; absent: not scheduled. */
-  collectGarbage?: () => Promise<object>;
+  config: Pick<Config, 'linkCheckCron'> & Partial<Pick<Config, 'gcCron' | 'digestCron'>> & { watches?: Pick<Config['watches'], 'tickMs'> };
   logger: Logger;
-  store: LinkCheckStore;
-  policy: EgressPolicy;
+  store: RunClaims;
+  /** The due link check (schedule.ts does not know how; the service does). */
+  checkLinks?: () => Promise<object>;
+  /** Retention and the blob gc, run on LINKSNAP_GC_CRON; absent: not scheduled. */
+  collectGarbage?: () => Promise<object>;
+  /** Channel digests for the slot, run on LINKSNAP_DIGEST_CRON. */
+  postDigests?: (slot: Date) => Promise<object>;
+  /** The watch tick. */
+  tickWatches?: () => Promise<object>;
 }
-
-const CheckTimeoutMs = 15_000;
-const CheckBatch = 500;
-/** A link checked within this window is not checked again. */
-const RecheckAfterMs = 20 * 3_600_000;
 
 export function startSchedule(options: ScheduleOptions): { stop(): void } {
   const { config } = options;
   const owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const tasks = [
-    config.linkCheckCron ? oncePerCluster(options, owner, 'LINKSNAP_LINKCHECK_CRON', config.linkCheckCron, 'link-check', 'Link check', () => checkLinks(options, new Date(Date.now() - RecheckAfterMs))) : null,
+  const tasks: Array<{ stop(): unknown } | null> = [
+    config.linkCheckCron && options.checkLinks ? oncePerCluster(options, owner, 'LINKSNAP_LINKCHECK_CRON', config.linkCheckCron, 'link-check', 'Link check', options.checkLinks) : null,
     config.gcCron && options.collectGarbage ? oncePerCluster(options, owner, 'LINKSNAP_GC_CRON', config.gcCron, 'gc', 'Blob gc', options.collectGarbage) : null,
+    config.digestCron && options.postDigests ? oncePerCluster(options, owner, 'LINKSNAP_DIGEST_CRON', config.digestCron, 'digest', 'Digests', options.postDigests) : null,
+    options.tickWatches && config.watches ? every(options, config.watches.tickMs, 'Watch tick', options.tickWatches) : null,
   ];
   return {
     stop() {
@@ -57,7 +52,7 @@ function oncePerCluster(
   expression: string,
   name: string,
   label: string,
-  work: () => Promise<object>,
+  work: (slot: Date) => Promise<object>,
 ): { stop(): unknown } | null {
   const { logger } = options;
   if (!cron.validate(expression)) {
@@ -74,7 +69,7 @@ function oncePerCluster(
         logger({ level: 'debug', context: 'schedule', message: `${label} of this tick runs in another process`, details: { slot } });
         return;
       }
-      const report = await work();
+      const report = await work(slot);
       logger({ level: 'info', context: 'schedule', message: `${label} finished`, details: { ...report, slot } });
     } catch (error) {
       logger({ level: 'error', context: 'schedule', message: `${label} failed`, details: { error } });
@@ -84,32 +79,21 @@ function oncePerCluster(
   });
 }
 
-/** Checks every due link once; returns how many answered and how many did not. */
-export async function checkLinks(
-  options: Pick<ScheduleOptions, 'store' | 'policy'>,
-  before: Date,
-  signal?: AbortSignal,
-): Promise<{ checked: number; alive: number; dead: number }> {
-  const links = await options.store.linksDueForCheck(before, CheckBatch);
-  let alive = 0;
-  for (const link of links) {
-    signal?.throwIfAborted();
-    const check = await checkLink(link.url, options.policy, signal);
-    if (check.alive) alive += 1;
-    await options.store.recordLinkCheck(link.id, check);
-  }
-  return { checked: links.length, alive, dead: links.length - alive };
-}
-
-export async function checkLink(url: string, policy: EgressPolicy, signal?: AbortSignal): Promise<LinkCheck> {
-  const checkedAt = new Date().toISOString();
-  try {
-    // GET rather than HEAD: many servers answer HEAD with 405 or 404 for pages that exist.
-    const response = await egressRequest(url, { policy, method: 'GET', timeoutMs: CheckTimeoutMs, maxBytes: 1, signal });
-    response.abort();
-    const alive = response.status < 400 || response.status === 401 || response.status === 403 || response.status === 429;
-    return { checkedAt, alive, httpStatus: response.status, error: null };
-  } catch (error) {
-    return { checkedAt, alive: false, httpStatus: null, error: asLinksnapError(error).message };
-  }
+/** Work on a fixed period, never two runs at once. */
+function every(options: ScheduleOptions, periodMs: number, label: string, work: () => Promise<object>): { stop(): unknown } {
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const report = await work();
+      options.logger({ level: 'debug', context: 'schedule', message: `${label} finished`, details: { ...report } });
+    } catch (error) {
+      options.logger({ level: 'error', context: 'schedule', message: `${label} failed`, details: { error } });
+    } finally {
+      running = false;
+    }
+  }, periodMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

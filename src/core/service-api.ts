@@ -21,7 +21,15 @@ import type {
   TagsAt,
   Viewer,
   WorkspaceSettings,
+  NoticeHandler,
+  SnapshotDiff,
+  Watch,
+  WatchAccepted,
+  WatchRequest,
+  WatchRunReport,
 } from './types.js';
+import type { LinkCheckReport } from './link-check.js';
+import type { NoticeSubscription } from './notices.js';
 
 export interface SnapService {
   /**
@@ -91,4 +99,30 @@ export interface SnapService {
 
   getSettings(workspaceId: string): Promise<WorkspaceSettings>;
   updateSettings(workspaceId: string, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings>;
+
+  /**
+   * Watches a link from a place (a chat channel, or the web page / CLI with channelId null): it is
+   * captured again on `every` (hourly, daily, weekly or a cron expression) and a change is posted
+   * to the channel. Setting it again from the same place changes its schedule. Throws
+   * InvalidInputError for a bad or too frequent schedule or past the workspace's cap, and the
+   * snap() errors for a refused URL.
+   */
+  watch(request: WatchRequest): Promise<WatchAccepted>;
+  /** Stops the place's watch of the link; null when the place had none. */
+  unwatch(workspaceId: string, channelId: string | null, url: string): Promise<Watch | null>;
+  /** Stops a watch by id; null when the workspace has no such watch. */
+  removeWatch(workspaceId: string, watchId: string): Promise<Watch | null>;
+  /** A workspace's watches; with `channelId`, only that place's (null: the web page and the CLI). */
+  listWatches(workspaceId: string, channelId?: string | null): Promise<Watch[]>;
+  /** Starts the watch runs due now (`all`: every watch now); each due time runs once across processes. */
+  runWatches(options?: { all?: boolean }): Promise<WatchRunReport>;
+  /**
+   * How the readable text changed from `againstId` to `snapshotId` (two versions of one link);
+   * without `againstId`, against the version it was compared with when captured.
+   */
+  diff(workspaceId: string, snapshotId: string, againstId?: string | null): Promise<SnapshotDiff>;
+  /** Receives the posts a platform's bot makes on its own (a watched page changed, a link died, a digest), at least once. */
+  subscribeNotices(platform: Platform, handler: NoticeHandler, options?: NoticeSubscription): () => void;
+  /** Runs the link check now: links not checked for 20 hours, or with `all` every link. */
+  checkLinks(options?: { all?: boolean }): Promise<LinkCheckReport>;
 }

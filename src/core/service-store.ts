@@ -1,7 +1,11 @@
 // What the service needs from storage: the narrow seam between the core and the database.
 // src/storage implements it over Kysely; nothing in the core imports the database directly.
+import type { DigestDeps } from './digests.js';
+import type { LinkCheckStore } from './link-check.js';
+import type { NoticeStore } from './notices.js';
 import type { LeasedJob } from './queue.js';
 import type { NotificationStore } from './snapshot-events.js';
+import type { WatchStore } from './watches.js';
 import type {
   ArtifactKind,
   ChatCard,
@@ -43,7 +47,11 @@ export interface StoredArtifact {
   mime: string;
 }
 
-export interface ServiceStore extends NotificationStore {
+export interface ServiceStore extends NotificationStore, WatchStore, NoticeStore, LinkCheckStore, Omit<DigestDeps, 'notices'> {
+  /** The link's newest done snapshot (the page as it was, for a dead link). */
+  latestDoneSnapshot(linkId: string): Promise<Snapshot | null>;
+  /** Links called dead, most recently dead first. */
+  findDead(query: FindQuery & { limit: number }): Promise<FindResult>;
   ensureWorkspace(id: string, platform: Platform, name: string | null): Promise<void>;
   upsertLink(workspaceId: string, url: string, now: Date): Promise<Link>;
   getLink(workspaceId: string, linkId: string, viewer?: Viewer | null): Promise<Link>;
@@ -62,6 +70,8 @@ export interface ServiceStore extends NotificationStore {
   /** priority 0: asked for (/snap, web, CLI); 1: captured from a posted message. */
   createSnapshotWithJob(workspaceId: string, linkId: string, url: string, maxAttempts: number, now: Date, priority?: number): Promise<Snapshot>;
   getSnapshot(workspaceId: string, snapshotId: string): Promise<Snapshot>;
+  /** The newest done snapshot of the link created before this one (what a new capture is compared with). */
+  previousDoneSnapshot(snapshotId: string): Promise<Snapshot | null>;
   updateSnapshot(snapshotId: string, patch: SnapshotPatch): Promise<void>;
   listVersions(workspaceId: string, linkId: string): Promise<Snapshot[]>;
 

@@ -34,15 +34,28 @@ import type {
   TagsAt,
   Viewer,
   WorkspaceSettings,
+  NoticeHandler,
+  SnapshotDiff,
+  Watch,
+  WatchAccepted,
+  WatchRequest,
+  WatchRunReport,
 } from './types.js';
 import { normalizeUrl } from './url.js';
+import { compareTexts } from './change.js';
+import { postDigests, type DigestReport } from './digests.js';
+import { checkLinks, type LinkCheckReport } from './link-check.js';
+import { NoticeDelivery, type NoticeSubscription } from './notices.js';
+import { announceDeath } from './rot-alerts.js';
+import { parseWatchEvery } from './watch-every.js';
+import { WatchRunner, type WatchTickReport } from './watches.js';
 
 export interface ServiceDeps {
   store: ServiceStore;
   /** Where artifacts are read from, for the web page and the chat adapters. */
   blobs: { open(sha256: string, range?: ByteRange): Promise<OpenedArtifact> };
   policy: EgressPolicy;
-  config: Pick<Config, 'dedupWindowMs' | 'concurrency' | 'jobMaxAttempts' | 'jobLeaseMs'> & Partial<Pick<Config, 'workspaceQuotaBytes'>>;
+  config: Pick<Config, 'dedupWindowMs' | 'concurrency' | 'jobMaxAttempts' | 'jobLeaseMs'> & Partial<Pick<Config, 'workspaceQuotaBytes' | 'watches'>>;
   logger: Logger;
   /** What a job does; absent when this process only accepts work (another process captures). */
   capture: CaptureDeps | null;
@@ -57,6 +70,8 @@ export interface ServiceDeps {
   redeliverEveryMs?: number;
   /** How often the job runner looks for jobs nobody woke it for (1 s by default). */
   jobPollMs?: number;
+  /** How often notices not yet posted are looked for (2 s by default; 0: only when woken). */
+  noticePollMs?: number;
   now?: () => Date;
 }
 
@@ -67,6 +82,9 @@ export class LinksnapService implements SnapService {
   readonly #store: ServiceStore;
   readonly events: SnapshotEvents;
   readonly runner: JobRunner | null;
+  /** Posts the chat bots make on their own (changes, dead links, digests). */
+  readonly notices: NoticeDelivery;
+  readonly watches: WatchRunner;
   readonly #owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
 
   constructor(deps: ServiceDeps) {
@@ -88,6 +106,20 @@ export class LinksnapService implements SnapService {
           logger: deps.logger,
         })
       : null;
+    this.notices = new NoticeDelivery({ store: deps.store, logger: deps.logger, pollMs: deps.noticePollMs, now: () => this.#now() });
+    this.watches = new WatchRunner({
+      store: deps.store,
+      capturer: {
+        recapture: (workspaceId, linkId) => this.recapture(workspaceId, linkId),
+        getSnapshotById: (snapshotId) => this.#store.getSnapshotById(snapshotId),
+        diff: (workspaceId, snapshotId, againstId) => this.diff(workspaceId, snapshotId, againstId),
+        getSettings: (workspaceId) => this.#store.getSettings(workspaceId),
+      },
+      notices: this.notices,
+      logger: deps.logger,
+      minIntervalMs: this.#watchSettings().minIntervalMs,
+      now: () => this.#now(),
+    });
   }
 
   /** Starts capturing queued jobs (including those a crashed process left behind). */
@@ -98,6 +130,7 @@ export class LinksnapService implements SnapService {
   async close(): Promise<void> {
     await this.runner?.stop();
     this.events.close();
+    this.notices.close();
   }
 
   async snap(request: SnapRequest): Promise<SnapAccepted> {
@@ -219,6 +252,10 @@ export class LinksnapService implements SnapService {
     const tooShort = unusableTerm({ tags: query.tags, text });
     // Without a tag, a term this short would be looked for in every page's text, on the main thread.
     if (tooShort !== null) throw new InvalidInputError(`"${tooShort}" is too short to search for: use at least two CJK characters or three of other scripts, or add a tag`);
+    if (query.dead) {
+      if (text) throw new InvalidInputError('dead:true lists dead links by tag; leave the text out');
+      return this.#store.findDead({ ...query, tags: normalizeTags(query.tags ?? []), limit });
+    }
     return this.#store.find({ ...query, tags: normalizeTags(query.tags ?? []), text, limit });
   }
 
@@ -336,6 +373,161 @@ export class LinksnapService implements SnapService {
 
   getSettings(workspaceId: string): Promise<WorkspaceSettings> {
     return this.#store.getSettings(workspaceId);
+  }
+
+  /**
+   * Watches a link from a place: refused like snap() for a blocked address, for a schedule more
+   * often than LINKSNAP_WATCH_MIN_INTERVAL, and past LINKSNAP_WATCHES_PER_WORKSPACE. A link never
+   * captured is captured at once (the first version is the one later ones are compared with).
+   */
+  async watch(request: WatchRequest): Promise<WatchAccepted> {
+    const settings = this.#watchSettings();
+    const schedule = parseWatchEvery(request.every, settings.minIntervalMs);
+    const url = normalizeUrl(request.url);
+    try {
+      await this.#deps.policy.checkUrl(url);
+    } catch (error) {
+      if (!(error instanceof LinksnapError && error.code === ErrorCode.DnsFailed)) throw error;
+    }
+    const workspace = request.workspace;
+    const now = this.#now();
+    await this.#store.ensureWorkspace(workspace.id, workspace.platform, workspace.name ?? null);
+    const existing = await this.#store.findLinkByUrl(workspace.id, url);
+    const channelId = request.place.channelId ?? null;
+    const already = existing ? (await this.#store.listWatches(workspace.id, channelId)).some((watch) => watch.linkId === existing.id) : false;
+    if (!already && (await this.#store.countWatches(workspace.id)) >= settings.perWorkspace) {
+      throw new InvalidInputError(`This workspace has ${settings.perWorkspace} watches already, the most this server allows (LINKSNAP_WATCHES_PER_WORKSPACE); remove one first`);
+    }
+    const link = existing ?? (await this.#store.upsertLink(workspace.id, url, now));
+    const captured = existing ? await this.#store.latestDoneSnapshot(link.id) : null;
+    const accepted = await this.#store.putWatch({
+      workspaceId: workspace.id,
+      linkId: link.id,
+      platform: request.place.platform,
+      channelId,
+      channelName: request.place.channelName ?? null,
+      channelPrivate: request.place.private ?? false,
+      every: schedule.every,
+      createdBy: request.requester.id,
+      nextRunAt: captured ? schedule.next(now) : now,
+      now,
+    });
+    this.#deps.logger({ level: 'info', context: 'watch', message: accepted.created ? 'Watch set' : 'Watch schedule changed', details: { workspace: workspace.id, url, every: schedule.every, watchId: accepted.watch.id } });
+    if (!captured) await this.watches.startDue(now);
+    return { watch: (await this.#store.getWatch(workspace.id, accepted.watch.id)) ?? accepted.watch, created: accepted.created };
+  }
+
+  /** Stops the place's watch of a link; null when it had none. */
+  async unwatch(workspaceId: string, channelId: string | null, url: string): Promise<Watch | null> {
+    const link = await this.#store.findLinkByUrl(workspaceId, normalizeUrl(url));
+    if (!link) return null;
+    const watch = (await this.#store.listWatches(workspaceId, channelId)).find((candidate) => candidate.linkId === link.id);
+    if (!watch) return null;
+    await this.#store.deleteWatch(workspaceId, watch.id);
+    this.#deps.logger({ level: 'info', context: 'watch', message: 'Watch removed', details: { workspace: workspaceId, url: link.url, watchId: watch.id } });
+    return watch;
+  }
+
+  async removeWatch(workspaceId: string, watchId: string): Promise<Watch | null> {
+    const watch = await this.#store.getWatch(workspaceId, watchId);
+    if (!watch) return null;
+    await this.#store.deleteWatch(workspaceId, watchId);
+    this.#deps.logger({ level: 'info', context: 'watch', message: 'Watch removed', details: { workspace: workspaceId, url: watch.url, watchId } });
+    return watch;
+  }
+
+  /** A workspace's watches; with `channelId`, one place's (null: the web page and the CLI). */
+  listWatches(workspaceId: string, channelId?: string | null): Promise<Watch[]> {
+    return this.#store.listWatches(workspaceId, channelId);
+  }
+
+  /** Starts the watch runs due now (`all`: every watch now), once per due time across processes. */
+  async runWatches(options: { all?: boolean } = {}): Promise<WatchRunReport> {
+    return { started: await this.watches.startDue(this.#now(), options.all ?? false) };
+  }
+
+  /** Judges the watch runs that ended (posting changes) and starts the due ones: the scheduled tick. */
+  tickWatches(): Promise<WatchTickReport> {
+    return this.watches.tick(this.#now());
+  }
+
+  /**
+   * A capture of the link that nobody asked for in chat (a watch run): no share, so no chat reply.
+   * A capture of the link already queued or running is reused.
+   */
+  async recapture(workspaceId: string, linkId: string): Promise<Snapshot> {
+    const link = await this.#store.getLink(workspaceId, linkId);
+    const inFlight = await this.#store.recentSnapshot(workspaceId, linkId, new Date(0));
+    if (inFlight && (inFlight.status === 'queued' || inFlight.status === 'capturing')) return inFlight;
+    // Behind anything a person asked for.
+    const snapshot = await this.#store.createSnapshotWithJob(workspaceId, linkId, link.url, this.#deps.config.jobMaxAttempts, this.#now(), 1);
+    this.runner?.wake();
+    await this.#store.announceJob().catch(() => undefined);
+    return snapshot;
+  }
+
+  /**
+   * How the readable text changed from `againstId` to `snapshotId` (both versions of one link);
+   * `againstId` defaults to the version the snapshot was compared with when it was captured.
+   */
+  async diff(workspaceId: string, snapshotId: string, againstId?: string | null): Promise<SnapshotDiff> {
+    const to = await this.#store.getSnapshot(workspaceId, snapshotId);
+    const fromId = againstId ?? to.change?.previousId ?? null;
+    if (!fromId) throw new InvalidInputError(`Snapshot ${snapshotId} is its link's first version: name another version to compare it with`);
+    const from = await this.#store.getSnapshot(workspaceId, fromId);
+    if (from.linkId !== to.linkId) throw new InvalidInputError('Both snapshots must be versions of the same link');
+    const [before, after] = await Promise.all([this.#readText(from), this.#readText(to)]);
+    return { from, to, ...compareTexts(before, after) };
+  }
+
+  async #readText(snapshot: Snapshot): Promise<string> {
+    const ref = snapshot.artifacts.text;
+    if (!ref) {
+      if (snapshot.status !== 'done') throw new InvalidInputError(`Snapshot ${snapshot.id} has no text to compare: it is ${snapshot.status}`);
+      return '';
+    }
+    const opened = await this.#deps.blobs.open(ref.sha256);
+    const chunks: Buffer[] = [];
+    for await (const chunk of opened.stream as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /** Receives the notices (changes, dead links, digests) of one platform, at least once. */
+  subscribeNotices(platform: Platform, handler: NoticeHandler, options?: NoticeSubscription): () => void {
+    return this.notices.subscribe(platform, handler, options);
+  }
+
+  /**
+   * The link check: every link not checked in the last 20 hours (`all`: every link now). A link
+   * found gone twice in a row is dead, and the places it was shared in are told (rot_alerts).
+   */
+  checkLinks(options: { all?: boolean; signal?: AbortSignal } = {}): Promise<LinkCheckReport> {
+    const before = options.all ? null : new Date(this.#now().getTime() - RecheckAfterMs);
+    return checkLinks(
+      {
+        store: this.#store,
+        policy: this.#deps.policy,
+        onDeath: async (link, recorded) => {
+          const written = await announceDeath(
+            { deadLinkPlaces: (id) => this.#store.deadLinkPlaces(id), latestDoneSnapshot: (id) => this.#store.latestDoneSnapshot(id), getSettings: (id) => this.#store.getSettings(id), notices: this.notices },
+            link,
+            recorded,
+          );
+          this.#deps.logger({ level: 'info', context: 'schedule', message: 'Link found dead', details: { linkId: link.id, url: link.url, reason: recorded.deadReason, alerts: written } });
+        },
+      },
+      before,
+      options.signal,
+    );
+  }
+
+  /** The channel digests due at `slot` (daily ones, and weekly ones when the slot is a Monday). */
+  postDigests(slot: Date = this.#now()): Promise<DigestReport> {
+    return postDigests({ workspacesWithDigests: () => this.#store.workspacesWithDigests(), linksSharedIn: (...args) => this.#store.linksSharedIn(...args), notices: this.notices }, slot);
+  }
+
+  #watchSettings(): Config['watches'] {
+    return this.#deps.config.watches ?? { minIntervalMs: 3_600_000, perWorkspace: 100, tickMs: 30_000 };
   }
 
   async updateSettings(workspaceId: string, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings> {
@@ -473,6 +665,9 @@ function platformOfWorkspace(workspaceId: string): Platform {
   const prefix = workspaceId.split(':')[0];
   return prefix === 'discord' || prefix === 'slack' ? prefix : 'web';
 }
+
+/** A link checked within this window is not checked again by the scheduled check. */
+const RecheckAfterMs = 20 * 3_600_000;
 
 /** The shortest attempt worth making (or a third of the budget when that is less): a retry that would get less is not made. */
 const MinAttemptMs = 20_000;

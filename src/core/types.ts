@@ -110,6 +110,39 @@ export interface Snapshot extends PageMetadata {
   startedAt: string | null;
   capturedAt: string | null;
   artifacts: Partial<Record<ArtifactKind, ArtifactRef>>;
+  /**
+   * How this version's readable text differs from the link's previous done version, volatile parts
+   * (times, counters, tokens) ignored: null for a first version, a failed capture, or one not compared.
+   */
+  change: SnapshotChange | null;
+}
+
+export interface SnapshotChange {
+  previousId: string;
+  /** False when only what changes on every load changed (a timestamp, a counter): a re-capture, not a change. */
+  changed: boolean;
+  /** Lines of readable text added and removed. */
+  added: number;
+  removed: number;
+}
+
+/** One run of changed lines with context, as a unified diff's hunk: lines start with ' ', '-' or '+'. */
+export interface DiffHunk {
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  lines: string[];
+}
+
+/** The readable-text difference between two snapshots of a link. */
+export interface TextDiff {
+  changed: boolean;
+  added: number;
+  removed: number;
+  hunks: DiffHunk[];
+  /** True when the texts were too far apart to diff line by line in time: counts are by distinct lines, no hunks. */
+  approximate: boolean;
 }
 
 export interface Link {
@@ -128,7 +161,122 @@ export interface LinkCheck {
   alive: boolean;
   httpStatus: number | null;
   error: string | null;
+  /** This check found the page gone: 404/410, a host that no longer resolves, or a soft 404. */
+  gone?: boolean;
+  /** Checks in a row that found it gone. */
+  failures?: number;
+  /** Set once two checks in a row found it gone; cleared when it answers again. */
+  deadSince?: string | null;
+  deadReason?: string | null;
 }
+
+/** How often a watch captures its page: hourly, daily, weekly, or a five-field cron expression. */
+export type WatchEvery = string;
+
+/** A link captured again on a schedule; changes are posted to the channel it was set in. */
+export interface Watch {
+  id: string;
+  workspaceId: string;
+  linkId: string;
+  url: string;
+  platform: Platform;
+  /** The channel that set it; null for the web page and the CLI. */
+  channelId: string | null;
+  channelName: string | null;
+  every: WatchEvery;
+  createdBy: string;
+  createdAt: string;
+  nextRunAt: string;
+  lastRunAt: string | null;
+  lastSnapshotId: string | null;
+  /** Runs in a row whose capture failed. */
+  failures: number;
+}
+
+export interface WatchRequest {
+  url: string;
+  every: WatchEvery;
+  workspace: WorkspaceRef;
+  requester: Requester;
+  /** Where it was set: a chat channel (changes are posted there), or the web page / CLI (channelId null). */
+  place: { platform: Platform; channelId: string | null; channelName?: string | null; private?: boolean };
+}
+
+export interface WatchAccepted {
+  watch: Watch;
+  /** False when the place already watched the link (its schedule was changed). */
+  created: boolean;
+}
+
+/** What one look for due watches started. */
+export interface WatchRunReport {
+  started: Array<{ watch: Watch; snapshotId: string }>;
+}
+
+/** The readable-text difference from `from` (older) to `to`. */
+export interface SnapshotDiff extends TextDiff {
+  from: Snapshot;
+  to: Snapshot;
+}
+
+/** What a chat bot posts on its own, kept in the notices outbox until the platform took it. */
+export type NoticePayload =
+  | {
+      kind: 'change';
+      watchId: string;
+      linkId: string;
+      url: string;
+      title: string | null;
+      before: NoticeSnapshot;
+      after: NoticeSnapshot;
+      added: number;
+      removed: number;
+      /** The first changed lines, '-' or '+' first, capped for a chat message. */
+      excerpt: string[];
+      locale: string | null;
+    }
+  | { kind: 'watch-failing'; watchId: string; linkId: string; url: string; failures: number; error: string | null; locale: string | null }
+  | {
+      kind: 'dead';
+      linkId: string;
+      url: string;
+      title: string | null;
+      /** The latest done snapshot, the page as it was; null when it was never captured. */
+      snapshot: NoticeSnapshot | null;
+      reason: string;
+      deadSince: string;
+      /** The message it was shared in, to answer in its thread (rot_alerts: thread); null: the channel. */
+      threadOf: { channelId: string; messageId: string } | null;
+      locale: string | null;
+    }
+  | {
+      kind: 'digest';
+      period: 'daily' | 'weekly';
+      from: string;
+      to: string;
+      groups: Array<{ tag: string | null; items: Array<{ linkId: string; url: string; title: string | null; snapshot: NoticeSnapshot }> }>;
+      total: number;
+      locale: string | null;
+    };
+
+/** A snapshot as a notice names it: enough to link to it and show its thumbnail. */
+export interface NoticeSnapshot {
+  snapshotId: string;
+  capturedAt: string | null;
+  /** The thumbnail artifact, when there is one. */
+  thumbnail: ArtifactRef | null;
+}
+
+export interface Notice {
+  id: string;
+  workspaceId: string;
+  platform: Platform;
+  channelId: string;
+  createdAt: string;
+  payload: NoticePayload;
+}
+
+export type NoticeHandler = (notice: Notice) => Promise<void>;
 
 /** One time someone shared or snapped a link: who, where, and how to answer them. */
 export interface Share {
@@ -175,6 +323,8 @@ export interface FindQuery {
   cursor?: string | null;
   /** Absent or null: no channel restriction (web page, CLI). */
   viewer?: Viewer | null;
+  /** Only links the link check found dead, most recently dead first (tags still apply). */
+  dead?: boolean;
 }
 
 export interface FindItem {
@@ -257,6 +407,14 @@ export interface WorkspaceSettings {
   /** A refused or failed auto-capture also says why, to the poster (ephemeral, or in the thread). */
   explainFailures: boolean;
   locale: string | null;
+  /** Where a dead link is announced: in the thread of the message that shared it, in its channel, or not at all. */
+  rotAlerts: 'thread' | 'channel' | 'off';
+  /** Channels that get a digest of the links captured there, and how often (absent: off). */
+  digests: Record<string, 'daily' | 'weekly'>;
+  /** Keep only the newest N versions of each link (null: keep everything). */
+  keepVersions: number | null;
+  /** Drop full-page screenshots of versions older than this many days (null: never). */
+  dropFullPageAfterDays: number | null;
 }
 
 export const DefaultWorkspaceSettings: WorkspaceSettings = {
@@ -270,4 +428,8 @@ export const DefaultWorkspaceSettings: WorkspaceSettings = {
   forgetOnDelete: true,
   explainFailures: true,
   locale: null,
+  rotAlerts: 'thread',
+  digests: {},
+  keepVersions: null,
+  dropFullPageAfterDays: null,
 };

@@ -54,6 +54,13 @@ export interface SnapshotRow {
   created_at: string;
   started_at: string | null;
   captured_at: string | null;
+  /** The previous done snapshot of the link this one was compared with; null for a first version. */
+  change_previous_id: string | null;
+  /** 1 when the readable text changed (volatile parts ignored), 0 when not; null when not compared. */
+  change_changed: number | null;
+  /** Lines of readable text added and removed against change_previous_id. */
+  change_added: number | null;
+  change_removed: number | null;
 }
 
 export interface ArtifactRow {
@@ -144,6 +151,53 @@ export interface LinkCheckRow {
   alive: number;
   http_status: number | null;
   error: string | null;
+  /** Checks in a row that found the link gone (404/410, no such host, a soft 404). */
+  failures: number;
+  /** When the link was called dead (the second failed check in a row); null while it is not. */
+  dead_since: string | null;
+  dead_reason: string | null;
+}
+
+export interface WatchRow {
+  id: string;
+  workspace_id: string;
+  link_id: string;
+  platform: string;
+  /** The channel the watch was set in; '' for the web page and the CLI. */
+  channel_id: string;
+  channel_name: string | null;
+  channel_private: number;
+  /** As given: hourly, daily, weekly, or a cron expression. */
+  every: string;
+  created_by: string;
+  created_at: string;
+  next_run_at: string;
+  last_run_at: string | null;
+  /** The capture the latest run started, until that run is judged. */
+  pending_snapshot_id: string | null;
+  last_snapshot_id: string | null;
+  /** Runs in a row whose capture failed. */
+  failures: number;
+  /** 1 once the channel was told the watch keeps failing (told once, until it works again). */
+  failing_told: number;
+}
+
+export interface NoticeRow {
+  id: string;
+  workspace_id: string;
+  platform: string;
+  channel_id: string;
+  kind: string;
+  /** What makes the post unique (e.g. a change of one snapshot for one watch): it is made once. */
+  dedup_key: string;
+  /** JSON of the Notice's payload. */
+  payload: string;
+  created_at: string;
+  delivered_at: string | null;
+  given_up_at: string | null;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
 }
 
 export interface ScheduleRunRow {
@@ -155,6 +209,8 @@ export interface ScheduleRunRow {
 
 export interface Database {
   link_checks: LinkCheckRow;
+  watches: WatchRow;
+  notices: NoticeRow;
   chat_cards: ChatCardRow;
   schedule_runs: ScheduleRunRow;
   workspaces: WorkspaceRow;

@@ -10,9 +10,20 @@ import * as shares from './shares.js';
 import * as snapshots from './snapshots.js';
 import * as tags from './tags.js';
 import * as workspaces from './workspaces.js';
+import * as digests from './digests.js';
+import { createLinkCheckStore, findDead } from './link-checks.js';
+import { createNoticeStore } from './notices.js';
+import { createWatchStore } from './watches.js';
 
 export function createServiceStore(db: Db): ServiceStore {
   return {
+    ...createWatchStore(db),
+    ...createNoticeStore(db),
+    ...createLinkCheckStore(db),
+    workspacesWithDigests: () => digests.workspacesWithDigests(db),
+    linksSharedIn: (workspaceId, channelId, from, to, limit) => digests.linksSharedIn(db, workspaceId, channelId, from, to, limit),
+    latestDoneSnapshot: (linkId) => digests.latestDoneSnapshot(db, linkId),
+    findDead: (query) => findDead(db, query),
     async ensureWorkspace(id, platform, name) {
       await workspaces.ensureWorkspace(db, { id, platform, name });
     },
@@ -27,6 +38,7 @@ export function createServiceStore(db: Db): ServiceStore {
       snapshots.createSnapshot(db, { workspaceId, linkId, url, now, job: { maxAttempts, priority } }),
     getSnapshot: (workspaceId, snapshotId) => snapshots.getSnapshot(db, workspaceId, snapshotId),
     getSnapshotById: (snapshotId) => snapshots.getSnapshotById(db, snapshotId),
+    previousDoneSnapshot: (snapshotId) => snapshots.previousDoneSnapshot(db, snapshotId),
     updateSnapshot: (snapshotId, patch) => snapshots.updateSnapshot(db, snapshotId, patch),
     listVersions: (workspaceId, linkId) => snapshots.listVersions(db, workspaceId, linkId),
 

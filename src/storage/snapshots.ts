@@ -52,6 +52,10 @@ export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapsh
     created_at: at,
     started_at: null,
     captured_at: null,
+    change_previous_id: null,
+    change_changed: null,
+    change_added: null,
+    change_removed: null,
   };
   await writeTransaction(db, async (trx) => {
     await assertLink(trx, input.workspaceId, input.linkId);
@@ -227,6 +231,24 @@ export async function latestSnapshotOfLink(db: Db, linkId: string): Promise<Snap
   return row ? (await hydrateSnapshots(db, [row]))[0] : null;
 }
 
+/** The newest done snapshot of the link created before this one: what a new capture is compared with. */
+export async function previousDoneSnapshot(db: Db, snapshotId: string): Promise<Snapshot | null> {
+  const current = await db.selectFrom('snapshots').select(['link_id', 'created_at']).where('id', '=', snapshotId).executeTakeFirst();
+  if (!current) return null;
+  const row = await db
+    .selectFrom('snapshots')
+    .selectAll()
+    .where('link_id', '=', current.link_id)
+    .where('status', '=', 'done')
+    .where('id', '!=', snapshotId)
+    .where('created_at', '<=', current.created_at)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? (await hydrateSnapshots(db, [row]))[0] : null;
+}
+
 /** The latest queued, capturing or done snapshot of the link created at or after `since` (dedupe). */
 export async function recentSnapshot(db: Db, workspaceId: string, linkId: string, since: Date): Promise<Snapshot | null> {
   const row = await db
@@ -296,6 +318,10 @@ function toSnapshot(row: SnapshotRow, artifacts: ArtifactRef[]): Snapshot {
     startedAt: row.started_at,
     capturedAt: row.captured_at,
     artifacts: Object.fromEntries(artifacts.map((a) => [a.kind, a])),
+    change:
+      row.change_previous_id === null || row.change_changed === null
+        ? null
+        : { previousId: row.change_previous_id, changed: Number(row.change_changed) === 1, added: Number(row.change_added ?? 0), removed: Number(row.change_removed ?? 0) },
   };
 }
 
@@ -319,7 +345,7 @@ const PatchColumns = {
   canonicalUrl: 'canonical_url',
   startedAt: 'started_at',
   capturedAt: 'captured_at',
-} as const satisfies Record<Exclude<keyof SnapshotPatch, 'degraded'>, keyof SnapshotRow>;
+} as const satisfies Record<Exclude<keyof SnapshotPatch, 'degraded' | 'change'>, keyof SnapshotRow>;
 
 function patchToRow(patch: SnapshotPatch): Partial<SnapshotRow> {
   const row: Record<string, unknown> = {};
@@ -328,6 +354,12 @@ function patchToRow(patch: SnapshotPatch): Partial<SnapshotRow> {
     if (value !== undefined) row[column] = value;
   }
   if (patch.degraded !== undefined) row.degraded = patch.degraded ? 1 : 0;
+  if (patch.change !== undefined) {
+    row.change_previous_id = patch.change?.previousId ?? null;
+    row.change_changed = patch.change ? (patch.change.changed ? 1 : 0) : null;
+    row.change_added = patch.change?.added ?? null;
+    row.change_removed = patch.change?.removed ?? null;
+  }
   return row as Partial<SnapshotRow>;
 }
 

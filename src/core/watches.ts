@@ -1,0 +1,192 @@
+// Watches: a link captured again on a schedule, and the channel that set it told when the page
+// changed. Each tick (every LINKSNAP_WATCH_TICK, in every process that runs the schedule) first
+// judges the runs whose capture ended, then starts the runs that are due. Both steps are claimed in
+// the store by compare-and-set, so in a cluster each due time runs once and each run is judged
+// once; the notice it makes is unique by its key besides.
+import type { Logger } from './logger.js';
+import type { NewNotice } from './notices.js';
+import type { NoticeSnapshot, Snapshot, TextDiff, Watch, WorkspaceSettings } from './types.js';
+import { changeExcerpt } from './change.js';
+import { parseWatchEvery } from './watch-every.js';
+
+export interface NewWatchRow {
+  workspaceId: string;
+  linkId: string;
+  platform: Watch['platform'];
+  channelId: string | null;
+  channelName: string | null;
+  channelPrivate: boolean;
+  every: string;
+  createdBy: string;
+  nextRunAt: Date;
+  now: Date;
+}
+
+export interface WatchStore {
+  putWatch(input: NewWatchRow): Promise<{ watch: Watch; created: boolean }>;
+  listWatches(workspaceId: string, channelId?: string | null): Promise<Watch[]>;
+  getWatch(workspaceId: string, watchId: string): Promise<Watch | null>;
+  deleteWatch(workspaceId: string, watchId: string): Promise<boolean>;
+  countWatches(workspaceId: string): Promise<number>;
+  dueWatches(now: Date, limit: number, all: boolean): Promise<Watch[]>;
+  claimWatchRun(watchId: string, dueAt: string, nextRunAt: Date, now: Date): Promise<boolean>;
+  setWatchPending(watchId: string, snapshotId: string): Promise<void>;
+  finishedWatchRuns(limit: number): Promise<Array<{ watch: Watch; snapshotId: string; status: 'done' | 'failed' }>>;
+  clearOrphanedRuns(): Promise<number>;
+  finishWatchRun(watchId: string, snapshotId: string, outcome: { failed: boolean; tellFailingAt: number }): Promise<{ failures: number; tellFailing: boolean } | null>;
+}
+
+/** What a watch run needs from the service. */
+export interface WatchCapturer {
+  /** A new capture of the link that nobody asked for in chat (no share, no reply); one already in flight is reused. */
+  recapture(workspaceId: string, linkId: string): Promise<Snapshot>;
+  getSnapshotById(snapshotId: string): Promise<Snapshot>;
+  diff(workspaceId: string, snapshotId: string, againstId: string): Promise<TextDiff>;
+  getSettings(workspaceId: string): Promise<WorkspaceSettings>;
+}
+
+export interface WatchTickReport {
+  started: number;
+  /** Runs judged: changed (posted), unchanged, failed. */
+  changed: number;
+  unchanged: number;
+  failed: number;
+}
+
+/** Runs in a row that fail before the channel hears the watch keeps failing (once). */
+export const TellFailingAfter = 3;
+const Batch = 200;
+
+export class WatchRunner {
+  readonly #store: WatchStore;
+  readonly #capturer: WatchCapturer;
+  readonly #notices: { add(notice: NewNotice): Promise<boolean> };
+  readonly #logger: Logger;
+  readonly #minIntervalMs: number;
+  readonly #now: () => Date;
+
+  constructor(options: {
+    store: WatchStore;
+    capturer: WatchCapturer;
+    notices: { add(notice: NewNotice): Promise<boolean> };
+    logger: Logger;
+    minIntervalMs: number;
+    now?: () => Date;
+  }) {
+    this.#store = options.store;
+    this.#capturer = options.capturer;
+    this.#notices = options.notices;
+    this.#logger = options.logger;
+    this.#minIntervalMs = options.minIntervalMs;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Judges the runs that ended, then starts the due ones. */
+  async tick(now: Date = this.#now()): Promise<WatchTickReport> {
+    const judged = await this.judgeFinished();
+    const started = await this.startDue(now, false);
+    return { started: started.length, ...judged };
+  }
+
+  /** Starts a capture for each due watch (`all`: every watch not already running), claimed once per due time. */
+  async startDue(now: Date = this.#now(), all = false): Promise<Array<{ watch: Watch; snapshotId: string }>> {
+    const started: Array<{ watch: Watch; snapshotId: string }> = [];
+    for (const watch of await this.#store.dueWatches(now, Batch, all)) {
+      // A schedule stored before LINKSNAP_WATCH_MIN_INTERVAL was raised still runs, at its own pace.
+      const schedule = parseWatchEvery(watch.every, 0);
+      if (!(await this.#store.claimWatchRun(watch.id, watch.nextRunAt, schedule.next(now), now))) continue;
+      try {
+        const snapshot = await this.#capturer.recapture(watch.workspaceId, watch.linkId);
+        await this.#store.setWatchPending(watch.id, snapshot.id);
+        started.push({ watch, snapshotId: snapshot.id });
+        this.#logger({ level: 'info', context: 'watch', message: 'Watch run started', details: { watchId: watch.id, workspace: watch.workspaceId, url: watch.url, snapshotId: snapshot.id } });
+      } catch (error) {
+        // The run is skipped (its next time is already set); the watch runs again then.
+        this.#logger({ level: 'warn', context: 'watch', message: 'Watch run could not start', details: { watchId: watch.id, url: watch.url, error } });
+      }
+    }
+    return started;
+  }
+
+  /** Judges every run whose capture ended: a change is posted once, a watch failing again and again is reported once. */
+  async judgeFinished(): Promise<Omit<WatchTickReport, 'started'>> {
+    const report = { changed: 0, unchanged: 0, failed: 0 };
+    await this.#store.clearOrphanedRuns();
+    for (const run of await this.#store.finishedWatchRuns(Batch)) {
+      const failed = run.status === 'failed';
+      const finished = await this.#store.finishWatchRun(run.watch.id, run.snapshotId, { failed, tellFailingAt: TellFailingAfter });
+      if (!finished) continue; // another process judged it
+      try {
+        if (failed) {
+          report.failed += 1;
+          if (finished.tellFailing) await this.#tellFailing(run.watch, run.snapshotId, finished.failures);
+          continue;
+        }
+        const snapshot = await this.#capturer.getSnapshotById(run.snapshotId);
+        if (snapshot.change?.changed) {
+          report.changed += 1;
+          await this.#postChange(run.watch, snapshot);
+        } else {
+          report.unchanged += 1;
+        }
+      } catch (error) {
+        this.#logger({ level: 'warn', context: 'watch', message: 'Judging a watch run failed', details: { watchId: run.watch.id, snapshotId: run.snapshotId, error } });
+      }
+    }
+    return report;
+  }
+
+  get minIntervalMs(): number {
+    return this.#minIntervalMs;
+  }
+
+  async #postChange(watch: Watch, snapshot: Snapshot): Promise<void> {
+    const change = snapshot.change!;
+    if (!isChatWatch(watch)) return;
+    const [before, diff, settings] = await Promise.all([
+      this.#capturer.getSnapshotById(change.previousId).catch(() => null),
+      this.#capturer.diff(watch.workspaceId, snapshot.id, change.previousId),
+      this.#capturer.getSettings(watch.workspaceId),
+    ]);
+    await this.#notices.add({
+      workspaceId: watch.workspaceId,
+      platform: watch.platform,
+      channelId: watch.channelId!,
+      dedupKey: `change:${watch.id}:${snapshot.id}`,
+      payload: {
+        kind: 'change',
+        watchId: watch.id,
+        linkId: watch.linkId,
+        url: watch.url,
+        title: snapshot.title,
+        before: before ? noticeSnapshot(before) : { snapshotId: change.previousId, capturedAt: null, thumbnail: null },
+        after: noticeSnapshot(snapshot),
+        added: diff.added,
+        removed: diff.removed,
+        excerpt: changeExcerpt(diff),
+        locale: settings.locale,
+      },
+    });
+  }
+
+  async #tellFailing(watch: Watch, snapshotId: string, failures: number): Promise<void> {
+    if (!isChatWatch(watch)) return;
+    const [snapshot, settings] = await Promise.all([this.#capturer.getSnapshotById(snapshotId).catch(() => null), this.#capturer.getSettings(watch.workspaceId)]);
+    await this.#notices.add({
+      workspaceId: watch.workspaceId,
+      platform: watch.platform,
+      channelId: watch.channelId!,
+      dedupKey: `watch-failing:${watch.id}:${snapshotId}`,
+      payload: { kind: 'watch-failing', watchId: watch.id, linkId: watch.linkId, url: watch.url, failures, error: snapshot?.error ?? null, locale: settings.locale },
+    });
+  }
+}
+
+/** Only a watch set in a chat channel has somewhere to post. */
+function isChatWatch(watch: Watch): watch is Watch & { platform: 'discord' | 'slack'; channelId: string } {
+  return (watch.platform === 'discord' || watch.platform === 'slack') && watch.channelId !== null;
+}
+
+export function noticeSnapshot(snapshot: Snapshot): NoticeSnapshot {
+  return { snapshotId: snapshot.id, capturedAt: snapshot.capturedAt, thumbnail: snapshot.artifacts.thumbnail ?? null };
+}
