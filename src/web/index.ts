@@ -28,6 +28,11 @@ export interface WebServer {
   mount(prefix: string, listener: RequestListener): void;
   /** The link chat replies carry: opens this one snapshot without signing in. */
   snapshotUrl(snapshot: Pick<Snapshot, 'id'>): string;
+  /**
+   * The link a change notice carries: the diff view from `againstId` to this snapshot, opened with
+   * the snapshot's own signature (`against` must be another version of the same link).
+   */
+  diffUrl(snapshot: Pick<Snapshot, 'id'>, againstId: string): string;
   /** Starts listening on config.host:config.port; resolves with the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -156,6 +161,9 @@ export function createWebServer({ service, config, logger }: WebServerOptions): 
     },
     snapshotUrl(snapshot) {
       return `${publicBase()}/s/${encodeURIComponent(snapshot.id)}?${signer.query(snapshot.id)}`;
+    },
+    diffUrl(snapshot, againstId) {
+      return `${publicBase()}/s/${encodeURIComponent(snapshot.id)}/diff?against=${encodeURIComponent(againstId)}&${signer.query(snapshot.id)}`;
     },
     async listen() {
       await new Promise<void>((resolve, reject) => {
