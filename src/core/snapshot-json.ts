@@ -1,6 +1,6 @@
 // The JSON shape of a snapshot that scripts depend on (CLI --json, HTTP API). Documented in the
 // README; fields are only ever added, never renamed.
-import type { ArtifactKind, Link, Snapshot } from './types.js';
+import type { ArtifactKind, Link, Snapshot, SnapshotChange } from './types.js';
 
 export interface SnapshotJson {
   id: string;
@@ -29,6 +29,11 @@ export interface SnapshotJson {
   artifacts: Record<ArtifactKind, string | null>;
   /** SHA-256 of each stored artifact, for evidence. */
   sha256: Partial<Record<ArtifactKind, string>>;
+  /**
+   * null for a first version; else how its readable text differs from the previous version
+   * (`changed: false`: only what changes on every load changed, a re-capture).
+   */
+  change: SnapshotChange | null;
 }
 
 const Kinds: ArtifactKind[] = ['screenshot', 'thumbnail', 'fullpage', 'archive', 'mhtml', 'text', 'visibleText', 'original'];
@@ -71,5 +76,6 @@ export function snapshotJson(snapshot: Snapshot, link: Link | null, locate: (sha
     errorCode: snapshot.errorCode,
     artifacts,
     sha256,
+    change: snapshot.change,
   };
 }
