@@ -15,6 +15,11 @@ export interface FixtureServer {
   port: number;
   /** Paths requested so far, in order (with query strings). */
   requests: string[];
+  /**
+   * Serves `html` at `pathname` from now on (a page that changes between captures), or with a
+   * status and headers (a page that died: 404, or a redirect elsewhere). `null` removes it.
+   */
+  setPage(pathname: string, page: string | { status: number; body?: string; headers?: Record<string, string> } | null): void;
   close(): Promise<void>;
 }
 
@@ -46,6 +51,7 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
   const jpeg = await sharp(png).jpeg({ quality: 80 }).toBuffer();
   const smallPng = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 200, g: 60, b: 60 } } }).png().toBuffer();
   const pdf = makePdf('Fixture PDF: the quiet lighthouse');
+  const pages = new Map<string, { status: number; body?: string; headers?: Record<string, string> }>();
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fixture');
@@ -58,6 +64,12 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
 
   async function route(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const p = url.pathname;
+    const set = pages.get(p);
+    if (set) {
+      res.writeHead(set.status, { 'content-type': 'text/html; charset=utf-8', ...set.headers });
+      res.end(set.body ?? '');
+      return;
+    }
     const param = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
     if (p === '/redirect') {
       const left = param('n', 3);
@@ -162,6 +174,10 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
     port,
     requests,
     url: (pathname) => new URL(pathname, origin).toString(),
+    setPage(pathname, page) {
+      if (page === null) pages.delete(pathname);
+      else pages.set(pathname, typeof page === 'string' ? { status: 200, body: page } : page);
+    },
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
