@@ -13,6 +13,7 @@ import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('snapshots').addColumn('change_previous_id', 'text').execute();
+  await db.schema.alterTable('snapshots').addColumn('change_previous_at', 'text').execute();
   await db.schema.alterTable('snapshots').addColumn('change_changed', 'integer').execute();
   await db.schema.alterTable('snapshots').addColumn('change_added', 'integer').execute();
   await db.schema.alterTable('snapshots').addColumn('change_removed', 'integer').execute();
@@ -75,5 +76,6 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('snapshots').dropColumn('change_removed').execute();
   await db.schema.alterTable('snapshots').dropColumn('change_added').execute();
   await db.schema.alterTable('snapshots').dropColumn('change_changed').execute();
+  await db.schema.alterTable('snapshots').dropColumn('change_previous_at').execute();
   await db.schema.alterTable('snapshots').dropColumn('change_previous_id').execute();
 }

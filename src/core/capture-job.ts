@@ -112,12 +112,12 @@ async function changeSincePrevious(
   if (!previous) return null;
   const previousText = previous.artifacts.text;
   if (output.kind === 'file' || !previousText) {
-    return { previousId: previous.id, changed: previous.contentHash !== hash, added: 0, removed: 0 };
+    return { previousId: previous.id, previousCapturedAt: previous.capturedAt, changed: previous.contentHash !== hash, added: 0, removed: 0 };
   }
   try {
     const before = (await deps.blobs.read(previousText.sha256)).toString('utf8');
     const diff = compareTexts(before, output.text);
-    return { previousId: previous.id, changed: diff.changed, added: diff.added, removed: diff.removed };
+    return { previousId: previous.id, previousCapturedAt: previous.capturedAt, changed: diff.changed, added: diff.added, removed: diff.removed };
   } catch (error) {
     deps.logger({ level: 'warn', context: 'capture', message: 'Could not compare with the previous version', details: { snapshotId: snapshot.id, previousId: previous.id, error } });
     return null;

@@ -119,6 +119,8 @@ export interface Snapshot extends PageMetadata {
 
 export interface SnapshotChange {
   previousId: string;
+  /** When the previous version was captured ("changed since <date>"). */
+  previousCapturedAt: string | null;
   /** False when only what changes on every load changed (a timestamp, a counter): a re-capture, not a change. */
   changed: boolean;
   /** Lines of readable text added and removed. */

@@ -56,6 +56,8 @@ export interface SnapshotRow {
   captured_at: string | null;
   /** The previous done snapshot of the link this one was compared with; null for a first version. */
   change_previous_id: string | null;
+  /** When that previous version was captured, so a reply can say "changed since <date>" without reading it. */
+  change_previous_at: string | null;
   /** 1 when the readable text changed (volatile parts ignored), 0 when not; null when not compared. */
   change_changed: number | null;
   /** Lines of readable text added and removed against change_previous_id. */

@@ -53,6 +53,7 @@ export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapsh
     started_at: null,
     captured_at: null,
     change_previous_id: null,
+    change_previous_at: null,
     change_changed: null,
     change_added: null,
     change_removed: null,
@@ -321,7 +322,7 @@ function toSnapshot(row: SnapshotRow, artifacts: ArtifactRef[]): Snapshot {
     change:
       row.change_previous_id === null || row.change_changed === null
         ? null
-        : { previousId: row.change_previous_id, changed: Number(row.change_changed) === 1, added: Number(row.change_added ?? 0), removed: Number(row.change_removed ?? 0) },
+        : { previousId: row.change_previous_id, previousCapturedAt: row.change_previous_at, changed: Number(row.change_changed) === 1, added: Number(row.change_added ?? 0), removed: Number(row.change_removed ?? 0) },
   };
 }
 
@@ -356,6 +357,7 @@ function patchToRow(patch: SnapshotPatch): Partial<SnapshotRow> {
   if (patch.degraded !== undefined) row.degraded = patch.degraded ? 1 : 0;
   if (patch.change !== undefined) {
     row.change_previous_id = patch.change?.previousId ?? null;
+    row.change_previous_at = patch.change?.previousCapturedAt ?? null;
     row.change_changed = patch.change ? (patch.change.changed ? 1 : 0) : null;
     row.change_added = patch.change?.added ?? null;
     row.change_removed = patch.change?.removed ?? null;
