@@ -4,6 +4,7 @@ import { asLinksnapError } from '../errors.js';
 import { describeError, t, type Locale } from '../i18n.js';
 import type { ArtifactRef, Link, Snapshot, SnapshotStatus } from '../types.js';
 import { displayHost } from '../url.js';
+import { chatText } from './wording.js';
 
 export interface SnapshotCard {
   title: string;
@@ -22,10 +23,19 @@ export interface SnapshotCard {
   errorText: string | null;
   thumbnail: ArtifactRef | null;
   httpStatus: number | null;
+  /** "Changed since <date> …" when this version differs from the previous one ("No change since …" when it does not); null for a first version. */
+  changeNote: string | null;
+  /** The diff view from the previous version, when the page changed. */
+  changesUrl: string | null;
 }
 
-export function snapshotCard(snapshot: Snapshot, link: Link, options: { locale: Locale | string | null; viewUrl: string }): SnapshotCard {
+export function snapshotCard(
+  snapshot: Snapshot,
+  link: Link,
+  options: { locale: Locale | string | null; viewUrl: string; diffUrl?: (snapshot: Snapshot, againstId: string) => string },
+): SnapshotCard {
   const { locale, viewUrl } = options;
+  const change = snapshot.status === 'done' ? snapshot.change : null;
   return {
     title: snapshot.title?.trim() || t(locale, 'untitled'),
     url: link.url,
@@ -43,6 +53,12 @@ export function snapshotCard(snapshot: Snapshot, link: Link, options: { locale: 
         : null,
     thumbnail: snapshot.artifacts.thumbnail ?? null,
     httpStatus: snapshot.httpStatus,
+    changeNote: change
+      ? change.changed
+        ? chatText(locale, 'card.changedSince', { date: shortDate(change.previousCapturedAt), added: change.added, removed: change.removed })
+        : chatText(locale, 'card.unchangedSince', { date: shortDate(change.previousCapturedAt) })
+      : null,
+    changesUrl: change?.changed && options.diffUrl ? options.diffUrl(snapshot, change.previousId) : null,
   };
 }
 
@@ -73,4 +89,10 @@ export function relativeTime(locale: Locale | string | null, iso: string, now: n
 export function truncateText(text: string, max: number): string {
   const chars = [...text];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
+
+/** A date and time readable on every platform, in UTC: 2026-12-06 23:50 UTC. */
+export function shortDate(iso: string | null): string {
+  if (!iso) return '—';
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 }
