@@ -27,7 +27,7 @@ export async function startServer(config: Config, logger: Logger, options: { wor
   if (config.slack.botToken) {
     try {
       const { startSlackApp } = await import('./bots/slack/index.js');
-      const slack = await startSlackApp({ service: app.service, config, logger, snapshotUrl: web.snapshotUrl, http: web });
+      const slack = await startSlackApp({ service: app.service, config, logger, snapshotUrl: web.snapshotUrl, diffUrl: web.diffUrl, http: web });
       stops.push(() => slack.stop());
       logger({ level: 'info', context: 'slack', message: `Slack app started in ${slack.mode === 'socket' ? 'Socket Mode' : 'HTTP mode (/slack/events)'}` });
     } catch (error) {
@@ -43,7 +43,7 @@ export async function startServer(config: Config, logger: Logger, options: { wor
   if (config.discord.token) {
     try {
       const { startDiscordBot } = await import('./bots/discord/index.js');
-      const discord = await startDiscordBot({ service: app.service, config, logger, snapshotUrl: web.snapshotUrl });
+      const discord = await startDiscordBot({ service: app.service, config, logger, snapshotUrl: web.snapshotUrl, diffUrl: web.diffUrl });
       stops.push(() => discord.stop());
       logger({ level: 'info', context: 'discord', message: 'Discord bot started' });
     } catch (error) {

@@ -41,6 +41,8 @@ export interface DiscordBotOptions {
   config: Config;
   logger: Logger;
   snapshotUrl: (snapshot: Snapshot) => string;
+  /** The signed diff view from `againstId` to the snapshot (change notices, "changed since" cards). */
+  diffUrl?: (snapshot: Pick<Snapshot, 'id'>, againstId: string) => string;
   /** Tuning, mostly for tests: REST retries of a 5xx, reply retries, how long to wait for READY. */
   tuning?: Partial<DiscordBotTuning>;
 }

@@ -37,6 +37,8 @@ export interface StartSlackAppOptions {
   config: Pick<Config, 'slack' | 'rateLimit'>;
   logger: Logger;
   snapshotUrl: (snapshot: Snapshot) => string;
+  /** The signed diff view from `againstId` to the snapshot (change notices, "changed since" cards). */
+  diffUrl?: (snapshot: Pick<Snapshot, 'id'>, againstId: string) => string;
   /** The web server, for HTTP mode. */
   http?: SlackHttpMount;
   /** Web API retries on network errors and 5xx (default: the client's ten over about half an hour); tests use 0. */
