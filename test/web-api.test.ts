@@ -336,11 +336,13 @@ describe('refused input', () => {
 });
 
 describe('pages', () => {
-  it('serve the link list, add page and snapshot view in the language Accept-Language asks for, and switch', async () => {
+  it('serve the home page (add form over the link list) and snapshot view in the language Accept-Language asks for, and switch', async () => {
     const root = await request(open.base, 'GET', '/');
-    expect(root.status).toBe(303);
-    expect(root.headers.location).toBe('/links');
-    const zh = await request(open.base, 'GET', '/links', { headers: { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' } });
+    expect(root.status).toBe(200);
+    // The add form sits above the list.
+    expect(root.text.indexOf('id="add-form"')).toBeGreaterThan(0);
+    expect(root.text.indexOf('id="add-form"')).toBeLessThan(root.text.indexOf('id="link-list"'));
+    const zh = await request(open.base, 'GET', '/', { headers: { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' } });
     expect(zh.status).toBe(200);
     expect(zh.headers['content-security-policy']).toContain("script-src 'self'");
     expect(zh.text).toContain('<html lang="zh-CN">');
@@ -348,14 +350,14 @@ describe('pages', () => {
     expect(zh.text).toContain('添加链接');
     expect(zh.text).toContain('link管理');
     expect(zh.text).toContain('The Quiet Lighthouse of Vannamere');
-    const en = await request(open.base, 'GET', '/links', { headers: { 'accept-language': 'en-GB' } });
+    const en = await request(open.base, 'GET', '/', { headers: { 'accept-language': 'en-GB' } });
     expect(en.text).toContain('Link management');
 
-    const switched = await request(open.base, 'GET', '/links?lang=zh-CN&tag=news', { headers: { 'accept-language': 'en' } });
+    const switched = await request(open.base, 'GET', '/?lang=zh-CN&tag=news', { headers: { 'accept-language': 'en' } });
     expect(switched.status).toBe(303);
-    expect(switched.headers.location).toBe('/links?tag=news');
+    expect(switched.headers.location).toBe('/?tag=news');
     const cookie = String(switched.headers['set-cookie']).split(';')[0];
-    const after = await request(open.base, 'GET', '/links?tag=news', { headers: { 'accept-language': 'en', cookie } });
+    const after = await request(open.base, 'GET', '/?tag=news', { headers: { 'accept-language': 'en', cookie } });
     expect(after.text).toContain('link管理');
     expect(after.text).toContain('The Quiet Lighthouse of Vannamere');
     expect(after.text).not.toContain('灯塔守望者的日记');
@@ -365,7 +367,12 @@ describe('pages', () => {
     expect(view.text).toContain('<iframe class="archive"');
     expect(view.text).toMatch(/<iframe[^>]* sandbox=""/);
     expect(view.text).toContain(article.artifacts.mhtml!.sha256);
-    expect((await request(open.base, 'GET', '/add')).text).toContain('id="add-form"');
+    // The old pages' addresses still work: they land on the home page, with what they carried.
+    const oldList = await request(open.base, 'GET', '/links?tag=news');
+    expect([oldList.status, oldList.headers.location]).toEqual([303, '/?tag=news']);
+    const oldAdd = await request(open.base, 'GET', '/add?url=https%3A%2F%2Fexample.org%2Fa');
+    expect([oldAdd.status, oldAdd.headers.location]).toEqual([303, '/?url=https%3A%2F%2Fexample.org%2Fa']);
+    expect((await request(open.base, 'GET', oldAdd.headers.location!)).text).toContain('value="https://example.org/a"');
     expect((await request(open.base, 'GET', '/s/AAAAAAAAAAAAAAAA')).status).toBe(404);
     expect((await request(open.base, 'GET', '/nowhere')).status).toBe(404);
   });
@@ -416,11 +423,11 @@ describe('workspaces', () => {
 
     const switched = await request(open.base, 'GET', `/workspace?ws=${encodeURIComponent(other.id)}`);
     const cookie = String(switched.headers['set-cookie']).split(';')[0];
-    const page = await request(open.base, 'GET', '/links', { headers: { cookie } });
+    const page = await request(open.base, 'GET', '/', { headers: { cookie } });
     expect(page.text).toMatch(new RegExp(`<option value="${other.id}" selected>`));
     expect(page.text).toContain('#team');
     expect(page.text).toContain('网页快照测试');
-    const localPage = await request(open.base, 'GET', '/links');
+    const localPage = await request(open.base, 'GET', '/');
     expect(localPage.text).not.toContain('#team');
   });
 });
@@ -449,25 +456,25 @@ describe('access with LINKSNAP_API_TOKEN', () => {
   });
 
   it('sends pages to a login form whose cookie then opens them', async () => {
-    const page = await request(locked.base, 'GET', '/links?tag=news');
+    const page = await request(locked.base, 'GET', '/?tag=news');
     expect(page.status).toBe(303);
-    expect(page.headers.location).toBe('/login?next=%2Flinks%3Ftag%3Dnews');
+    expect(page.headers.location).toBe('/login?next=%2F%3Ftag%3Dnews');
     const loginPage = await request(locked.base, 'GET', '/login?next=%2Flinks');
     expect(loginPage.status).toBe(200);
     expect(loginPage.text).toContain('type="password"');
-    const form = (token: string, next = '/links') => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token, next }).toString() });
+    const form = (token: string, next = '/') => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token, next }).toString() });
     expect((await request(locked.base, 'POST', '/login', form('nope'))).status).toBe(401);
     const evilNext = await request(locked.base, 'POST', '/login', form(Token, '//attacker.example/'));
-    expect(evilNext.headers.location).toBe('/links');
-    const ok = await request(locked.base, 'POST', '/login', form(Token, '/links?tag=news'));
+    expect(evilNext.headers.location).toBe('/');
+    const ok = await request(locked.base, 'POST', '/login', form(Token, '/?tag=news'));
     expect(ok.status).toBe(303);
-    expect(ok.headers.location).toBe('/links?tag=news');
+    expect(ok.headers.location).toBe('/?tag=news');
     const setCookie = String(ok.headers['set-cookie']);
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
     expect(setCookie).not.toContain(Token);
     const cookie = setCookie.split(';')[0];
-    const links = await request(locked.base, 'GET', '/links', { headers: { cookie } });
+    const links = await request(locked.base, 'GET', '/', { headers: { cookie } });
     expect(links.status).toBe(200);
     expect(links.text).toContain('The Quiet Lighthouse of Vannamere');
     expect((await request(locked.base, 'GET', '/api/tags', { headers: { cookie } })).status).toBe(200);

@@ -158,7 +158,14 @@ export function findQueryFrom(params: URLSearchParams) {
   if (!Number.isInteger(limit) || limit < 1 || limit > MaxPageSize) throw new BadRequestError(`limit must be a whole number from 1 to ${MaxPageSize}`);
   const cursor = params.get('cursor') || null;
   if (cursor && cursor.length > 500) throw new BadRequestError('The cursor is not valid');
-  return { workspaceId: checkWorkspaceId(params.get('workspace')), tags, text, limit, cursor, viewer: null };
+  return { workspaceId: checkWorkspaceId(params.get('workspace')), tags, text, limit, cursor, viewer: null, dead: flag(params.get('dead'), 'dead') };
+}
+
+/** A yes/no query parameter: true or 1, false or 0; absent is false. */
+function flag(value: string | null, name: string): boolean {
+  if (value === null || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new BadRequestError(`${name} must be true or false`);
 }
 
 function snapRequestFrom(body: Record<string, unknown>): { url: string; tags: string[]; force: boolean; workspaceId: string } {

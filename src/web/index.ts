@@ -10,6 +10,7 @@ import type { SnapService } from '../core/service-api.js';
 import type { Snapshot } from '../core/types.js';
 import { AccessPolicy, hostnameOf } from './access.js';
 import { registerApiRoutes } from './api-routes.js';
+import { registerChangeRoutes } from './change-routes.js';
 import { cookie, parseCookies, redirect, sendHtml, sendJson, sendText } from './http-io.js';
 import { loadLinkSecret, LinkSigner } from './link-signer.js';
 import { translator } from './messages.js';
@@ -52,6 +53,8 @@ export function createWebServer({ service, config, logger }: WebServerOptions): 
   const hub = new ProgressHub(service, logger);
   const deps: WebDeps = { service, config, logger, signer, policy, hub };
   const router = new Router<WebContext>();
+  // First: /api/snapshots/:id/diff must be matched before api-routes' /api/snapshots/:id/:kind.
+  registerChangeRoutes(router, deps);
   registerApiRoutes(router, deps);
   registerPageRoutes(router, deps);
   const mounts: Array<{ prefix: string; listener: RequestListener }> = [];

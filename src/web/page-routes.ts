@@ -1,11 +1,12 @@
-// The HTML pages: add link, link management, snapshot view, sign in. Each one reads through
-// the same service calls as the API.
+// The HTML pages: the home page (add link on top of link management), snapshot view, sign in.
+// Each one reads through the same service calls as the API. The diff view and the watch form
+// are in change-routes.ts.
 import { PublicViewer } from '../core/visibility.js';
 import { LinksnapError, RateLimitedError } from '../core/errors.js';
 import { RateLimiter } from '../core/rate-limit.js';
 import { parseTagList } from '../core/tags.js';
 import { ShownTextChars } from '../core/text.js';
-import type { Link, OpenedArtifact, Snapshot } from '../core/types.js';
+import type { OpenedArtifact, Snapshot, Watch } from '../core/types.js';
 import { listWorkspaces, workspaceRef, findQueryFrom } from './api-routes.js';
 import { errorMessage } from '../core/chat/present.js';
 import { SessionCookie } from './access.js';
@@ -14,11 +15,11 @@ import { StyleSheet } from './assets/style-sheet.js';
 import { cookie, readForm, redirect, sendHtml } from './http-io.js';
 import type { Router } from './router.js';
 import { checkId, checkWorkspaceId, requireAuth, snapshotGrant, WorkspaceCookie, type WebContext, type WebDeps } from './web-context.js';
-import { addPage } from './views/add-page.js';
+import type { AddFormState } from './views/add-form.js';
 import type { LayoutOptions } from './views/layout.js';
 import { linksPage } from './views/links-page.js';
 import { loginPage } from './views/login-page.js';
-import { snapshotPage } from './views/snapshot-page.js';
+import { snapshotPage, type WatchFormState } from './views/snapshot-page.js';
 
 /** Sign-in attempts per client address a minute: enough for typos, too few to guess a token. */
 const LoginAttemptsPerMinute = 10;
@@ -28,7 +29,10 @@ export function registerPageRoutes(router: Router<WebContext>, deps: WebDeps): v
   const { service } = deps;
   const loginAttempts = new RateLimiter({ limit: LoginAttemptsPerMinute, windowMs: 60_000 });
 
-  router.on('GET', '/', (ctx) => redirect(ctx.res, '/links'));
+  router.on('GET', '/', async (ctx) => {
+    requireAuth(ctx);
+    await renderHome(ctx, deps, 200, { url: ctx.url.searchParams.get('url') ?? '' });
+  });
 
   router.on('GET', '/assets/style.css', (ctx) => sendAsset(ctx, StyleSheet, 'text/css; charset=utf-8'));
   router.on('GET', '/assets/app.js', (ctx) => sendAsset(ctx, ClientScript, 'text/javascript; charset=utf-8'));
@@ -38,23 +42,9 @@ export function registerPageRoutes(router: Router<WebContext>, deps: WebDeps): v
     ctx.res.end('{"ok":true}');
   });
 
-  router.on('GET', '/links', async (ctx) => {
-    requireAuth(ctx);
-    const params = new URLSearchParams(ctx.url.searchParams);
-    params.set('workspace', ctx.pageWorkspace);
-    const query = findQueryFrom(params);
-    const [result, tags] = await Promise.all([service.find(query), service.listTags(ctx.pageWorkspace, null)]);
-    sendHtml(
-      ctx.res,
-      200,
-      linksPage(await layoutOptions(ctx, deps), { result, tags, activeTags: query.tags, query: query.text ?? '', cursor: query.cursor }),
-    );
-  });
-
-  router.on('GET', '/add', async (ctx) => {
-    requireAuth(ctx);
-    sendHtml(ctx.res, 200, addPage(await layoutOptions(ctx, deps), { url: ctx.url.searchParams.get('url') ?? '' }));
-  });
+  // The list and the add form used to be pages of their own; old bookmarks land on the home page.
+  router.on('GET', '/links', (ctx) => redirect(ctx.res, `/${ctx.url.search}`));
+  router.on('GET', '/add', (ctx) => redirect(ctx.res, `/${ctx.url.search}`));
 
   // Without scripts the form posts here; the page script uses the JSON API instead.
   router.on('POST', '/add', async (ctx) => {
@@ -74,41 +64,17 @@ export function registerPageRoutes(router: Router<WebContext>, deps: WebDeps): v
       redirect(ctx.res, `/s/${encodeURIComponent(accepted.snapshot.id)}`);
     } catch (error) {
       if (!(error instanceof LinksnapError) || error.code === 'internal') throw error;
-      sendHtml(ctx.res, 400, addPage(await layoutOptions(ctx, deps), { url, tags, error: errorMessage(ctx.locale, error) }));
+      await renderHome(ctx, deps, 400, { url, tags, error: errorMessage(ctx.locale, error) });
     }
   });
 
-  router.on('GET', '/s/:id', async (ctx) => {
-    const id = checkId(ctx.params.id);
-    const grant = snapshotGrant(ctx, deps, id);
-    const snapshot = await service.getSnapshotById(id);
-    const [link, versions, shares] = await Promise.all([
-      // A signed link may be passed on: it shows only tags given in places open to the workspace.
-      service.getLink(snapshot.workspaceId, snapshot.linkId, grant ? PublicViewer : null),
-      service.listVersions(snapshot.workspaceId, snapshot.linkId),
-      grant ? Promise.resolve([]) : service.listShares(snapshot.workspaceId, snapshot.linkId),
-    ]);
-    const options = await layoutOptions(ctx, deps, grant !== null);
-    sendHtml(
-      ctx.res,
-      200,
-      snapshotPage(options, {
-        snapshot,
-        link,
-        versions,
-        shares,
-        text: await readText(deps, snapshot),
-        grant,
-        deadSince: deadSince(link),
-      }),
-    );
-  });
+  router.on('GET', '/s/:id', (ctx) => renderSnapshotPage(ctx, deps, checkId(ctx.params.id), 200));
 
   router.on('GET', '/workspace', async (ctx) => {
     requireAuth(ctx);
     const ws = checkWorkspaceId(ctx.url.searchParams.get('ws'));
     await workspaceRef(deps, ws);
-    redirect(ctx.res, '/links', { 'set-cookie': cookie(WorkspaceCookie, ws, { maxAgeSec: 365 * 86_400, secure: secureCookies(deps) }) });
+    redirect(ctx.res, '/', { 'set-cookie': cookie(WorkspaceCookie, ws, { maxAgeSec: 365 * 86_400, secure: secureCookies(deps) }) });
   });
 
   router.on('GET', '/login', async (ctx) => {
@@ -145,13 +111,77 @@ export async function layoutOptions(ctx: WebContext, deps: WebDeps, minimal = fa
   return { ...base, workspaces, signOut: deps.policy.tokenRequired };
 }
 
+/** The home page: the add form (re-shown with `add` after a refused link) on top of the link list. */
+async function renderHome(ctx: WebContext, deps: WebDeps, status: number, add: AddFormState): Promise<void> {
+  const params = new URLSearchParams(ctx.url.searchParams);
+  params.set('workspace', ctx.pageWorkspace);
+  const query = findQueryFrom(params);
+  const [result, tags, watches] = await Promise.all([
+    deps.service.find(query),
+    deps.service.listTags(ctx.pageWorkspace, null),
+    deps.service.listWatches(ctx.pageWorkspace),
+  ]);
+  sendHtml(
+    ctx.res,
+    status,
+    linksPage(await layoutOptions(ctx, deps), {
+      result,
+      tags,
+      activeTags: query.tags,
+      query: query.text ?? '',
+      dead: query.dead,
+      cursor: query.cursor,
+      watches: byLink(watches),
+      add,
+    }),
+  );
+}
+
+/**
+ * The snapshot view, for GET and for the watch form re-shown with `watchForm` after a refused
+ * schedule. Full access or the snapshot's signed link; only full access sees shares and watches.
+ */
+export async function renderSnapshotPage(ctx: WebContext, deps: WebDeps, id: string, status: number, watchForm?: WatchFormState): Promise<void> {
+  const { service } = deps;
+  const grant = snapshotGrant(ctx, deps, id);
+  const snapshot = await service.getSnapshotById(id);
+  const [link, versions, shares, watches] = await Promise.all([
+    // A signed link may be passed on: it shows only tags given in places open to the workspace.
+    service.getLink(snapshot.workspaceId, snapshot.linkId, grant ? PublicViewer : null),
+    service.listVersions(snapshot.workspaceId, snapshot.linkId),
+    grant ? Promise.resolve([]) : service.listShares(snapshot.workspaceId, snapshot.linkId),
+    grant ? Promise.resolve([]) : service.listWatches(snapshot.workspaceId),
+  ]);
+  const options = await layoutOptions(ctx, deps, grant !== null);
+  sendHtml(
+    ctx.res,
+    status,
+    snapshotPage(options, {
+      snapshot,
+      link,
+      versions,
+      shares,
+      text: await readText(deps, snapshot),
+      grant,
+      watches: watches.filter((watch) => watch.linkId === snapshot.linkId),
+      watchForm,
+    }),
+  );
+}
+
+function byLink(watches: Watch[]): Map<string, Watch[]> {
+  const map = new Map<string, Watch[]>();
+  for (const watch of watches) map.set(watch.linkId, [...(map.get(watch.linkId) ?? []), watch]);
+  return map;
+}
+
 export function secureCookies(deps: WebDeps): boolean {
   return deps.config.publicUrl.startsWith('https:');
 }
 
 /** Only paths on this site, so the login form cannot bounce someone elsewhere. */
 function safeNext(next: string | null): string {
-  return next && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/links';
+  return next && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/';
 }
 
 async function readText(deps: WebDeps, snapshot: Snapshot): Promise<{ content: string; truncated: boolean } | null> {
@@ -174,11 +204,6 @@ async function readAll({ stream }: OpenedArtifact): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   return Buffer.concat(chunks);
-}
-
-/** When the last link check found the original address gone, since when (shown as "no longer reachable"). */
-function deadSince(link: Link): string | null {
-  return link.lastCheck && !link.lastCheck.alive ? link.lastCheck.checkedAt : null;
 }
 
 function sendAsset(ctx: WebContext, body: string, type: string): void {

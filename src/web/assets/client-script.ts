@@ -1,5 +1,6 @@
-// The page script, served from /assets/app.js: live progress on the add page, inline tag edits
-// and delete on the links and snapshot pages. Plain browser JS, no build step, no network but ours.
+// The page script, served from /assets/app.js: live progress of the add form on the home page
+// (and the list under it refreshed as the new link is queued and captured), inline tag edits and
+// delete on the home and snapshot pages. Plain browser JS, no build step, no network but ours.
 export const ClientScript = String.raw`
 'use strict';
 (function () {
@@ -42,6 +43,37 @@ export const ClientScript = String.raw`
     select.addEventListener('change', function () { select.form.submit(); });
   });
 
+  // The list under the add form, re-read from the server so a new link shows as the server
+  // renders it (status, tags, thumbnail), within whatever filter the page has.
+  // One at a time, so an earlier (queued) answer never lands after a later (done) one.
+  var refreshing = Promise.resolve();
+  function refreshList() {
+    refreshing = refreshing.then(loadList);
+    return refreshing;
+  }
+  function loadList() {
+    var holder = document.getElementById('link-results');
+    if (!holder) return Promise.resolve();
+    return fetch(location.pathname + location.search, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (text) {
+        if (text === null) return;
+        var fresh = new DOMParser().parseFromString(text, 'text/html').getElementById('link-results');
+        if (fresh) holder.replaceWith(document.importNode(fresh, true));
+      })
+      .catch(function () {
+        // The list stays as it was; the result card under the form still links to the snapshot.
+      });
+  }
+
+  // "Add link" in the menu jumps to the form: put the cursor in it.
+  function focusAdd() {
+    var url = document.getElementById('url');
+    if (url && location.hash === '#add') url.focus();
+  }
+  focusAdd();
+  window.addEventListener('hashchange', focusAdd);
+
   // Add link with live progress.
   var form = document.getElementById('add-form');
   if (form) {
@@ -68,6 +100,7 @@ export const ClientScript = String.raw`
       }).then(function (accepted) {
         progress.hidden = false;
         showStatus(accepted.snapshot, accepted.deduplicated);
+        refreshList();
         if (accepted.snapshot.status === 'done' || accepted.snapshot.status === 'failed') return finish(accepted.snapshot, accepted.link);
         stream = new EventSource(accepted.eventsUrl);
         stream.addEventListener('status', function (message) {
@@ -114,6 +147,7 @@ export const ClientScript = String.raw`
       children.push(body);
       result.appendChild(el('div', { class: 'result-card status-' + snapshot.status, 'data-status': snapshot.status }, children));
       result.hidden = false;
+      refreshList();
     }
   }
 
@@ -122,7 +156,7 @@ export const ClientScript = String.raw`
     list.textContent = '';
     tags.forEach(function (tag) {
       list.appendChild(el('li', { class: 'tag', 'data-tag': tag }, [
-        el('a', { href: '/links?tag=' + encodeURIComponent(tag), text: '#' + tag }),
+        el('a', { href: '/?tag=' + encodeURIComponent(tag), text: '#' + tag }),
         el('button', { type: 'button', class: 'tag-remove', 'data-tag': tag, 'aria-label': t('links.removeTag', { tag: tag }), text: '×' })
       ]));
     });

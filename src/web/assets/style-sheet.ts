@@ -117,6 +117,43 @@ iframe.archive { width: 100%; height: 75vh; border: 1px solid var(--line); borde
 .hash { word-break: break-all; font-size: .8rem; }
 .versions { padding-left: 1.25rem; }
 .site-foot { color: var(--muted); font-size: .8rem; margin-top: 2rem; }
+.add-panel { margin-bottom: 1.5rem; }
+.add-panel h1 { font-size: 1.25rem; margin-bottom: .5rem; }
+.add-row { display: grid; grid-template-columns: 2fr 1fr auto; gap: .3rem .75rem; align-items: start; }
+.add-row .field { display: grid; gap: .25rem; min-width: 0; }
+.add-row .field label { font-weight: 600; }
+.add-row small { color: var(--muted); }
+.add-row button { align-self: center; margin-top: .4rem; }
+.add-row .check { grid-column: 1 / -1; display: flex; gap: .5rem; align-items: center; }
+.results > h2 { margin-top: 0; font-size: 1.4rem; }
+.quick-filters { margin: 0 0 .75rem; }
+.chip.dead-filter { color: var(--danger); }
+.chip.dead-filter.active { background: var(--danger); border-color: var(--danger); color: #fff; }
+.card.is-dead .thumb { filter: grayscale(1); }
+.badge.dead { overflow-wrap: anywhere; }
+.badge.watched { color: var(--accent); }
+.dead-notice { border: 1px solid var(--danger); color: var(--danger); border-radius: 8px; padding: .5rem .8rem; overflow-wrap: anywhere; }
+.change { margin: .4rem 0; }
+.change.changed { color: var(--warn); font-weight: 600; }
+.change.same, .change.first { color: var(--muted); }
+.watch-form, .compare { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: end; margin: .5rem 0; }
+.watch-form .field { display: grid; gap: .25rem; }
+.watch-form label, .compare label { font-weight: 600; }
+.watch-form small { color: var(--muted); }
+.watching { font-weight: 600; }
+.side-by-side { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+.side-by-side figure { margin: 0; min-width: 0; }
+.side-by-side figcaption { color: var(--muted); margin-bottom: .3rem; }
+table.diff { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: .9rem; }
+table.diff col.num { width: 3.5rem; }
+table.diff th, table.diff td { border: 1px solid var(--line); padding: .25rem .5rem; vertical-align: top; text-align: left; }
+table.diff td { white-space: pre-wrap; overflow-wrap: anywhere; }
+table.diff td.num { color: var(--muted); text-align: right; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .8rem; }
+table.diff .hunk-head th { background: var(--bg); color: var(--muted); font-weight: 500; }
+table.diff td.del { background: rgba(180, 35, 24, .12); }
+table.diff td.add { background: rgba(6, 118, 71, .12); }
+table.diff td.blank { background: var(--bg); }
+table.diff del, table.diff ins { text-decoration: none; }
 @media (max-width: 800px) {
   .links-layout { grid-template-columns: 1fr; }
   .tag-list { position: static; order: -1; }
@@ -125,6 +162,9 @@ iframe.archive { width: 100%; height: 75vh; border: 1px solid var(--line); borde
   main { padding: .75rem; }
   .snapshot, .panel { padding: 1rem; }
   .result-card { grid-template-columns: 1fr; }
+  .add-row { grid-template-columns: 1fr; }
+  .side-by-side { grid-template-columns: 1fr; }
+  table.diff col.num { width: 2.5rem; }
   .meta-table { grid-template-columns: 1fr; }
   .meta-table dd { margin-bottom: .5rem; }
 }

@@ -8,7 +8,7 @@ export function errorPage(options: Omit<LayoutOptions, 'title'>, status: number,
     html`<section class="panel narrow error-page">
   <h1>${status === 404 ? t('error.notFound') : t('error.heading')}</h1>
   <p class="error-text">${message}</p>
-  <p><a href="/links">${t('error.home')}</a></p>
+  <p><a href="/">${t('error.home')}</a></p>
 </section>`,
   );
 }

@@ -1,5 +1,6 @@
-// The frame every page shares: header with the two menu entries, workspace and language
-// switches, and the main landmark the skip link jumps to.
+// The frame every page shares: header with the two menu entries (both on the home page: the add
+// form and the link list under it), workspace and language switches, and the main landmark the
+// skip link jumps to.
 import type { Locale } from '../../core/i18n.js';
 import { html, raw, type SafeHtml } from '../html.js';
 import { ClientMessageKeys, type Translate } from '../messages.js';
@@ -10,7 +11,8 @@ export interface LayoutOptions {
   title: string;
   /** Current URL (path + query) so the language switch comes back here. */
   here: URL;
-  active?: 'add' | 'links' | null;
+  /** The home page marks "link management" as current; "add link" jumps to its form. */
+  active?: 'links' | null;
   /** Shown only when there is more than one workspace to choose from. */
   workspaces?: Array<{ id: string; label: string }>;
   workspace?: string;
@@ -24,7 +26,7 @@ export function layout(options: LayoutOptions, body: SafeHtml): SafeHtml {
   const switchUrl = new URL(options.here.toString());
   switchUrl.searchParams.set('lang', other);
   const clientMessages = Object.fromEntries(ClientMessageKeys.map((key) => [key, t(key)]));
-  const current = (name: 'add' | 'links') => (active === name ? raw(' aria-current="page"') : '');
+  const current = (name: 'links') => (active === name ? raw(' aria-current="page"') : '');
   return html`<!doctype html>
 <html lang="${locale}">
 <head>
@@ -39,10 +41,10 @@ ${options.headExtra ?? ''}
 <body>
 <a class="skip" href="#main">${t('nav.skip')}</a>
 <header class="top">
-  <a class="brand" href="/links"><span class="logo" aria-hidden="true">◎</span> ${t('app.title')}</a>
+  <a class="brand" href="/"><span class="logo" aria-hidden="true">◎</span> ${t('app.title')}</a>
   <nav class="menu" aria-label="${t('app.title')}">
-    <a href="/add"${current('add')}>${t('nav.add')}</a>
-    <a href="/links"${current('links')}>${t('nav.links')}</a>
+    <a href="/#add">${t('nav.add')}</a>
+    <a href="/#links"${current('links')}>${t('nav.links')}</a>
   </nav>
   <div class="tools">
     ${options.workspaces && options.workspaces.length > 1
@@ -71,6 +73,12 @@ export function time(locale: Locale, iso: string | null): SafeHtml {
   if (!iso) return html``;
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return html`${iso}`;
-  const text = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }).format(date);
-  return html`<time datetime="${date.toISOString()}" title="${date.toISOString()}">${text} UTC</time>`;
+  return html`<time datetime="${date.toISOString()}" title="${date.toISOString()}">${timeText(locale, iso)}</time>`;
+}
+
+/** The same date as plain text, for where markup cannot go (an option of a select). */
+export function timeText(locale: Locale, iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }).format(date)} UTC`;
 }

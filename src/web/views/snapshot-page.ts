@@ -1,14 +1,16 @@
 // The snapshot view: everything needed to see what a page said and to prove it later —
 // screenshot, the archived page in a sandboxed frame, readable text, metadata, every version,
-// and each file with its SHA-256 and the capture time.
-import { describeError } from '../../core/i18n.js';
+// and each file with its SHA-256 and the capture time; how it changed since the version before,
+// whether its address died, the watch that captures it again, and links to compare versions.
+import { describeError, type Locale } from '../../core/i18n.js';
 import { formatBytes } from '../../core/errors.js';
-import type { ArtifactKind, Link, Share, Snapshot } from '../../core/types.js';
+import type { ArtifactKind, Link, Share, Snapshot, Watch } from '../../core/types.js';
 import { displayHost } from '../../core/url.js';
 import { html, raw } from '../html.js';
 import { artifactPath } from '../snapshot-json.js';
-import { tagChip } from './snapshot-card.js';
-import { layout, time, type LayoutOptions } from './layout.js';
+import type { Translate } from '../messages.js';
+import { deadInfo, everyText, tagChip } from './snapshot-card.js';
+import { layout, time, timeText, type LayoutOptions } from './layout.js';
 
 export interface SnapshotPageData {
   snapshot: Snapshot;
@@ -19,9 +21,19 @@ export interface SnapshotPageData {
   text: { content: string; truncated: boolean } | null;
   /** `sig=…` when opened through a signed link: appended to file URLs; editing is hidden. */
   grant: string | null;
-  /** Set when a link check found the original address gone. */
-  deadSince: string | null;
+  /** Every watch of the link (empty through a signed link, which shows no controls). */
+  watches: Watch[];
+  /** What the watch form re-shows after a refused schedule. */
+  watchForm?: WatchFormState;
 }
+
+export interface WatchFormState {
+  every: string;
+  cron: string;
+  error: string | null;
+}
+
+const EveryChoices = ['hourly', 'daily', 'weekly'] as const;
 
 const DownloadOrder: ArtifactKind[] = ['archive', 'mhtml', 'screenshot', 'fullpage', 'text', 'visibleText', 'original', 'thumbnail'];
 
@@ -47,30 +59,40 @@ export function snapshotPage(options: Omit<LayoutOptions, 'title' | 'active'>, d
     [t('meta.captured'), time(locale, snapshot.capturedAt)],
   ];
   const headExtra = pending ? html`<noscript><meta http-equiv="refresh" content="3"></noscript>` : undefined;
+  const dead = deadInfo(link);
+  const previous = previousVersions(data.versions);
+  const diffHref = (id: string, against: string) => `/s/${encodeURIComponent(id)}/diff?against=${encodeURIComponent(against)}${grant ? `&${grant}` : ''}`;
+  const when = (version: Snapshot | undefined) => time(locale, version ? (version.capturedAt ?? version.createdAt) : null).value || '—';
   return layout(
     { ...options, title, headExtra },
     html`<article class="snapshot" data-snapshot="${snapshot.id}" data-status="${snapshot.status}"${grant ? raw(` data-grant="${grant.replace(/[^\w=&-]/g, '')}"`) : ''}>
   <header class="snapshot-head">
-    ${grant ? '' : html`<p><a href="/links">← ${t('view.back')}</a></p>`}
+    ${grant ? '' : html`<p><a href="/">← ${t('view.back')}</a></p>`}
     <h1 dir="auto">${title}</h1>
     <p class="original">${t('view.original')}: <a href="${link.url}" rel="noreferrer noopener" target="_blank">${link.url}</a>
-      ${data.deadSince ? html`<span class="badge dead">${t('view.dead')} (${time(locale, data.deadSince)})</span>` : ''}</p>
+      ${dead ? html`<span class="badge dead">${t('view.dead')}</span>` : ''}</p>
+    ${dead
+      ? html`<p class="dead-notice" id="dead-notice" role="note">${raw(t('view.deadNotice', { date: time(locale, dead.since).value }))}${dead.reason ? html` ${t('view.deadReason')}: <span class="reason">${dead.reason}</span>` : ''}</p>`
+      : ''}
+    ${changeSummary(t, locale, snapshot, data.versions, previous, when, diffHref)}
     ${snapshot.finalUrl && snapshot.finalUrl !== link.url ? html`<p class="final">${t('view.finalUrl')}: <span class="mono">${snapshot.finalUrl}</span></p>` : ''}
     ${snapshot.description ? html`<p class="lede" dir="auto">${snapshot.description}</p>` : ''}
     ${grant
       ? html`<ul class="tags">${link.tags.map((tag) => html`<li class="tag">#${tag}</li>`)}</ul>`
       : html`<div class="card-actions" data-snapshot="${snapshot.id}">
-      <ul class="tags" aria-label="${t('view.tags')}">${link.tags.map((tag) => tagChip(tag, t, (x) => `/links?tag=${encodeURIComponent(x)}`))}</ul>
+      <ul class="tags" aria-label="${t('view.tags')}">${link.tags.map((tag) => tagChip(tag, t, (x) => `/?tag=${encodeURIComponent(x)}`))}</ul>
       <form class="tag-add" data-snapshot="${snapshot.id}">
         <input name="tag" type="text" placeholder="${t('links.addTag')}" aria-label="${t('links.addTagLabel', { title })}" maxlength="64" autocomplete="off">
         <button type="submit" class="secondary" aria-label="${t('links.addTagLabel', { title })}">+</button>
       </form>
-      <button type="button" class="danger delete" data-snapshot="${snapshot.id}" data-after="/links" aria-label="${t('links.deleteLabel', { title })}">${t('links.delete')}</button>
+      <button type="button" class="danger delete" data-snapshot="${snapshot.id}" data-after="/" aria-label="${t('links.deleteLabel', { title })}">${t('links.delete')}</button>
     </div>`}
     ${pending ? html`<p class="pending" role="status" id="pending">${t('view.pending')}</p>` : ''}
     ${snapshot.status === 'failed' ? html`<p class="error-text" role="alert">${describeError(locale, snapshot.errorCode, snapshot.error)}</p>` : ''}
     ${snapshot.degraded ? html`<p class="warning">${snapshot.degradedReason ?? ''}</p>` : ''}
   </header>
+
+  ${grant ? '' : watchSection(t, locale, snapshot, data.watches, data.watchForm)}
 
   ${snapshot.artifacts.screenshot
     ? html`<section aria-labelledby="shot-heading">
@@ -137,12 +159,95 @@ export function snapshotPage(options: Omit<LayoutOptions, 'title' | 'active'>, d
     <ol class="versions">
       ${data.versions.map((version) => {
         const label = html`${time(locale, version.capturedAt ?? version.createdAt)} · ${t(`status.${version.status}`)}`;
-        if (version.id === snapshot.id) return html`<li aria-current="true"><strong>${label}</strong> (${t('view.thisVersion')})</li>`;
-        return grant ? html`<li>${label}</li>` : html`<li><a href="/s/${encodeURIComponent(version.id)}">${label}</a></li>`;
+        const before = previous.get(version.id);
+        // A signed link opens one snapshot, so it compares that one only.
+        const compare = before && (!grant || version.id === snapshot.id) ? html` · <a class="compare-previous" href="${diffHref(version.id, before)}">${t('view.compare.previous')}</a>` : '';
+        if (version.id === snapshot.id) return html`<li aria-current="true" data-version="${version.id}"><strong>${label}</strong> (${t('view.thisVersion')})${compare}</li>`;
+        return grant ? html`<li data-version="${version.id}">${label}</li>` : html`<li data-version="${version.id}"><a href="/s/${encodeURIComponent(version.id)}">${label}</a>${compare}</li>`;
       })}
     </ol>
+    ${compareForm(t, locale, snapshot, data.versions, previous.get(snapshot.id) ?? null, grant)}
   </section>
   <p class="site-foot">${displayHost(link.url)} · ${snapshot.id}</p>
 </article>`,
   );
+}
+
+/** For each done version, the one it is compared with: the one it was compared with when captured, else the next older done one. */
+function previousVersions(versions: Snapshot[]): Map<string, string> {
+  const previous = new Map<string, string>();
+  versions.forEach((version, index) => {
+    if (version.status !== 'done') return;
+    const older = version.change?.previousId ?? versions.slice(index + 1).find((v) => v.status === 'done')?.id;
+    if (older) previous.set(version.id, older);
+  });
+  return previous;
+}
+
+function changeSummary(
+  t: Translate,
+  locale: Locale,
+  snapshot: Snapshot,
+  versions: Snapshot[],
+  previous: Map<string, string>,
+  when: (version: Snapshot | undefined) => string,
+  diffHref: (id: string, against: string) => string,
+) {
+  if (snapshot.status !== 'done') return '';
+  const change = snapshot.change;
+  if (!change) {
+    // Not compared but with an older version (captured before changes were tracked): say nothing rather than "first".
+    return previous.has(snapshot.id) ? '' : html`<p class="change first" id="change-summary">${t('view.change.first')}</p>`;
+  }
+  // The previous version may since have been dropped (keepVersions); the change remembers when it was captured.
+  const previousVersion = versions.find((v) => v.id === change.previousId);
+  const date = previousVersion ? when(previousVersion) : time(locale, change.previousCapturedAt).value || '—';
+  if (!change.changed) return html`<p class="change same" id="change-summary">${raw(t('view.change.same', { date }))}</p>`;
+  return html`<p class="change changed" id="change-summary">${raw(t('view.change.changed', { date, added: change.added, removed: change.removed }))}
+      <a href="${diffHref(snapshot.id, change.previousId)}">${t('view.change.show')}</a></p>`;
+}
+
+function compareForm(t: Translate, locale: Locale, snapshot: Snapshot, versions: Snapshot[], preselected: string | null, grant: string | null) {
+  const others = versions.filter((v) => v.id !== snapshot.id && v.status === 'done');
+  if (snapshot.status !== 'done' || !others.length) return '';
+  const params = new URLSearchParams(grant ?? '');
+  return html`<form class="compare" method="get" action="/s/${encodeURIComponent(snapshot.id)}/diff">
+      ${[...params].map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+      <label for="compare-against">${t('view.compare.with')}</label>
+      <select id="compare-against" name="against">
+        ${others.map((v) => html`<option value="${v.id}"${v.id === preselected ? raw(' selected') : ''}>${timeText(locale, v.capturedAt ?? v.createdAt)}</option>`)}
+      </select>
+      <button type="submit" class="secondary">${t('view.compare.submit')}</button>
+    </form>`;
+}
+
+function watchSection(t: Translate, locale: Locale, snapshot: Snapshot, watches: Watch[], form: WatchFormState | undefined) {
+  const own = watches.find((w) => w.channelId === null) ?? null;
+  const elsewhere = watches.filter((w) => w !== own);
+  const every = form?.every ?? (own ? (EveryChoices.includes(own.every as (typeof EveryChoices)[number]) ? own.every : 'cron') : 'daily');
+  const cron = form?.cron ?? (own && every === 'cron' ? own.every : '');
+  const action = (verb: string) => `/s/${encodeURIComponent(snapshot.id)}/${verb}`;
+  return html`<section id="watch" class="watch" aria-labelledby="watch-heading" data-watched="${own ? own.every : ''}">
+    <h2 id="watch-heading">${t('watch.heading')}</h2>
+    <p class="note">${t('watch.explain')}</p>
+    ${own ? html`<p class="watching" id="watching">${raw(t('watch.watching', { every: html`${everyText(t, own.every)}`.value, next: time(locale, own.nextRunAt).value }))}</p>` : ''}
+    ${elsewhere.map((w) => html`<p class="watching-elsewhere">${t('watch.elsewhere', { every: everyText(t, w.every), place: `${w.channelName ? `#${w.channelName}` : (w.channelId ?? '')} (${w.platform})` })}</p>`)}
+    <form class="watch-form" method="post" action="${action('watch')}">
+      <div class="field">
+        <label for="watch-every">${t('watch.every')}</label>
+        <select id="watch-every" name="every">
+          ${EveryChoices.map((choice) => html`<option value="${choice}"${choice === every ? raw(' selected') : ''}>${t(`every.${choice}`)}</option>`)}
+          <option value="cron"${every === 'cron' ? raw(' selected') : ''}>${t('watch.cronOption')}</option>
+        </select>
+      </div>
+      <div class="field">
+        <label for="watch-cron">${t('watch.cron')}</label>
+        <input id="watch-cron" name="cron" type="text" value="${cron}" maxlength="200" autocomplete="off" placeholder="0 9 * * 1" aria-describedby="watch-cron-hint">
+        <small id="watch-cron-hint">${t('watch.cronHint')}</small>
+      </div>
+      <button type="submit" id="watch-submit">${own ? t('watch.update') : t('watch.start')}</button>
+    </form>
+    ${own ? html`<form class="unwatch-form" method="post" action="${action('unwatch')}"><button type="submit" class="secondary" id="unwatch-submit">${t('watch.stop')}</button></form>` : ''}
+    ${form?.error ? html`<p class="error-text" role="alert" id="watch-error">${form.error}</p>` : ''}
+  </section>`;
 }
