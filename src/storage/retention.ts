@@ -1,7 +1,8 @@
 // Per-workspace retention: keep the newest N versions of each link, and drop full-page screenshots
 // of versions older than D days. Only rows are removed here; the blobs they referenced go with the
 // next gc (storage/gc.ts), after its grace period, and only if nothing else references them. A
-// version is never removed while it is its link's latest, a capture of it is queued or running, or
+// version counts when it is done (a failed capture is no page); older versions and failures go. A
+// snapshot is never removed while it is its link's latest, a capture of it is queued or running, or
 // a watch run waits on it. Shares that pointed at a removed version point at the oldest kept one,
 // so no share (and no record of who shared the link where) is lost. Each link is one transaction:
 // a run that stops half-way removed whole versions only, and simply runs again.
@@ -53,11 +54,16 @@ async function keepNewestVersions(db: Db, workspaceId: string, keep: number): Pr
         .leftJoin('links as l', 'l.id', 's.link_id')
         .select(['s.id', 's.status', 'l.latest_snapshot_id'])
         .where('s.link_id', '=', linkId)
+        .where('s.status', 'in', ['done', 'failed'])
         .orderBy('s.created_at', 'desc')
         .orderBy('s.id', 'desc')
         .execute();
-      const kept = versions.slice(0, keep);
-      const removable = versions.slice(keep).filter((v) => (v.status === 'done' || v.status === 'failed') && v.id !== v.latest_snapshot_id);
+      // N versions are N pages kept: failed captures between them do not count, and go with the old ones.
+      let done = 0;
+      const oldestKept = versions.findIndex((v) => v.status === 'done' && ++done === keep);
+      if (oldestKept < 0) return 0;
+      const heir = versions[oldestKept].id;
+      const removable = versions.slice(oldestKept + 1).filter((v) => v.id !== v.latest_snapshot_id);
       if (!removable.length) return 0;
       const ids = removable.map((v) => v.id);
       const capturing = await trx.selectFrom('jobs').select('snapshot_id').where('snapshot_id', 'in', ids).where('status', 'in', ['queued', 'leased']).execute();
@@ -65,7 +71,6 @@ async function keepNewestVersions(db: Db, workspaceId: string, keep: number): Pr
       const busyIds = new Set([...capturing.map((row) => row.snapshot_id), ...watched.map((row) => row.pending_snapshot_id)]);
       const doomed = ids.filter((id) => !busyIds.has(id));
       if (!doomed.length) return 0;
-      const heir = kept[kept.length - 1].id;
       await trx.updateTable('shares').set({ snapshot_id: heir }).where('snapshot_id', 'in', doomed).execute();
       await trx.updateTable('watches').set({ last_snapshot_id: heir }).where('last_snapshot_id', 'in', doomed).execute();
       await trx.deleteFrom('snapshots').where('id', 'in', doomed).execute();
