@@ -1,5 +1,7 @@
-// `linksnap` command line: snap | find | show | tags | serve [--no-workers] | worker | gc | migrate | discord:register.
-// A thin adapter like the chat bots: it parses arguments, calls the service, prints the result.
+// `linksnap` command line: snap | find | show | diff | tags | watch | check-links | settings | serve
+// [--no-workers] | worker | gc | migrate | discord:register. A thin adapter like the chat bots: it
+// parses arguments, calls the service, prints the result. Issue 12's commands (watch, diff,
+// check-links, settings) live in src/cli/, with what the commands share (common.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,29 +10,16 @@ import { createApp, type App } from './app.js';
 import { installLastResortHandler } from './core/capture-scope.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { asLinksnapError, formatBytes } from './core/errors.js';
+import { checkLinksCommand } from './cli/check-links.js';
+import { fail, idsAsPositionals, LocalWorkspace, printJson, Usage, usageError, when } from './cli/common.js';
+import { diffCommand } from './cli/diff.js';
+import { settingsCommand } from './cli/settings.js';
+import { watchCommand } from './cli/watch.js';
 import { createJsonLogger, type Logger } from './core/logger.js';
 import { snapshotJson } from './core/snapshot-json.js';
 import type { Link, Snapshot } from './core/types.js';
 import { openStoreDatabase } from './storage/open-database.js';
 import { migrateToLatest } from './storage/migrate.js';
-
-const LocalWorkspace = { id: 'local', platform: 'cli' as const, name: 'Local' };
-
-const Usage = `linksnap: capture, tag and find web pages
-
-Usage:
-  linksnap snap <url> [--tag T]… [--force] [--json]   capture now and wait for the snapshot
-  linksnap find [--tag T]… [--text Q] [--limit N] [--cursor C] [--json]
-  linksnap show <snapshot-id> [--json]
-  linksnap tags [--json]
-  linksnap serve [--no-workers]                       web page, chat bots and capture workers (npm start);
-                                                      --no-workers: web page and bots only
-  linksnap worker                                     capture workers only (no web page, no bots)
-  linksnap gc [--grace 1h] [--json]                   delete stored blobs nothing references, older than the grace
-  linksnap migrate                                    create or update the database
-  linksnap discord:register                           register the Discord slash commands
-
-Settings come from the environment and ./.env (see .env.example).`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -60,6 +49,16 @@ export async function main(argv: string[]): Promise<number> {
       return withApp(config, logger, false, (app) => show(app, rest));
     case 'tags':
       return withApp(config, logger, false, (app) => tags(app, rest));
+    case 'diff':
+      return withApp(config, logger, false, (app) => diffCommand(app, rest));
+    case 'watch':
+      // `add` and `run` capture in this process and wait for it, as snap does.
+      installLastResortHandler({ logger });
+      return withApp(config, logger, rest[0] === 'add' || rest[0] === 'run', (app) => watchCommand(app, rest));
+    case 'check-links':
+      return withApp(config, logger, false, (app) => checkLinksCommand(app, rest));
+    case 'settings':
+      return withApp(config, logger, false, (app) => settingsCommand(app, rest));
     case 'migrate':
       return migrate(config, rest);
     case 'gc':
@@ -137,6 +136,7 @@ async function find(app: App, args: string[]): Promise<number> {
     options: {
       tag: { type: 'string', multiple: true, short: 't' },
       text: { type: 'string', short: 'q' },
+      dead: { type: 'boolean' },
       limit: { type: 'string', short: 'n' },
       cursor: { type: 'string' },
       json: { type: 'boolean' },
@@ -144,24 +144,30 @@ async function find(app: App, args: string[]): Promise<number> {
   });
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) return usageError('--limit takes a whole number from 1 to 100');
+  const dead = values.dead ?? false;
+  if (dead && values.text !== undefined) return usageError('--dead lists dead links, by --tag if given; it does not search text, so leave --text out');
   try {
     const result = await app.service.find({
       workspaceId: LocalWorkspace.id,
       tags: values.tag ?? [],
       text: values.text,
+      dead,
       limit,
       cursor: values.cursor ?? null,
     });
     if (values.json) {
-      process.stdout.write(
-        `${JSON.stringify({ items: result.items.map((item) => snapshotJson(item.snapshot, item.link, (sha256) => app.blobs.locator(sha256))), nextCursor: result.nextCursor }, null, 2)}\n`,
-      );
+      const items = result.items.map(({ snapshot, link }) => {
+        const data = snapshotJson(snapshot, link, (sha256) => app.blobs.locator(sha256));
+        return dead ? { ...data, deadSince: link.lastCheck?.deadSince ?? null, deadReason: link.lastCheck?.deadReason ?? null } : data;
+      });
+      printJson({ items, nextCursor: result.nextCursor });
     } else if (result.items.length === 0) {
-      process.stdout.write('Nothing found.\n');
+      process.stdout.write(dead ? 'No dead links.\n' : 'Nothing found.\n');
     } else {
       for (const { snapshot, link } of result.items) {
         process.stdout.write(`${snapshot.id}  ${(snapshot.capturedAt ?? snapshot.createdAt).slice(0, 16).replace('T', ' ')}  ${snapshot.title ?? '(untitled)'}\n`);
         process.stdout.write(`    ${link.url}${link.tags.length ? `  #${link.tags.join(' #')}` : ''}\n`);
+        if (dead) process.stdout.write(`    dead since ${when(link.lastCheck?.deadSince ?? null)}: ${link.lastCheck?.deadReason ?? 'gone'}\n`);
       }
       if (result.nextCursor) process.stdout.write(`More: --cursor ${result.nextCursor}\n`);
     }
@@ -169,15 +175,6 @@ async function find(app: App, args: string[]): Promise<number> {
   } catch (error) {
     return fail(error, values.json ?? false);
   }
-}
-
-/**
- * Ids made before ids stopped starting with `-` (src/storage/ids.ts) look like short options to
- * parseArgs; a 16-character id is always an id, so it is passed after `--`.
- */
-function idsAsPositionals(args: string[]): string[] {
-  const ids = args.filter((arg) => /^-[A-Za-z0-9_-]{15}$/.test(arg));
-  return ids.length ? [...args.filter((arg) => !ids.includes(arg)), '--', ...ids] : args;
 }
 
 async function show(app: App, args: string[]): Promise<number> {
@@ -214,8 +211,17 @@ async function gc(app: App, args: string[]): Promise<number> {
     }
   }
   const report = await app.collectGarbage({ graceMs });
-  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stdout.write(`Scanned ${report.scanned} blobs in ${app.blobs.location}; deleted ${report.deleted} nothing referenced (${formatBytes(report.deletedBytes)}); ${report.tooYoung} unreferenced but younger than the grace period kept for a later run.\n`);
+  if (values.json) {
+    printJson(report);
+    return 0;
+  }
+  const { retention } = report;
+  process.stdout.write(
+    retention.workspaces === 0
+      ? 'Retention: no workspace limits its versions or full-page screenshots (linksnap settings --keep-versions, --drop-fullpage-after).\n'
+      : `Retention in ${retention.workspaces} workspace${retention.workspaces === 1 ? '' : 's'}: deleted ${retention.versionsDeleted} old version${retention.versionsDeleted === 1 ? '' : 's'}, dropped ${retention.fullPagesDropped} full-page screenshot${retention.fullPagesDropped === 1 ? '' : 's'}; files only they used are deleted below once older than the grace period.\n`,
+  );
+  process.stdout.write(`Scanned ${report.scanned} blobs in ${app.blobs.location}; deleted ${report.deleted} nothing referenced (${formatBytes(report.deletedBytes)}); ${report.tooYoung} unreferenced but younger than the grace period kept for a later run.\n`);
   return 0;
 }
 
@@ -268,18 +274,6 @@ function print(app: App, snapshot: Snapshot, link: Link, json: boolean, conversa
   process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
 }
 
-function fail(error: unknown, json: boolean): number {
-  const coded = asLinksnapError(error);
-  if (json) process.stdout.write(`${JSON.stringify({ error: coded.message, errorCode: coded.code }, null, 2)}\n`);
-  process.stderr.write(`linksnap: ${coded.message}\n`);
-  return 1;
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`linksnap: ${message}\n\n${Usage}\n`);
-  return 2;
-}
-
 /** Settings in ./.env apply unless the environment already sets them. */
 function loadDotEnv(): void {
   const file = path.resolve('.env');
@@ -287,6 +281,8 @@ function loadDotEnv(): void {
 }
 
 const code = await main(process.argv.slice(2)).catch((error: unknown) => {
+  // An unknown option or a missing option value, as node:util parseArgs reports it, is a usage error.
+  if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) return usageError((error as Error).message);
   process.stderr.write(`linksnap: ${asLinksnapError(error).message}\n`);
   return 1;
 });
