@@ -331,6 +331,13 @@ describe('refused input', () => {
     expect(fetchMeta.status).toBe(403);
     const form = await request(open.base, 'POST', '/add', { headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null' }, body: 'url=x' });
     expect(form.status).toBe(403);
+    // A browser posting our own form sends "Origin: null" (the page sends no referrer) with Sec-Fetch-Site: same-origin.
+    const ownForm = await request(open.base, 'POST', '/add', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null', 'sec-fetch-site': 'same-origin' },
+      body: 'url=ftp%3A%2F%2Fexample.com',
+    });
+    expect(ownForm.status).toBe(400);
+    expect(ownForm.text).toContain('id="add-error"');
     expect((await request(open.base, 'GET', `/api/snapshots/${article.id}`)).status).toBe(200);
   });
 });

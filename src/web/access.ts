@@ -67,6 +67,9 @@ export class AccessPolicy {
   sameOrigin(req: http.IncomingMessage): boolean {
     const site = req.headers['sec-fetch-site'];
     if (site && site !== 'same-origin' && site !== 'none') return false;
+    // Our pages send no referrer, so a browser's own form posts carry "Origin: null"; its
+    // Sec-Fetch-Site (which no page script can set) still tells a same-origin post apart.
+    if (site === 'same-origin') return true;
     const origin = req.headers.origin;
     if (!origin || origin === 'null') return origin !== 'null';
     try {
