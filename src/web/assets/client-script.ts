@@ -43,8 +43,8 @@ export const ClientScript = String.raw`
     select.addEventListener('change', function () { select.form.submit(); });
   });
 
-  // The list under the add form, re-read from the server so a new link shows as the server
-  // renders it (status, tags, thumbnail), within whatever filter the page has.
+  // The list under the add form and the tag counts beside it, re-read from the server so a new
+  // link shows as the server renders it (status, tags, thumbnail), within the page's filters.
   // One at a time, so an earlier (queued) answer never lands after a later (done) one.
   var refreshing = Promise.resolve();
   function refreshList() {
@@ -52,14 +52,17 @@ export const ClientScript = String.raw`
     return refreshing;
   }
   function loadList() {
-    var holder = document.getElementById('link-results');
-    if (!holder) return Promise.resolve();
+    var parts = ['link-results', 'tag-list'].filter(function (id) { return document.getElementById(id); });
+    if (!parts.length) return Promise.resolve();
     return fetch(location.pathname + location.search, { credentials: 'same-origin', headers: { accept: 'text/html' } })
       .then(function (res) { return res.ok ? res.text() : null; })
       .then(function (text) {
         if (text === null) return;
-        var fresh = new DOMParser().parseFromString(text, 'text/html').getElementById('link-results');
-        if (fresh) holder.replaceWith(document.importNode(fresh, true));
+        var fresh = new DOMParser().parseFromString(text, 'text/html');
+        parts.forEach(function (id) {
+          var next = fresh.getElementById(id);
+          if (next) document.getElementById(id).replaceWith(document.importNode(next, true));
+        });
       })
       .catch(function () {
         // The list stays as it was; the result card under the form still links to the snapshot.
@@ -205,6 +208,19 @@ export const ClientScript = String.raw`
       });
     }
   });
+
+  // The watch form's cron field matters only when "Cron expression" is chosen; without scripts it stays shown.
+  var everySelect = document.getElementById('watch-every');
+  var cronField = document.getElementById('watch-cron');
+  if (everySelect && cronField) {
+    var cronBox = cronField.closest('.field');
+    var syncCron = function () { cronBox.hidden = everySelect.value !== 'cron'; };
+    everySelect.addEventListener('change', function () {
+      syncCron();
+      if (everySelect.value === 'cron') cronField.focus();
+    });
+    syncCron();
+  }
 
   // A snapshot still being captured: reload when it is ready.
   var pending = document.querySelector('article.snapshot[data-status=queued], article.snapshot[data-status=capturing]');

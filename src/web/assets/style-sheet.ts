@@ -13,6 +13,7 @@ export const StyleSheet = String.raw`
   :root { --bg: #111418; --panel: #1a1f26; --text: #e7eaf0; --muted: #a2abb8; --line: #2c333d; --accent: #7aa2ff; --accent-text: #0b1020; --danger: #ff8a80; --ok: #6ee7b7; --warn: #fbbf24; }
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; background: var(--bg); color: var(--text); }
 a { color: var(--accent); }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-visible, iframe:focus-visible {

@@ -65,7 +65,7 @@ export function linksPage(options: Omit<LayoutOptions, 'title' | 'active'>, data
   </nav>
   </div>
 </section>
-<aside class="tag-list" aria-labelledby="tags-heading">
+<aside class="tag-list" id="tag-list" aria-labelledby="tags-heading">
   <h2 id="tags-heading">${t('links.tags')}</h2>
   ${tags.length
     ? html`<ul>${tags.map(
