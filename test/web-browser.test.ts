@@ -1,7 +1,8 @@
 // The web page in a real Chromium driven by puppeteer-core against the running server and the
-// real service: add a link and watch it complete, filter by tag, search a Chinese substring, open
-// the snapshot view, see the archived page inside its sandbox (and a hostile one get nowhere),
-// edit tags, delete, switch language, and read it on a phone. Screenshots land in SCREENSHOT_DIR.
+// real service: add a link from the home page and watch it complete and join the list, filter by
+// tag, search a Chinese substring, open the snapshot view, see the archived page inside its
+// sandbox (and a hostile one get nowhere), compare two versions side by side, edit tags, delete,
+// switch language, and read it on a phone. Screenshots land in SCREENSHOT_DIR.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -25,6 +26,8 @@ let web: WebServer;
 let base: string;
 let browser: Browser;
 let page: Page;
+/** The two versions the compare test made, for the phone layout check. */
+let diffView: { from: string; to: string };
 
 /** A saved page that, once shown inside a frame, tries to read cookies and storage, navigate the top window and post a form. */
 function hostilePage(origin: string): string {
@@ -84,9 +87,14 @@ async function expectVisible(selector: string): Promise<void> {
   expect(box!.height, selector).toBeGreaterThan(0);
 }
 
-async function snapViaService(url: string, tags: string[]): Promise<Snapshot> {
-  const accepted = await t.service.snap({ url, tags, workspace: { id: 'local', platform: 'web' }, requester: { id: 'local' }, source: { platform: 'web' } });
+async function snapViaService(url: string, tags: string[], force = false): Promise<Snapshot> {
+  const accepted = await t.service.snap({ url, tags, force, workspace: { id: 'local', platform: 'web' }, requester: { id: 'local' }, source: { platform: 'web' } });
   return t.service.waitFor(accepted.snapshot.id);
+}
+
+function harbourPage(paragraphs: string[]): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>The harbour log</title></head>
+<body style="font: 18px sans-serif"><article><h1>The harbour log</h1>${paragraphs.map((p) => `<p>${p}</p>`).join('')}</article></body></html>`;
 }
 
 beforeAll(async () => {
@@ -115,8 +123,8 @@ afterAll(async () => {
 });
 
 describe('web page in Chromium', () => {
-  it('adds a link and shows its progress until the snapshot is ready', async () => {
-    await page.goto(`${base}/add`);
+  it('adds a link from the home page, shows its progress until the snapshot is ready and lists it', async () => {
+    await page.goto(`${base}/`);
     await expectVisible('#add-form');
     await page.type('#url', fixtures.url('/article.html'));
     await page.type('#tags', 'news, lighthouse');
@@ -142,11 +150,23 @@ describe('web page in Chromium', () => {
     await page.waitForFunction(() => (document.querySelector('#result img') as HTMLImageElement | null)?.complete === true, { timeout: 15_000 });
     const thumbLoaded = await page.$eval('#result img', (img) => (img as HTMLImageElement).naturalWidth);
     expect(thumbLoaded).toBeGreaterThan(0);
+    // The list under the form now shows the new link, captured, with its tags; no reload needed.
+    const id = (await page.$eval('#open-snapshot', (a) => a.getAttribute('href')!)).split('/s/')[1];
+    const card = `#link-list .card[data-snapshot="${id}"]`;
+    await page.waitForSelector(`${card}[data-status="done"]`, { timeout: 15_000 });
+    expect(await page.$eval(`${card} .card-title`, (el) => el.textContent?.trim())).toBe('The Quiet Lighthouse of Vannamere');
+    expect(await page.$$eval(`${card} .tag`, (tags) => tags.map((tag) => tag.getAttribute('data-tag')).sort())).toEqual(['lighthouse', 'news']);
+    await expectVisible(`${card} .badge.status-done`);
+    expect(await page.$$eval('#tag-list .chip', (chips) => chips.map((chip) => chip.textContent?.replace(/\s+/g, ' ').trim()))).toEqual(['#lighthouse 1', '#news 1']);
+    // The form is above the list.
+    const formBox = await (await page.$('#add-form'))!.boundingBox();
+    const listBox = await (await page.$('#link-list'))!.boundingBox();
+    expect(formBox!.y + formBox!.height).toBeLessThanOrEqual(listBox!.y);
     await shot('1-add-done');
   });
 
   it('shows a bad link as a specific error next to the form', async () => {
-    await page.goto(`${base}/add`);
+    await page.goto(`${base}/`);
     await page.type('#url', 'ftp://example.com/file');
     await page.click('#add-submit');
     await page.waitForSelector('#add-error:not([hidden])');
@@ -156,7 +176,7 @@ describe('web page in Chromium', () => {
 
   it('lists links, filters by a clicked tag and searches a Chinese substring', async () => {
     await snapViaService(fixtures.url('/cjk.html'), ['中文', '日记']);
-    await page.goto(`${base}/links`);
+    await page.goto(`${base}/`);
     await expectVisible('#link-list');
     const titles = () => page.$$eval('#link-list .card-title', (nodes) => nodes.map((n) => n.textContent?.trim()));
     expect(await titles()).toEqual(['网页快照测试：灯塔守望者的日记', 'The Quiet Lighthouse of Vannamere']);
@@ -170,20 +190,20 @@ describe('web page in Chromium', () => {
     await expectVisible('.tag-list a.chip.active');
     await shot('3-filter-tag');
 
-    await page.goto(`${base}/links`);
+    await page.goto(`${base}/`);
     await page.type('#q', '守望者');
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     expect(await titles()).toEqual(['网页快照测试：灯塔守望者的日记']);
-    await page.goto(`${base}/links?q=${encodeURIComponent('Vannamere')}`);
+    await page.goto(`${base}/?q=${encodeURIComponent('Vannamere')}`);
     expect(await titles()).toEqual(['The Quiet Lighthouse of Vannamere']);
-    await page.goto(`${base}/links?q=${encodeURIComponent('没有这个词')}`);
+    await page.goto(`${base}/?q=${encodeURIComponent('没有这个词')}`);
     expect(await titles()).toEqual([]);
     await expectVisible('p.empty');
     await shot('4-search-none');
   });
 
   it('adds and removes tags in place on a card', async () => {
-    await page.goto(`${base}/links`);
+    await page.goto(`${base}/`);
     const card = '#link-list .card:last-child';
     await page.type(`${card} .tag-add input`, '#Evidence');
     await page.click(`${card} .tag-add button`);
@@ -197,7 +217,7 @@ describe('web page in Chromium', () => {
   });
 
   it('opens the snapshot view: screenshot, archived page in a sandboxed frame, text, details, fingerprints', async () => {
-    await page.goto(`${base}/links?tag=news`);
+    await page.goto(`${base}/?tag=news`);
     await Promise.all([page.waitForNavigation(), page.click('#link-list .card-title a')]);
     expect(page.url()).toMatch(/\/s\/[\w-]+$/);
     const id = page.url().split('/s/')[1];
@@ -341,9 +361,75 @@ describe('web page in Chromium', () => {
     }
   });
 
+  it('compares two versions side by side from the versions list, and any two through the compare form', async () => {
+    const paragraphs = [
+      'The harbour master keeps this log of everything that happens along the quay, from the first boat out to the last one in.',
+      'Fishing boats leave before dawn and come back by noon; the market opens as soon as the first catch is landed.',
+      'Visitors are asked to keep to the marked paths on the breakwater, which is slippery when the tide is high.',
+    ];
+    const added = 'A new pier opened on the north side, and the ferry now stops there twice a day.';
+    fixtures.setPage('/harbour', harbourPage(paragraphs));
+    const before = await snapViaService(fixtures.url('/harbour'), ['harbour'], true);
+    fixtures.setPage('/harbour', harbourPage([...paragraphs.slice(0, 2), added, paragraphs[2]]));
+    const after = await snapViaService(fixtures.url('/harbour'), [], true);
+    expect([before.status, after.status]).toEqual(['done', 'done']);
+    diffView = { from: before.id, to: after.id };
+
+    await page.goto(`${base}/s/${after.id}`);
+    await expectVisible('#change-summary');
+    expect(await page.$eval('#change-summary', (el) => el.textContent)).toMatch(/^Changed since .+ UTC: \+1 −0 lines\./);
+    await Promise.all([page.waitForNavigation(), page.click(`.versions li[data-version="${after.id}"] a.compare-previous`)]);
+    expect(new URL(page.url()).pathname).toBe(`/s/${after.id}/diff`);
+    expect(new URL(page.url()).searchParams.get('against')).toBe(before.id);
+
+    await expectVisible('table.diff td.add ins');
+    expect(await page.$$eval('table.diff td.add ins', (cells) => cells.map((c) => c.textContent))).toEqual([`Added: ${added}`]);
+    expect(await page.$$eval('table.diff td.del', (cells) => cells.length)).toBe(0);
+    // Side by side: the added line is in the right-hand column, level with an empty left cell.
+    const row = await page.$('table.diff tr.changed');
+    const left = await (await row!.$('td.old'))!.boundingBox();
+    const right = await (await row!.$('td.add'))!.boundingBox();
+    expect(right!.x).toBeGreaterThan(left!.x + left!.width - 1);
+    expect(Math.abs(right!.y - left!.y)).toBeLessThan(1);
+    for (const side of ['before', 'after']) {
+      await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLImageElement | null)?.complete === true, { timeout: 15_000 }, `#shot-${side}`);
+      expect(await page.$eval(`#shot-${side}`, (img) => (img as HTMLImageElement).naturalWidth), side).toBe(1280);
+    }
+    const shotBefore = await (await page.$('#shot-before'))!.boundingBox();
+    const shotAfter = await (await page.$('#shot-after'))!.boundingBox();
+    expect(shotAfter!.x).toBeGreaterThan(shotBefore!.x + shotBefore!.width - 1);
+    await shot('10-diff');
+
+    // From the older version, pick the newer one: the view still reads older to newer.
+    await page.goto(`${base}/s/${before.id}`);
+    await page.select('#compare-against', after.id);
+    await Promise.all([page.waitForNavigation(), page.click('form.compare button[type=submit]')]);
+    expect(await page.$eval('article.diff-view', (el) => [el.getAttribute('data-from'), el.getAttribute('data-to')])).toEqual([before.id, after.id]);
+    expect(await page.$$eval('table.diff td.add ins', (cells) => cells.map((c) => c.textContent))).toEqual([`Added: ${added}`]);
+  });
+
+  it('watches a page from its snapshot view on a cron schedule, and stops', async () => {
+    await page.goto(`${base}/s/${diffView.to}`);
+    await expectVisible('#watch-every');
+    // The cron field shows only once "Cron expression" is chosen.
+    expect(await page.$eval('#watch-cron', (input) => (input as HTMLElement).offsetParent === null)).toBe(true);
+    await page.select('#watch-every', 'cron');
+    await expectVisible('#watch-cron');
+    await page.type('#watch-cron', '0 9 * * 1');
+    await Promise.all([page.waitForNavigation(), page.click('#watch-submit')]);
+    await expectVisible('#watching');
+    expect(await page.$eval('#watching', (el) => el.textContent)).toMatch(/^Watched on the schedule 0 9 \* \* 1 from this page; next capture .+ UTC\.$/);
+    const watch = (await t.service.listWatches('local', null)).find((w) => w.url === fixtures.url('/harbour'));
+    expect(watch?.every).toBe('0 9 * * 1');
+    await shot('11-watched');
+    await Promise.all([page.waitForNavigation(), page.click('#unwatch-submit')]);
+    expect(await page.$('#watching')).toBeNull();
+    expect((await t.service.listWatches('local', null)).find((w) => w.url === fixtures.url('/harbour'))).toBeUndefined();
+  });
+
   it('deletes a link from the list after confirming', async () => {
     const doomed = await snapViaService(fixtures.url('/empty.html'), ['doomed']);
-    await page.goto(`${base}/links?tag=doomed`);
+    await page.goto(`${base}/?tag=doomed`);
     await expectVisible(`.card[data-snapshot="${doomed.id}"]`);
     page.once('dialog', (dialog) => void dialog.accept());
     await page.click(`.card[data-snapshot="${doomed.id}"] button.delete`);
@@ -355,7 +441,7 @@ describe('web page in Chromium', () => {
 
   it('speaks Chinese when the browser asks for it, and switches back', async () => {
     await page.setExtraHTTPHeaders({ 'accept-language': 'zh-CN,zh;q=0.9' });
-    await page.goto(`${base}/links`);
+    await page.goto(`${base}/`);
     expect(await page.title()).toContain('链接快照平台');
     const menu = await page.$$eval('nav.menu a', (links) => links.map((a) => a.textContent));
     expect(menu).toEqual(['添加链接', 'link管理']);
@@ -368,12 +454,12 @@ describe('web page in Chromium', () => {
 
   it('is readable on a phone and reachable by keyboard', async () => {
     await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
-    for (const route of ['/links', '/add']) {
+    for (const route of ['/', `/s/${diffView.to}`, `/s/${diffView.to}/diff?against=${diffView.from}`]) {
       await page.goto(`${base}${route}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, route).toBeLessThanOrEqual(0);
     }
-    await page.goto(`${base}/links`);
+    await page.goto(`${base}/`);
     await expectVisible('#q');
     await shot('8-phone-links');
     // Tab from the top: the skip link first, then the menu.
@@ -381,7 +467,10 @@ describe('web page in Chromium', () => {
     expect(await page.evaluate(() => document.activeElement?.className)).toBe('skip');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toBe('/add');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toBe('/#add');
+    // "Add link" jumps to the form and puts the cursor in it.
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.id === 'url');
     await page.setViewport({ width: 1280, height: 900 });
   });
 });
