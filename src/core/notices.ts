@@ -22,8 +22,8 @@ export interface NoticeStore {
   addNotice(notice: NewNotice): Promise<boolean>;
   pendingNotices(platform: Platform, now: Date, limit?: number): Promise<Notice[]>;
   claimNotice(noticeId: string, now: Date, leaseMs: number): Promise<boolean>;
-  markNoticeDelivered(noticeId: string): Promise<void>;
-  recordNoticeFailure(noticeId: string, error: string, permanent: boolean, policy: DeliveryPolicy): Promise<boolean>;
+  markNoticeDelivered(noticeId: string, now: Date): Promise<void>;
+  recordNoticeFailure(noticeId: string, error: string, permanent: boolean, policy: DeliveryPolicy, now: Date): Promise<boolean>;
 }
 
 export interface NoticeSubscription {
@@ -114,12 +114,12 @@ export class NoticeDelivery {
     if (!(await this.#store.claimNotice(notice.id, this.#now(), ClaimMs))) return false;
     try {
       await handler(notice);
-      await this.#store.markNoticeDelivered(notice.id);
+      await this.#store.markNoticeDelivered(notice.id, this.#now());
       this.#logger({ level: 'info', context: 'notices', message: 'Notice posted', details: { noticeId: notice.id, kind: notice.payload.kind, workspace: notice.workspaceId, channelId: notice.channelId } });
       return true;
     } catch (error) {
       const permanent = options.isPermanentFailure?.(error) ?? false;
-      const gaveUp = await this.#store.recordNoticeFailure(notice.id, error instanceof Error ? error.message : String(error), permanent, this.#policy).catch(() => false);
+      const gaveUp = await this.#store.recordNoticeFailure(notice.id, error instanceof Error ? error.message : String(error), permanent, this.#policy, this.#now()).catch(() => false);
       this.#logger({
         level: gaveUp ? 'error' : 'warn',
         context: 'notices',

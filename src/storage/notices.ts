@@ -119,7 +119,7 @@ export function createNoticeStore(db: Db): NoticeStore {
     addNotice: (notice) => addNotice(db, notice),
     pendingNotices: (platform, now, limit) => pendingNotices(db, platform, now, limit),
     claimNotice: (noticeId, now, leaseMs) => claimNotice(db, noticeId, now, leaseMs),
-    markNoticeDelivered: (noticeId) => markNoticeDelivered(db, noticeId),
-    recordNoticeFailure: (noticeId, error, permanent, policy) => recordNoticeFailure(db, noticeId, error, permanent, policy),
+    markNoticeDelivered: (noticeId, now) => markNoticeDelivered(db, noticeId, now),
+    recordNoticeFailure: (noticeId, error, permanent, policy, now) => recordNoticeFailure(db, noticeId, error, permanent, policy, now),
   };
 }
