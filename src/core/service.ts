@@ -413,7 +413,8 @@ export class LinksnapService implements SnapService {
       now,
     });
     this.#deps.logger({ level: 'info', context: 'watch', message: accepted.created ? 'Watch set' : 'Watch schedule changed', details: { workspace: workspace.id, url, every: schedule.every, watchId: accepted.watch.id } });
-    if (!captured) await this.watches.startDue(now);
+    // Never captured: its first capture starts now (only this watch's run, not every due one).
+    if (!captured && accepted.watch.pendingSnapshotId === null) await this.watches.startRun(accepted.watch, now);
     return { watch: (await this.#store.getWatch(workspace.id, accepted.watch.id)) ?? accepted.watch, created: accepted.created };
   }
 

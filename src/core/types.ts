@@ -191,6 +191,8 @@ export interface Watch {
   nextRunAt: string;
   lastRunAt: string | null;
   lastSnapshotId: string | null;
+  /** The capture the latest run started, until that run is judged (then it is lastSnapshotId, or counted as a failure). */
+  pendingSnapshotId: string | null;
   /** Runs in a row whose capture failed. */
   failures: number;
 }

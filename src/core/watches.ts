@@ -92,20 +92,27 @@ export class WatchRunner {
   async startDue(now: Date = this.#now(), all = false): Promise<Array<{ watch: Watch; snapshotId: string }>> {
     const started: Array<{ watch: Watch; snapshotId: string }> = [];
     for (const watch of await this.#store.dueWatches(now, Batch, all)) {
-      // A schedule stored before LINKSNAP_WATCH_MIN_INTERVAL was raised still runs, at its own pace.
-      const schedule = parseWatchEvery(watch.every, 0);
-      if (!(await this.#store.claimWatchRun(watch.id, watch.nextRunAt, schedule.next(now), now))) continue;
-      try {
-        const snapshot = await this.#capturer.recapture(watch.workspaceId, watch.linkId);
-        await this.#store.setWatchPending(watch.id, snapshot.id);
-        started.push({ watch, snapshotId: snapshot.id });
-        this.#logger({ level: 'info', context: 'watch', message: 'Watch run started', details: { watchId: watch.id, workspace: watch.workspaceId, url: watch.url, snapshotId: snapshot.id } });
-      } catch (error) {
-        // The run is skipped (its next time is already set); the watch runs again then.
-        this.#logger({ level: 'warn', context: 'watch', message: 'Watch run could not start', details: { watchId: watch.id, url: watch.url, error } });
-      }
+      const snapshotId = await this.startRun(watch, now);
+      if (snapshotId) started.push({ watch, snapshotId });
     }
     return started;
+  }
+
+  /** Claims the watch's run due at its next_run_at and starts its capture; null when another process claimed it or it could not start. */
+  async startRun(watch: Watch, now: Date = this.#now()): Promise<string | null> {
+    // A schedule stored before LINKSNAP_WATCH_MIN_INTERVAL was raised still runs, at its own pace.
+    const schedule = parseWatchEvery(watch.every, 0);
+    if (!(await this.#store.claimWatchRun(watch.id, watch.nextRunAt, schedule.next(now), now))) return null;
+    try {
+      const snapshot = await this.#capturer.recapture(watch.workspaceId, watch.linkId);
+      await this.#store.setWatchPending(watch.id, snapshot.id);
+      this.#logger({ level: 'info', context: 'watch', message: 'Watch run started', details: { watchId: watch.id, workspace: watch.workspaceId, url: watch.url, snapshotId: snapshot.id } });
+      return snapshot.id;
+    } catch (error) {
+      // The run is skipped (its next time is already set); the watch runs again then.
+      this.#logger({ level: 'warn', context: 'watch', message: 'Watch run could not start', details: { watchId: watch.id, url: watch.url, error } });
+      return null;
+    }
   }
 
   /** Judges every run whose capture ended: a change is posted once, a watch failing again and again is reported once. */

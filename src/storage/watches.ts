@@ -182,6 +182,7 @@ function toWatch(row: WatchWithUrl): Watch {
     nextRunAt: row.next_run_at,
     lastRunAt: row.last_run_at,
     lastSnapshotId: row.last_snapshot_id,
+    pendingSnapshotId: row.pending_snapshot_id,
     failures: Number(row.failures),
   };
 }
