@@ -1,12 +1,14 @@
 // A stand-in Slack on 127.0.0.1: the Web API methods the app calls (recorded with their parsed
-// parameters), the external upload URL of files.uploadV2, response_url endpoints, and a Socket Mode
-// websocket handed out by apps.connections.open that speaks Slack's envelopes (hello, events_api,
-// slash_commands, interactive, acks). The real Bolt and Web API client are pointed at it.
+// parameters; a message whose blocks break Block Kit's limits is refused as Slack refuses it), the
+// external upload URL of files.uploadV2, response_url endpoints, and a Socket Mode websocket handed
+// out by apps.connections.open that speaks Slack's envelopes (hello, events_api, slash_commands,
+// interactive, acks). The real Bolt and Web API client are pointed at it.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { blockProblems } from './blocks-check.js';
 
 export interface ApiCall {
   seq: number;
@@ -120,6 +122,8 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
     'chat.postMessage': (p) => {
       if (!p.channel) return { ok: false, error: 'channel_not_found' };
       if (outsideChannels.has(p.channel)) return { ok: false, error: 'not_in_channel' };
+      const problems = blockProblems(p.blocks);
+      if (problems.length) return { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems } };
       const ts = nextTs();
       const message: StoredMessage = { channel: p.channel, ts, text: p.text ?? '', blocks: p.blocks ?? [], thread_ts: p.thread_ts, updates: 0 };
       messages.set(`${p.channel}:${ts}`, message);
@@ -128,6 +132,8 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
     'chat.update': (p) => {
       const message = messages.get(`${p.channel}:${p.ts}`);
       if (!message) return { ok: false, error: 'message_not_found' };
+      const problems = blockProblems(p.blocks);
+      if (problems.length) return { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems } };
       message.text = p.text ?? message.text;
       message.blocks = p.blocks ?? message.blocks;
       message.updates += 1;
