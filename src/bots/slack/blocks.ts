@@ -110,6 +110,8 @@ export function findPageMessage(
   locale: Locale,
   queryLabel: string,
   topThumbnailFileId: string | null,
+  /** Per card, a line saying the link is dead (find.dead), or null. */
+  deadNotes: Array<string | null> = [],
 ): SlackMessage {
   if (!cards.length) {
     const text = t(locale, 'find.none', { query: queryLabel });
@@ -118,6 +120,7 @@ export function findPageMessage(
   const header = t(locale, 'find.header', { query: queryLabel, from: page.from, to: page.to });
   const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(header)}*` } }];
   cards.forEach((card, position) => {
+    const deadNote = deadNotes[position] ?? null;
     const details = [escapeMrkdwn(card.site)];
     if (card.capturedAt) details.push(slackDate(card.capturedAt));
     if (card.tags.length) details.push(card.tags.map((tag) => `\`${escapeMrkdwn(tag)}\``).join(' '));
@@ -125,7 +128,7 @@ export function findPageMessage(
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*${mrkdwnLink(card.viewUrl, truncateText(card.title, 150))}*\n${details.join(' · ')}\n${mrkdwnLink(card.url, truncateText(card.url, 100))}`,
+        text: `*${mrkdwnLink(card.viewUrl, truncateText(card.title, 150))}*\n${details.join(' · ')}\n${mrkdwnLink(card.url, truncateText(card.url, 100))}${deadNote ? `\n:headstone: _${escapeMrkdwn(deadNote)}_` : ''}`,
       },
     };
     if (position === 0 && topThumbnailFileId) {

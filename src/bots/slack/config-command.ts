@@ -2,16 +2,18 @@
 // (users.info is_admin / is_owner). Without arguments, or with `show`, it shows the settings;
 // otherwise it takes `name value` pairs, several in one command:
 //   autocapture on|off · channels all|#c1 #c2 · exclude none|#c1 #c2 · thread on|off ·
-//   repost reaction|reply|off · forget-on-delete on|off · explain on|off · language en|zh-CN|default
+//   repost reaction|reply|off · forget-on-delete on|off · explain on|off · language en|zh-CN|default ·
+//   rot_alerts thread|channel|off · digest daily|weekly|off (for the channel the command is typed in) ·
+//   keep_versions <N>|all · drop_fullpage_after <days>|never
 // Channels must arrive as Slack's `<#C…|name>` references (the command escapes them) or bare ids.
 import type { App } from '@slack/bolt';
 import { errorMessage } from '../../core/chat/present.js';
-import { NotFoundError } from '../../core/errors.js';
+import { InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { t, type Locale } from '../../core/i18n.js';
 import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
 import { DefaultWorkspaceSettings, type WorkspaceSettings } from '../../core/types.js';
-import { channelPatch, describeSettings as describeCoreSettings, type ChannelChange } from '../../core/chat/settings.js';
+import { channelPatch, curationPatch, describeCuration, describeSettings as describeCoreSettings, type ChannelChange, type CurationChange } from '../../core/chat/settings.js';
 import { escapeMrkdwn, textMessage } from './blocks.js';
 import type { SlackDirectory } from './directory.js';
 import { st } from './messages.js';
@@ -33,7 +35,14 @@ export function registerConfigCommand(app: App, deps: ConfigCommandDeps, command
       if (!(await deps.directory.isAdmin(command.user_id))) return void (await answer(st(locale, 'config.denied')));
       const workspaceId = slackWorkspaceId(command.team_id, command.enterprise_id);
       const current = await deps.service.getSettings(workspaceId).catch(() => DefaultWorkspaceSettings);
-      const parsed = parseConfigText(command.text, current);
+      let parsed: ReturnType<typeof parseConfigText>;
+      try {
+        parsed = parseConfigText(command.text, current, command.channel_id);
+      } catch (error) {
+        // A retention value out of range: the core says which and why.
+        if (error instanceof InvalidInputError) return void (await answer(errorMessage(locale, error)));
+        throw error;
+      }
       if ('error' in parsed) {
         const problem = parsed.error === 'usage' ? st(locale, 'config.usage') : st(locale, 'config.badChannel', { word: parsed.error });
         return void (await answer(problem));
@@ -51,7 +60,7 @@ export function registerConfigCommand(app: App, deps: ConfigCommandDeps, command
       if (changed) {
         deps.logger({ level: 'info', context: 'slack', message: 'Workspace settings changed', details: { workspace: workspaceId, patch: parsed.patch, userId: command.user_id } });
       }
-      const lines = [changed ? escapeMrkdwn(t(locale, 'config.saved')) : '', describeSettings(settings, locale)].filter(Boolean);
+      const lines = [changed ? escapeMrkdwn(t(locale, 'config.saved')) : '', describeSettings(settings, locale), escapeMrkdwn(describeCuration(settings, locale, command.channel_id))].filter(Boolean);
       await answer(lines.join('\n'), true);
     } catch (error) {
       deps.logger({ level: 'error', context: 'slack', message: '/snapconfig failed', details: { team: command.team_id, error } });
@@ -75,12 +84,18 @@ const Off = new Set(['off', 'no', 'false', '0']);
  * The settings a /snapconfig text asks for; `error` is 'usage' or the word that is not a channel.
  * Channel changes mean what they mean on Discord (core/chat/settings.ts): `channels #a` adds #a to
  * the captured channels, `exclude #b` adds #b to the excluded ones; `channels all` and
- * `exclude none` reset them.
+ * `exclude none` reset them. `digest` is set for `here`, the channel the command was typed in.
+ * Throws InvalidInputError for a retention number out of range (core/chat/settings.ts curationPatch).
  */
-export function parseConfigText(text: string | null | undefined, current: WorkspaceSettings = DefaultWorkspaceSettings): { patch: Partial<WorkspaceSettings> } | { error: string } {
+export function parseConfigText(
+  text: string | null | undefined,
+  current: WorkspaceSettings = DefaultWorkspaceSettings,
+  here: string | null = null,
+): { patch: Partial<WorkspaceSettings> } | { error: string } {
   const words = [...(text ?? '').matchAll(/<[^<>]*>|\S+/g)].map((match) => match[0]);
   const patch: Partial<WorkspaceSettings> = {};
   const changes: ChannelChange[] = [];
+  const curation: CurationChange = {};
   let i = 0;
   const flag = (word: string | undefined): boolean | null => (word && On.has(word.toLowerCase()) ? true : word && Off.has(word.toLowerCase()) ? false : null);
   while (i < words.length) {
@@ -124,6 +139,20 @@ export function parseConfigText(text: string | null | undefined, current: Worksp
       else if (lower === 'en') patch.locale = 'en';
       else if (lower === 'zh-cn' || lower === 'zh') patch.locale = 'zh-CN';
       else return { error: 'usage' };
+    } else if (name === 'rot-alerts') {
+      const mode = value?.toLowerCase();
+      if (mode !== 'thread' && mode !== 'channel' && mode !== 'off') return { error: 'usage' };
+      curation.rotAlerts = mode;
+    } else if (name === 'digest') {
+      const period = value?.toLowerCase();
+      if ((period !== 'daily' && period !== 'weekly' && period !== 'off') || !here) return { error: 'usage' };
+      curation.digest = { channelId: here, period };
+    } else if (name === 'keep-versions') {
+      if (!value) return { error: 'usage' };
+      curation.keepVersions = value.toLowerCase() === 'all' ? 'all' : wholeNumber(value);
+    } else if (name === 'drop-fullpage-after') {
+      if (!value) return { error: 'usage' };
+      curation.dropFullPageAfterDays = value.toLowerCase() === 'never' ? 'never' : wholeNumber(value.replace(/d(ays?)?$/i, ''));
     } else {
       const key = FlagSettings[name];
       const on = flag(value);
@@ -138,13 +167,36 @@ export function parseConfigText(text: string | null | undefined, current: Worksp
     settings = { ...settings, ...channelSettings };
     Object.assign(patch, channelSettings);
   }
+  Object.assign(patch, curationPatch(settings, curation));
   return { patch };
 }
 
-const SettingNames = new Set(['capture', 'capture-emoji', 'capture_emoji', 'autocapture', 'auto-capture', 'auto_capture', 'channels', 'exclude', 'thread', 'repost', 'forget-on-delete', 'forget_on_delete', 'explain', 'explain-failures', 'explain_failures', 'language']);
+/** A number as typed; anything else is NaN, which curationPatch refuses with its own sentence. */
+function wholeNumber(word: string): number {
+  return /^\d+$/.test(word) ? Number(word) : Number.NaN;
+}
+
+const SettingNames = new Set([
+  'capture',
+  'capture-emoji',
+  'autocapture',
+  'auto-capture',
+  'channels',
+  'exclude',
+  'thread',
+  'repost',
+  'forget-on-delete',
+  'explain',
+  'explain-failures',
+  'language',
+  'rot-alerts',
+  'digest',
+  'keep-versions',
+  'drop-fullpage-after',
+]);
 
 function isSettingName(word: string): boolean {
-  return SettingNames.has(word.toLowerCase());
+  return SettingNames.has(word.toLowerCase().replace(/_/g, '-'));
 }
 
 /** `<#C123|general>`, `<#C123>` or a bare channel id; anything else (a plain `#general`) is not usable. */

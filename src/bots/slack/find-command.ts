@@ -6,8 +6,9 @@ import type { App, RespondFn } from '@slack/bolt';
 import { commandBudgetRefusal } from '../../core/chat/fair-use.js';
 import { FindPager, type FindPage } from '../../core/chat/find-pager.js';
 import type { ChatDeps } from '../../core/chat/message-posted.js';
-import { errorMessage, snapshotCard } from '../../core/chat/present.js';
-import { ForbiddenError, NotFoundError } from '../../core/errors.js';
+import { errorMessage, shortDate, snapshotCard } from '../../core/chat/present.js';
+import { chatText } from '../../core/chat/wording.js';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { t, type Locale } from '../../core/i18n.js';
 import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
@@ -44,7 +45,18 @@ export function registerFindCommand(app: App, deps: FindCommandDeps, commandName
         return;
       }
       const viewer = { channelIds: await deps.directory.readableChannels(command.user_id, [command.channel_id], { teamId: command.team_id, enterpriseId: command.enterprise_id }) };
-      const [rawTag, ...textWords] = commandWords(command.text);
+      const parsed = parseFindText(command.text);
+      if (!parsed) {
+        await respond({ response_type: 'ephemeral', ...textMessage(st(locale, 'find.usage')) });
+        return;
+      }
+      const { dead } = parsed;
+      const [rawTag, ...textWords] = parsed.words;
+      if (dead && !rawTag) {
+        const page = await pager.start({ workspaceId, dead, viewer }, command.user_id);
+        await respond({ response_type: 'ephemeral', ...(await renderPage(deps, page, locale)) });
+        return;
+      }
       if (!rawTag) {
         const tags = await deps.service.listTags(workspaceId, viewer);
         await respond({ response_type: 'ephemeral', ...tagsMessage(tags, locale, tags.length ? st(locale, 'find.usage') : null) });
@@ -56,10 +68,12 @@ export function registerFindCommand(app: App, deps: FindCommandDeps, commandName
         return;
       }
       const text = textWords.join(' ').trim();
-      const page = await pager.start({ workspaceId, tags: [tag], text: text || undefined, viewer }, command.user_id);
+      // With dead:true, text is passed on so the service refuses it in its own words.
+      const page = await pager.start({ workspaceId, tags: [tag], text: text || undefined, viewer, ...(dead ? { dead } : {}) }, command.user_id);
       await respond({ response_type: 'ephemeral', ...(await renderPage(deps, page, locale)) });
     } catch (error) {
-      deps.logger({ level: 'error', context: 'slack', message: '/find failed', details: { team: command.team_id, error } });
+      // A refused search (dead:true with text, a term too short) is the asker's to fix, not ours.
+      deps.logger({ level: error instanceof InvalidInputError ? 'info' : 'error', context: 'slack', message: '/find failed', details: { team: command.team_id, error } });
       await respond({ response_type: 'ephemeral', ...textMessage(errorMessage(locale, error)) }).catch(() => {});
     }
   });
@@ -86,6 +100,24 @@ async function renderPage(deps: FindCommandDeps, page: FindPage, locale: Locale)
   const cards = page.items.map((item) => snapshotCard(item.snapshot, item.link, { locale, viewUrl: deps.snapshotUrl(item.snapshot) }));
   const top = page.items[0]?.snapshot;
   const thumbnail = top ? await deps.uploader.fileIdFor(top) : null;
-  const label = [...(page.query.tags ?? []).map((tag) => `#${tag}`), page.query.text ? `"${page.query.text}"` : ''].filter(Boolean).join(' ');
-  return findPageMessage(page, cards, locale, label, thumbnail);
+  const label = [page.query.dead ? 'dead:true' : '', ...(page.query.tags ?? []).map((tag) => `#${tag}`), page.query.text ? `"${page.query.text}"` : ''].filter(Boolean).join(' ');
+  const deadNotes = page.items.map(({ link }) =>
+    link.lastCheck?.deadSince ? chatText(locale, 'find.dead', { since: shortDate(link.lastCheck.deadSince), reason: link.lastCheck.deadReason ?? '?' }) : null,
+  );
+  return findPageMessage(page, cards, locale, label, thumbnail, deadNotes);
+}
+
+/**
+ * `[dead:true] [tag] [text]`: `dead:true` may stand anywhere; the first other word is the tag and
+ * the rest the text. Null when `dead:` has a value other than true or false.
+ */
+export function parseFindText(text: string | null | undefined): { dead: boolean; words: string[] } | null {
+  const words = commandWords(text);
+  const at = words.findIndex((word) => /^dead:/i.test(word));
+  if (at < 0) return { dead: false, words };
+  // `dead:` with the value as its own word, as when someone types a space after the colon.
+  const taken = words[at].length === 'dead:'.length ? words.splice(at, 2) : words.splice(at, 1);
+  const value = taken.join('').slice('dead:'.length).toLowerCase();
+  if (value !== 'true' && value !== 'false') return null;
+  return { dead: value === 'true', words };
 }

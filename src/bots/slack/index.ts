@@ -1,4 +1,5 @@
-// The Slack app: /snap, /find with paging, /tags, /snapconfig, Retag/Forget buttons, and auto-capture of links posted in channels the app is in.
+// The Slack app: /snap, /find with paging, /tags, /snapconfig, /watch, /unwatch, /watches, Retag/Forget
+// buttons, and auto-capture of links posted in channels the app is in.
 // Socket Mode when an app-level token is set (no public URL needed; it wins when both are set),
 // otherwise HTTP mode on the web server's `/slack/events`, where Bolt verifies every request's
 // signature and timestamp before anything is handled (after events-guard.ts has refused requests
@@ -25,6 +26,7 @@ import { SlackSetupError } from './slack-errors.js';
 import { registerSnapCommand } from './snap-command.js';
 import { registerTagsCommand } from './tags-command.js';
 import { ThumbnailUploader } from './thumbnails.js';
+import { registerWatchCommands } from './watch-commands.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -107,6 +109,7 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Slac
   registerFindCommand(app, common);
   registerTagsCommand(app, common);
   registerConfigCommand(app, common);
+  registerWatchCommands(app, common);
   registerManageActions(app, common);
   registerAutoCapture(app, common);
   registerLifecycleEvents(app, logger);
