@@ -32,7 +32,7 @@ beforeAll(async () => {
   slack.setMemberships('UALICE', ['CGEN']);
   slack.setMemberships('UBOB', ['CGEN', 'GFALCON']);
   const config = { ...testApp.config, slack: { ...testApp.config.slack, apiUrl: slack.apiUrl } };
-  const snapshotUrl = (snapshot: Snapshot) => `http://127.0.0.1:1/s/${snapshot.id}`;
+  const snapshotUrl = (snapshot: Pick<Snapshot, 'id'>) => `http://127.0.0.1:1/s/${snapshot.id}`;
   handle = await startSlackApp({ service: testApp.service, config, logger: testApp.logger, snapshotUrl, http: web, retries: 0 });
   eventsUrl = `${web.url}/slack/events`;
 });

@@ -32,7 +32,7 @@ let web: MountServer;
 let handle: SlackAppHandle;
 let eventsUrl: string;
 
-const snapshotUrl = (snapshot: Snapshot) => `http://127.0.0.1:1/s/${snapshot.id}`;
+const snapshotUrl = (snapshot: Pick<Snapshot, 'id'>) => `http://127.0.0.1:1/s/${snapshot.id}`;
 const sign = { signingSecret: SigningSecret };
 
 function command(fields: Partial<SlashCommandFields> & Pick<SlashCommandFields, 'command' | 'text'>): SlashCommandFields {

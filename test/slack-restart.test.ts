@@ -17,7 +17,7 @@ const SigningSecret = 'restart-secret';
 let dataDir: string;
 let fixtures: FixtureServer;
 let slack: SlackStandIn;
-const snapshotUrl = (s: Snapshot) => `http://127.0.0.1:1/s/${s.id}`;
+const snapshotUrl = (s: Pick<Snapshot, 'id'>) => `http://127.0.0.1:1/s/${s.id}`;
 const env = { SLACK_BOT_TOKEN: 'xoxb-restart', SLACK_SIGNING_SECRET: SigningSecret };
 
 beforeAll(async () => {

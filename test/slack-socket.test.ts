@@ -23,7 +23,7 @@ beforeAll(async () => {
   slack = await startSlackStandIn();
   slack.addChannel({ id: 'CSOCK', name: 'socket' });
   const config = { ...testApp.config, slack: { ...testApp.config.slack, apiUrl: slack.apiUrl } };
-  handle = await startSlackApp({ service: testApp.service, config, logger: testApp.logger, snapshotUrl: (s: Snapshot) => `http://127.0.0.1:1/s/${s.id}`, retries: 0 });
+  handle = await startSlackApp({ service: testApp.service, config, logger: testApp.logger, snapshotUrl: (s: Pick<Snapshot, 'id'>) => `http://127.0.0.1:1/s/${s.id}`, retries: 0 });
   await slack.socketConnected();
 });
 

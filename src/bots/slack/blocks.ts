@@ -4,6 +4,7 @@ import type { types } from '@slack/bolt';
 import type { FindPage } from '../../core/chat/find-pager.js';
 import type { SnapshotCard } from '../../core/chat/present.js';
 import { truncateText } from '../../core/chat/present.js';
+import { chatText } from '../../core/chat/wording.js';
 import { t, type Locale } from '../../core/i18n.js';
 import type { TagCount } from '../../core/types.js';
 import { st } from './messages.js';
@@ -86,6 +87,11 @@ export function snapshotCardMessage(card: SnapshotCard, locale: Locale, extras: 
     } as Block);
   }
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:camera: ${mrkdwnLink(card.viewUrl, t(locale, 'snap.view'))}` } });
+  if (card.changeNote) {
+    // A page captured again says what moved since the version before, with the diff one click away.
+    const diff = card.changesUrl ? ` ${mrkdwnLink(card.changesUrl, chatText(locale, 'card.viewChanges'))}` : '';
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${card.changesUrl ? ':pencil2:' : ':heavy_check_mark:'} ${escapeMrkdwn(card.changeNote)}${diff}` } });
+  }
   if (card.degradedNote) notes.unshift(`:warning: ${escapeMrkdwn(card.degradedNote)}`);
   blocks.push(...contextBlock(notes));
   blocks.push(...manageBlock(extras.manageLinkId, locale));

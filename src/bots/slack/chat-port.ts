@@ -39,6 +39,7 @@ export interface SlackChatPortOptions {
   service: SnapService;
   uploader: ThumbnailUploader;
   snapshotUrl: (snapshot: Snapshot) => string;
+  diffUrl?: (snapshot: Pick<Snapshot, 'id'>, againstId: string) => string;
   logger: Logger;
 }
 

@@ -1,5 +1,6 @@
 // The Slack app: /snap, /find with paging, /tags, /snapconfig, /watch, /unwatch, /watches, Retag/Forget
-// buttons, and auto-capture of links posted in channels the app is in.
+// buttons, auto-capture of links posted in channels the app is in, and the notices it posts on its
+// own (a watched page changed, a link died, a channel digest).
 // Socket Mode when an app-level token is set (no public URL needed; it wins when both are set),
 // otherwise HTTP mode on the web server's `/slack/events`, where Bolt verifies every request's
 // signature and timestamp before anything is handled (after events-guard.ts has refused requests
@@ -22,7 +23,9 @@ import { registerLifecycleEvents } from './lifecycle-events.js';
 import { registerManageActions } from './manage-actions.js';
 import { guardSlackRequest } from './events-guard.js';
 import { createShareEventHandler } from './share-events.js';
-import { SlackSetupError } from './slack-errors.js';
+import { NoticeLinkActionPrefix } from './notice-message.js';
+import { createNoticePoster } from './notice-poster.js';
+import { isPermanentSlackError, SlackSetupError } from './slack-errors.js';
 import { registerSnapCommand } from './snap-command.js';
 import { registerTagsCommand } from './tags-command.js';
 import { ThumbnailUploader } from './thumbnails.js';
@@ -38,7 +41,7 @@ export interface StartSlackAppOptions {
   service: SnapService;
   config: Pick<Config, 'slack' | 'rateLimit'>;
   logger: Logger;
-  snapshotUrl: (snapshot: Snapshot) => string;
+  snapshotUrl: (snapshot: Pick<Snapshot, 'id'>) => string;
   /** The signed diff view from `againstId` to the snapshot (change notices, "changed since" cards). */
   diffUrl?: (snapshot: Pick<Snapshot, 'id'>, againstId: string) => string;
   /** The web server, for HTTP mode. */
@@ -56,7 +59,7 @@ export interface SlackAppHandle {
 export const SlackEventsPath = '/slack/events';
 
 export async function startSlackApp(options: StartSlackAppOptions): Promise<SlackAppHandle> {
-  const { service, config, logger, snapshotUrl } = options;
+  const { service, config, logger, snapshotUrl, diffUrl } = options;
   const { botToken, appToken, signingSecret } = config.slack;
   if (!botToken) throw new SlackSetupError('SLACK_BOT_TOKEN is not set');
   const mode = appToken ? 'socket' : 'http';
@@ -99,17 +102,21 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Slac
   const client = app.client;
   const directory = new SlackDirectory({ client, logger });
   const uploader = new ThumbnailUploader({ client, logger, open: (ref) => service.openArtifact(ref) });
-  const port = slackChatPort({ client, directory, service, uploader, snapshotUrl, logger });
+  const port = slackChatPort({ client, directory, service, uploader, snapshotUrl, diffUrl, logger });
   const progress = new MessageProgress({ service, port, logger });
   const fairUse = new FairUse({ snapsPerUserPerMinute: config.rateLimit.snapsPerUserPerMinute });
   const chat = { service, port, fairUse, progress, logger, snapshotUrl };
-  const deliver = createShareEventHandler({ client, service, uploader, snapshotUrl, logger, progress });
-  const common = { client, service, uploader, snapshotUrl, logger, directory, chat };
+  const deliver = createShareEventHandler({ client, service, uploader, snapshotUrl, diffUrl, logger, progress });
+  const common = { client, service, uploader, snapshotUrl, diffUrl, logger, directory, chat };
   registerSnapCommand(app, common);
   registerFindCommand(app, common);
   registerTagsCommand(app, common);
   registerConfigCommand(app, common);
   registerWatchCommands(app, common);
+  // Slack sends a click on a notice's link button to the app too; it only has to be acknowledged.
+  app.action(new RegExp(`^${NoticeLinkActionPrefix}`), async ({ ack }) => {
+    await ack();
+  });
   registerManageActions(app, common);
   registerAutoCapture(app, common);
   registerLifecycleEvents(app, logger);
@@ -138,6 +145,9 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Slac
     });
   }
   const unsubscribe = service.subscribe('slack', deliver);
+  const unsubscribeNotices = service.subscribeNotices('slack', createNoticePoster({ client, uploader, snapshotUrl, diffUrl, logger }), {
+    isPermanentFailure: isPermanentSlackError,
+  });
 
   return {
     app,
@@ -146,6 +156,7 @@ export async function startSlackApp(options: StartSlackAppOptions): Promise<Slac
       if (stopped) return;
       stopped = true;
       unsubscribe();
+      unsubscribeNotices();
       if (mode === 'socket') await app.stop();
     },
   };

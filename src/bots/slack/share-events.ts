@@ -22,6 +22,8 @@ export interface ShareEventDeps {
   service: Pick<SnapService, 'getLink' | 'firstShareVisibleTo' | 'recordCard'>;
   uploader: ThumbnailUploader;
   snapshotUrl: (snapshot: Snapshot) => string;
+  /** The diff view a card links to when the page changed since the version before. */
+  diffUrl?: (snapshot: Pick<Snapshot, 'id'>, againstId: string) => string;
   logger: Logger;
 }
 
@@ -76,7 +78,7 @@ export async function postToResponseUrl(url: string, body: Record<string, unknow
 
 /** The result card of a share: tags and who shared it first only as everyone in its channel may see them. */
 export async function renderCard(
-  deps: Pick<ShareEventDeps, 'service' | 'uploader' | 'snapshotUrl'>,
+  deps: Pick<ShareEventDeps, 'service' | 'uploader' | 'snapshotUrl' | 'diffUrl'>,
   snapshot: Snapshot,
   share: Share,
   locale: Locale,
@@ -89,7 +91,7 @@ export async function renderCard(
     const first = await earlierShareForChannel(deps.service, share);
     if (first) allNotes = [firstSharedNote({ words: slackWords }, first, locale), ...notes];
   }
-  const card = snapshotCard(snapshot, link, { locale, viewUrl: deps.snapshotUrl(snapshot) });
+  const card = snapshotCard(snapshot, link, { locale, viewUrl: deps.snapshotUrl(snapshot), diffUrl: deps.diffUrl });
   const thumbnailFileId = await deps.uploader.fileIdFor(snapshot);
   return snapshotCardMessage(card, locale, { thumbnailFileId, notes: allNotes, manageLinkId: link.id });
 }

@@ -1,6 +1,6 @@
-// Thumbnails are uploaded once per snapshot (files.uploadV2, not shared to a channel) and shown through
-// an image block that points at the Slack file, so the picture sits inside the card instead of
-// arriving as a separate file message. A failed upload leaves the card without a picture.
+// Thumbnails are uploaded once (files.uploadV2, not shared to a channel) and shown through an image
+// block that points at the Slack file, so the picture sits inside the card or notice instead of
+// arriving as a separate file message. A failed upload leaves the message without a picture.
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../../core/logger.js';
 import type { ArtifactRef, OpenedArtifact, Snapshot } from '../../core/types.js';
@@ -9,7 +9,10 @@ export class ThumbnailUploader {
   readonly #client: webApi.WebClient;
   readonly #logger: Logger;
   readonly #open: (ref: ArtifactRef) => Promise<OpenedArtifact>;
-  /** snapshot id → Slack file id; a redelivered event or a repost reuses the upload. */
+  /**
+   * Thumbnail sha256 → Slack file id. Keyed by content, not snapshot: a redelivered event, a repost,
+   * and a notice that names the snapshot only by its thumbnail ref all reuse one upload.
+   */
   readonly #uploaded = new Map<string, Promise<string | null>>();
 
   constructor(options: { client: webApi.WebClient; logger: Logger; open: (ref: ArtifactRef) => Promise<OpenedArtifact> }) {
@@ -21,32 +24,37 @@ export class ThumbnailUploader {
   fileIdFor(snapshot: Snapshot): Promise<string | null> {
     const thumbnail = snapshot.artifacts.thumbnail;
     if (!thumbnail || snapshot.status !== 'done') return Promise.resolve(null);
-    let pending = this.#uploaded.get(snapshot.id);
+    return this.fileIdForArtifact(thumbnail, snapshot.title ?? snapshot.url);
+  }
+
+  /** The Slack file of a stored thumbnail, uploaded on first use. */
+  fileIdForArtifact(thumbnail: ArtifactRef, altText: string): Promise<string | null> {
+    let pending = this.#uploaded.get(thumbnail.sha256);
     if (!pending) {
-      pending = this.#upload(snapshot, thumbnail);
+      pending = this.#upload(thumbnail, altText);
       if (this.#uploaded.size > 2_000) this.#uploaded.delete(this.#uploaded.keys().next().value!);
-      this.#uploaded.set(snapshot.id, pending);
+      this.#uploaded.set(thumbnail.sha256, pending);
     }
     return pending;
   }
 
-  async #upload(snapshot: Snapshot, thumbnail: ArtifactRef): Promise<string | null> {
+  async #upload(thumbnail: ArtifactRef, altText: string): Promise<string | null> {
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of (await this.#open(thumbnail)).stream) chunks.push(chunk as Buffer);
       const data = Buffer.concat(chunks);
-      const extension = snapshot.artifacts.thumbnail?.mime === 'image/png' ? 'png' : snapshot.artifacts.thumbnail?.mime === 'image/jpeg' ? 'jpg' : 'webp';
+      const extension = thumbnail.mime === 'image/png' ? 'png' : thumbnail.mime === 'image/jpeg' ? 'jpg' : 'webp';
       const result = (await this.#client.filesUploadV2({
         file: data,
-        filename: `linksnap-${snapshot.id}.${extension}`,
-        alt_text: snapshot.title ?? snapshot.url,
+        filename: `linksnap-${thumbnail.sha256.slice(0, 16)}.${extension}`,
+        alt_text: altText,
       })) as { files?: Array<{ files?: Array<{ id?: string }> }> };
       const id = result.files?.[0]?.files?.[0]?.id ?? null;
       if (!id) throw new Error('files.completeUploadExternal returned no file id');
       return id;
     } catch (error) {
-      this.#uploaded.delete(snapshot.id);
-      this.#logger({ level: 'warn', context: 'slack', message: 'Thumbnail upload failed; the card is posted without it', details: { snapshotId: snapshot.id, error } });
+      this.#uploaded.delete(thumbnail.sha256);
+      this.#logger({ level: 'warn', context: 'slack', message: 'Thumbnail upload failed; the message is posted without it', details: { sha256: thumbnail.sha256, error } });
       return null;
     }
   }
