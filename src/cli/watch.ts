@@ -49,7 +49,8 @@ async function add(app: App, args: string[]): Promise<number> {
     });
     const { watch } = accepted;
     if (!json) {
-      process.stdout.write(`${accepted.created ? 'Watching' : 'Now watching'} ${watch.url} ${describeEvery(watch.every)}. Next run: ${when(watch.nextRunAt)}.\n`);
+      const what = accepted.created ? `Watching ${watch.url}` : `Already watched; ${watch.url} is now watched`;
+      process.stdout.write(`${what} ${describeEvery(watch.every)}. Next run: ${when(watch.nextRunAt)}.\n`);
     }
     // The service captures a link it never captured at once: that first version is what later runs
     // are compared with, so wait for it, then judge the run so the watch is free to run again.
