@@ -33,6 +33,7 @@ export interface DiscordWorld {
   /** Server C installed the app with applications.commands only: the bot never receives the guild. */
   c: { guild: GuildPayload; hall: string; dave: UserPayload };
   snapshotUrl(snapshot: Pick<Snapshot, 'id'>): string;
+  diffUrl(snapshot: Pick<Snapshot, 'id'>, againstId: string): string;
   close(): Promise<void>;
 }
 
@@ -80,11 +81,13 @@ export async function startDiscordWorld(
     },
   });
   const snapshotUrl = (snapshot: Pick<Snapshot, 'id'>) => `${app.config.publicUrl}/s/${snapshot.id}`;
+  const diffUrl = (snapshot: Pick<Snapshot, 'id'>, againstId: string) => `${app.config.publicUrl}/s/${snapshot.id}/diff?against=${againstId}`;
   const bot = await startDiscordBot({
     service: app.service,
     config: app.config,
     logger: app.logger,
     snapshotUrl,
+    diffUrl,
     tuning: { restRetries: 1, replyRetry: { attempts: 4, firstDelayMs: 100 }, readyTimeoutMs: 15_000, ...options.tuning },
   });
   return {
@@ -95,6 +98,7 @@ export async function startDiscordWorld(
     b: { guild: guildB, lobby: guildB.channels[0].id, owner: ownerB, carol },
     c: { guild: guildC, hall: guildC.channels[0].id, dave },
     snapshotUrl,
+    diffUrl,
     async close() {
       await bot.stop();
       await app.close();
@@ -103,9 +107,10 @@ export async function startDiscordWorld(
   };
 }
 
-/** Slash command option payloads: type 3 string, 5 boolean, 7 channel. */
+/** Slash command option payloads: type 3 string, 4 integer, 5 boolean, 7 channel. */
 export const opt = {
   string: (name: string, value: string) => ({ name, type: 3, value }),
+  integer: (name: string, value: number) => ({ name, type: 4, value }),
   boolean: (name: string, value: boolean) => ({ name, type: 5, value }),
   channel: (name: string, value: string) => ({ name, type: 7, value }),
 };

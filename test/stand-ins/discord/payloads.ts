@@ -345,6 +345,8 @@ export interface MessagePayload {
   webhook_id?: string;
   application_id?: string;
   interaction_metadata?: unknown;
+  message_reference?: { message_id: string; channel_id?: string; fail_if_not_exists?: boolean };
+  nonce?: string | number;
 }
 
 export function message(options: {

@@ -42,8 +42,9 @@ export interface RestCall {
   /** JSON body, or the `payload_json` part of a multipart body. */
   body: any;
   files: RecordedFile[];
-  /** The status the stand-in answered with. */
+  /** The status the stand-in answered with, and the JSON it answered (undefined for 204). */
   status: number;
+  response?: unknown;
   /** performance.now() when the request was complete, for latency measurements in-process. */
   at: number;
 }
@@ -102,6 +103,8 @@ export class DiscordStandIn {
   readonly #failures: FailureRule[] = [];
   readonly #waiters = new Set<{ test: (call: RestCall) => boolean; resolve: (call: RestCall) => void }>();
   readonly #originals = new Map<string, MessagePayload>();
+  /** Threads started from a message, by the message's id (a thread has its starter message's id). */
+  readonly #threadsByMessage = new Map<string, ChannelPayload>();
   /** The channel each interaction token was used in, so its reply message is placed there. */
   readonly #tokenChannels = new Map<string, string>();
   /** Guilds the bot user joined (others only have the application's commands installed). */
@@ -334,6 +337,19 @@ export class DiscordStandIn {
     return this.calls.map((c) => `${c.seq} ${c.method} ${c.path} -> ${c.status}`).join('\n');
   }
 
+  /** What the bot posted in a channel or thread through POST /channels/{id}/messages, oldest first. */
+  postedIn(channelId: string): MessagePayload[] {
+    return this.calls
+      .filter((c) => c.method === 'POST' && c.path === `/channels/${channelId}/messages` && c.status === 200)
+      .map((c) => c.response as MessagePayload)
+      .filter((posted, index, all) => all.findIndex((other) => other.id === posted.id) === index);
+  }
+
+  /** The thread started from a message, if one was. */
+  threadOf(messageId: string): ChannelPayload | undefined {
+    return this.#threadsByMessage.get(messageId);
+  }
+
   /** The message an interaction's reply currently shows (after the last edit). */
   original(token: string): MessagePayload | undefined {
     return this.#originals.get(token);
@@ -481,6 +497,7 @@ export class DiscordStandIn {
     };
     const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
+      call.response = payload;
       this.calls.push(call);
       // A 204 carries no body and no JSON content type; discord.js would try to parse it.
       res.writeHead(status, payload === undefined ? headers : { 'content-type': 'application/json', ...headers });
@@ -570,7 +587,10 @@ export class DiscordStandIn {
     if (method === 'POST' && (m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path))) {
       const [, channelId, messageId] = m;
       const parent = this.#findChannel(channelId);
-      return reply(201, {
+      const starter = this.messages.get(messageId);
+      if (!starter || starter.channel_id !== channelId) return reply(404, { message: 'Unknown Message', code: 10008 });
+      if (this.#threadsByMessage.has(messageId)) return reply(400, { message: 'A thread has already been created for this message', code: 160004 });
+      const created = {
         id: messageId,
         type: 11,
         name: body?.name ?? 'thread',
@@ -580,10 +600,17 @@ export class DiscordStandIn {
         thread_metadata: { archived: false, auto_archive_duration: body?.auto_archive_duration ?? 1440, locked: false, archive_timestamp: new Date().toISOString() },
         message_count: 0,
         member_count: 1,
-      });
+      } as ChannelPayload;
+      this.#threadsByMessage.set(messageId, created);
+      return reply(201, created);
     }
     if (method === 'POST' && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
       const channelId = m[1];
+      // enforce_nonce: a message the bot already created with this nonce is returned, not made twice.
+      if (body?.enforce_nonce && body.nonce !== undefined) {
+        const earlier = [...this.messages.values()].find((existing) => existing.channel_id === channelId && existing.author.id === this.bot.id && existing.nonce === body.nonce);
+        if (earlier) return reply(200, earlier);
+      }
       const created = this.#messageFrom({ ...(body ?? {}), channel_id: channelId }, undefined, files);
       this.messages.set(created.id, created);
       return reply(200, created);
@@ -683,6 +710,7 @@ export class DiscordStandIn {
       attachments,
       edited_timestamp: previous ? new Date().toISOString() : null,
       ...(data.message_reference ? { message_reference: data.message_reference } : {}),
+      ...(data.nonce !== undefined ? { nonce: data.nonce } : {}),
     } as MessagePayload;
   }
 }
