@@ -45,7 +45,7 @@ describe('startup', () => {
   it('registers the slash commands in the configured guild when it connects', async () => {
     const put = await w.standIn.waitForCall((call) => call.method === 'PUT' && call.path === `/applications/${w.standIn.applicationId}/guilds/${w.a.guild.id}/commands`);
     const names = (put.body as Array<{ name: string }>).map((command) => command.name).sort();
-    expect(names).toEqual(['find', 'forget', 'retag', 'snap', 'snapconfig', 'tags']);
+    expect(names).toEqual(['find', 'forget', 'retag', 'snap', 'snapconfig', 'tags', 'unwatch', 'watch', 'watches']);
     const zh = (put.body as Array<{ name: string; description_localizations?: Record<string, string> }>).find((c) => c.name === 'snap');
     expect(zh?.description_localizations?.['zh-CN']).toContain('快照');
   });

@@ -66,8 +66,8 @@ describe('token and registration', () => {
     const config = loadConfig({ DISCORD_TOKEN: standIn.token, DISCORD_API_URL: standIn.apiUrl, LINKSNAP_DATA_DIR: '/nonexistent-not-used' });
     await registerDiscordCommands({ config, logger });
     const put = await standIn.waitForCall((call) => call.method === 'PUT' && call.path === `/applications/${standIn.applicationId}/commands`);
-    expect((put.body as unknown[]).length).toBe(6);
-    expect(logger.events.some((e) => /Registered 6 global slash commands/.test(e.message))).toBe(true);
+    expect((put.body as unknown[]).length).toBe(9);
+    expect(logger.events.some((e) => /Registered 9 global slash commands/.test(e.message))).toBe(true);
     const bad = loadConfig({ DISCORD_TOKEN: 'wrong', DISCORD_API_URL: standIn.apiUrl, LINKSNAP_DATA_DIR: '/nonexistent-not-used' });
     await expect(registerDiscordCommands({ config: bad, logger })).rejects.toBeInstanceOf(DiscordTokenRejectedError);
   });

@@ -23,7 +23,7 @@ import { MessageProgress } from '../../core/chat/message-progress.js';
 import type { SnapService } from '../../core/service-api.js';
 import type { Snapshot } from '../../core/types.js';
 import { handleMessage, handleMessageDelete, handleReactionAdd } from './auto-capture.js';
-import { discordChatPort } from './chat-port.js';
+import { discordChatPort, isPermanentDiscordError } from './chat-port.js';
 import { isChannelPrivate } from './visibility.js';
 import { CommandNames, commandDefinitions } from './commands.js';
 import { handleSnapConfig } from './config-command.js';
@@ -34,13 +34,15 @@ import { handleFind, handleFindButton } from './find-command.js';
 import { handleForget, handleRetag, handleTags } from './manage-commands.js';
 import { FindButtonPrefix } from './render.js';
 import { ShareReplies } from './share-replies.js';
+import { noticePoster } from './notices.js';
 import { handleSnap } from './snap-command.js';
+import { handleUnwatch, handleWatch, handleWatches } from './watch-command.js';
 
 export interface DiscordBotOptions {
   service: SnapService;
   config: Config;
   logger: Logger;
-  snapshotUrl: (snapshot: Snapshot) => string;
+  snapshotUrl: (snapshot: Pick<Snapshot, 'id'>) => string;
   /** The signed diff view from `againstId` to the snapshot (change notices, "changed since" cards). */
   diffUrl?: (snapshot: Pick<Snapshot, 'id'>, againstId: string) => string;
   /** Tuning, mostly for tests: REST retries of a 5xx, reply retries, how long to wait for READY. */
@@ -76,7 +78,7 @@ const CloseCodeAuthenticationFailed = 4004;
 const CloseCodeDisallowedIntents = 4014;
 
 export async function startDiscordBot(options: DiscordBotOptions): Promise<DiscordBot> {
-  const { service, config, logger, snapshotUrl } = options;
+  const { service, config, logger, snapshotUrl, diffUrl } = options;
   const tuning = { ...DefaultDiscordBotTuning, ...options.tuning };
   const token = config.discord.token;
   if (!token) {
@@ -102,21 +104,22 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 100 }),
   });
 
-  const port = discordChatPort({ client, logger, snapshotUrl, retry: tuning.replyRetry, cards: service, artifacts: service });
+  const port = discordChatPort({ client, logger, snapshotUrl, diffUrl, retry: tuning.replyRetry, cards: service, artifacts: service });
   const progress = new MessageProgress({ service, port, logger });
   const fairUse = new FairUse({ snapsPerUserPerMinute: config.rateLimit.snapsPerUserPerMinute });
-  const replies = new ShareReplies({ client, service, logger, snapshotUrl, retry: tuning.replyRetry, progress, port });
+  const replies = new ShareReplies({ client, service, logger, snapshotUrl, diffUrl, retry: tuning.replyRetry, progress, port });
   const ctx: BotContext = {
     client,
     service,
     logger,
     snapshotUrl,
+    diffUrl,
     replies,
     chat: { service, port, fairUse, progress, logger, snapshotUrl },
     pager: new FindPager({ service, pageSize: tuning.findPageSize }),
   };
 
-  let unsubscribe: (() => void) | null = null;
+  const unsubscribe: Array<() => void> = [];
   let stopped = false;
   // While logging in, a rejected token surfaces as login()'s error and is reported once, there.
   let connecting = true;
@@ -124,7 +127,7 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    unsubscribe?.();
+    for (const stopListening of unsubscribe) stopListening();
     await client.destroy();
     logger({ level: 'info', context: 'discord', message: 'Discord bot stopped' });
   };
@@ -223,8 +226,15 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     );
   }
   const owned = ownedShards(config.discord);
-  // Replies go out from the process whose shard holds the guild (DMs: shard 0), never twice.
-  unsubscribe = service.subscribe('discord', replies.handle, owned ? { owns: (share) => owned.has(shardOf(share.workspaceId, config.discord.shardCount!)) } : {});
+  const owns = (workspaceId: string) => !owned || owned.has(shardOf(workspaceId, config.discord.shardCount!));
+  // Replies and notices go out from the process whose shard holds the guild (DMs: shard 0), never twice.
+  unsubscribe.push(service.subscribe('discord', replies.handle, owned ? { owns: (share) => owns(share.workspaceId) } : {}));
+  unsubscribe.push(
+    service.subscribeNotices('discord', noticePoster({ client, artifacts: service, logger, snapshotUrl, diffUrl }), {
+      ...(owned ? { owns } : {}),
+      isPermanentFailure: isPermanentDiscordError,
+    }),
+  );
   return { client, stop };
 }
 
@@ -255,6 +265,12 @@ async function routeInteraction(ctx: BotContext, interaction: Interaction): Prom
           return await handleForget(ctx, interaction);
         case CommandNames.config:
           return await handleSnapConfig(ctx, interaction);
+        case CommandNames.watch:
+          return await handleWatch(ctx, interaction);
+        case CommandNames.unwatch:
+          return await handleUnwatch(ctx, interaction);
+        case CommandNames.watches:
+          return await handleWatches(ctx, interaction);
         default:
           return;
       }

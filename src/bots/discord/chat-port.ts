@@ -9,7 +9,7 @@ import { Reactions } from './context.js';
 import { postInThread, setReaction, withRetries } from './delivery.js';
 import { dt } from './messages.js';
 import { parseReplyTarget } from './reply-target.js';
-import { snapshotReply, textReply } from './render.js';
+import { snapshotReply, textReply, type DiffUrl } from './render.js';
 import { viewerFor } from './visibility.js';
 
 const MarkEmoji: Record<ProgressMark, string> = { capturing: Reactions.capturing, done: Reactions.done, failed: Reactions.failed, repost: Reactions.repost };
@@ -38,7 +38,8 @@ export function isPermanentDiscordError(error: unknown): boolean {
 export interface DiscordChatPortOptions {
   client: Client;
   logger: Logger;
-  snapshotUrl: (snapshot: Snapshot) => string;
+  snapshotUrl: (snapshot: Pick<Snapshot, 'id'>) => string;
+  diffUrl?: DiffUrl;
   retry: { attempts: number; firstDelayMs: number };
   /** Where posted cards are remembered, so 🔄 on one captures its page again. */
   cards?: Pick<SnapService, 'recordCard'>;
@@ -47,7 +48,7 @@ export interface DiscordChatPortOptions {
 }
 
 export function discordChatPort(options: DiscordChatPortOptions): ChatPort {
-  const { client, logger, snapshotUrl, retry, cards, artifacts } = options;
+  const { client, logger, snapshotUrl, diffUrl, retry, cards, artifacts } = options;
   const retried = <T,>(what: string, details: object, fn: () => Promise<T>) => withRetries(fn, { ...retry, logger, what, details: { ...details } });
   const replyTo = (message: MessageRef, content: string) =>
     client.rest.post(Routes.channelMessages(message.channelId), {
@@ -70,7 +71,7 @@ export function discordChatPort(options: DiscordChatPortOptions): ChatPort {
       }
     },
     async postCard(target, card) {
-      const body = snapshotReply(card.snapshot, card.link, { locale: target.locale, viewUrl: snapshotUrl(card.snapshot), note: card.note });
+      const body = snapshotReply(card.snapshot, card.link, { locale: target.locale, viewUrl: snapshotUrl(card.snapshot), diffUrl, note: card.note });
       const title = body.embeds[0]?.title ?? card.snapshot.url;
       const posted = await retried('thread reply', target.message, () =>
         postInThread(client, artifacts, target.message.channelId, target.message.messageId, dt(target.locale, 'thread.name', { title }), body),

@@ -1,8 +1,8 @@
-// /snapconfig: per-server auto-capture settings, limited to members with Manage Server. Without
-// options it shows the current settings.
+// /snapconfig: per-server settings (auto-capture, dead-link alerts, this channel's digest,
+// retention), limited to members with Manage Server. Without options it shows the current settings.
 import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
 import { errorMessage } from '../../core/chat/present.js';
-import { channelPatch, describeSettings as describeCoreSettings } from '../../core/chat/settings.js';
+import { channelPatch, curationPatch, describeCuration, describeSettings as describeCoreSettings, type CurationChange } from '../../core/chat/settings.js';
 import { t } from '../../core/i18n.js';
 import type { WorkspaceSettings } from '../../core/types.js';
 import type { BotContext } from './context.js';
@@ -30,11 +30,13 @@ export async function handleSnapConfig(ctx: BotContext, interaction: ChatInputCo
       await interaction.editReply({ content: dt(locale, 'config.channelNeeded') });
       return;
     }
+    // Throws InvalidInputError (shown as the reply) for a retention value that is not one.
+    Object.assign(patch, curationPatch(current, curationChange(interaction)));
     const settings = Object.keys(patch).length ? await ctx.service.updateSettings(workspaceId, patch) : current;
     if (Object.keys(patch).length) {
       ctx.logger({ level: 'info', context: 'discord', message: 'Server settings changed', details: { workspace: workspaceId, patch, userId: interaction.user.id } });
     }
-    const lines = [Object.keys(patch).length ? t(locale, 'config.saved') : '', describeSettings(settings, locale)].filter(Boolean);
+    const lines = [Object.keys(patch).length ? t(locale, 'config.saved') : '', describeSettings(settings, locale), describeCuration(settings, locale, interaction.channelId)].filter(Boolean);
     await interaction.editReply({ content: lines.join('\n'), allowedMentions: { parse: [] } });
   } catch (error) {
     await interaction.editReply({ content: errorMessage(locale, error) });
@@ -70,6 +72,29 @@ function settingsPatch(interaction: ChatInputCommandInteraction, current: Worksp
     Object.assign(patch, channelPatch(current, { kind: mode === 'exclude' ? 'exclude' : 'include', channelIds: [channel.id] }));
   }
   return patch;
+}
+
+/**
+ * rot_alerts for the server; digest for the channel the command is used in; keep_versions a whole
+ * number of at least 1 or "all"; drop_fullpage_after a whole number of days or "never".
+ */
+function curationChange(interaction: ChatInputCommandInteraction): CurationChange {
+  const o = interaction.options;
+  const change: CurationChange = {};
+  const rot = o.getString('rot_alerts');
+  if (rot === 'thread' || rot === 'channel' || rot === 'off') change.rotAlerts = rot;
+  const digest = o.getString('digest');
+  if (digest === 'daily' || digest === 'weekly' || digest === 'off') change.digest = { channelId: interaction.channelId, period: digest };
+  const keep = o.getString('keep_versions')?.trim().toLowerCase();
+  if (keep) change.keepVersions = keep === 'all' ? 'all' : wholeNumber(keep);
+  const drop = o.getString('drop_fullpage_after')?.trim().toLowerCase();
+  if (drop) change.dropFullPageAfterDays = drop === 'never' ? 'never' : wholeNumber(drop);
+  return change;
+}
+
+/** NaN for anything but digits, so curationPatch refuses it with the accepted values. */
+function wholeNumber(text: string): number {
+  return /^\d+$/.test(text) ? Number(text) : Number.NaN;
 }
 
 export function describeSettings(settings: WorkspaceSettings, locale: string): string {

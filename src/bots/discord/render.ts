@@ -11,7 +11,8 @@ import {
   type APIComponentInMessageActionRow,
 } from 'discord.js';
 import type { FindPage } from '../../core/chat/find-pager.js';
-import { snapshotCard, truncateText, type SnapshotCard } from '../../core/chat/present.js';
+import { shortDate, snapshotCard, truncateText, type SnapshotCard } from '../../core/chat/present.js';
+import { chatText } from '../../core/chat/wording.js';
 import { t } from '../../core/i18n.js';
 import type { ArtifactRef, Link, Snapshot, TagCount } from '../../core/types.js';
 import { dt } from './messages.js';
@@ -45,25 +46,33 @@ function thumbnailFile(thumbnail: ArtifactRef | null, name: string): FileToSend 
   return { artifact: thumbnail, name: `${name}${ImageExtensions[thumbnail.mime] ?? '.webp'}` };
 }
 
-/** The final answer to a capture: an embed with the card, the thumbnail, and a link button. */
+/** The signed diff view from `againstId` to a snapshot. */
+export type DiffUrl = (snapshot: Pick<Snapshot, 'id'>, againstId: string) => string;
+
+/**
+ * The final answer to a capture: an embed with the card, the thumbnail, and link buttons. A version
+ * that differs from the previous one says so ("Changed since …") with a button to the diff.
+ */
 export function snapshotReply(
   snapshot: Snapshot,
   link: Link,
-  options: { locale: string; viewUrl: string; note?: string | null },
+  options: { locale: string; viewUrl: string; diffUrl?: DiffUrl; note?: string | null },
 ): ReplyBody {
-  const card = snapshotCard(snapshot, link, { locale: options.locale, viewUrl: options.viewUrl });
+  const card = snapshotCard(snapshot, link, { locale: options.locale, viewUrl: options.viewUrl, diffUrl: options.diffUrl });
   if (card.status === 'failed') {
     return { content: [card.errorText ?? '', options.note ?? ''].filter(Boolean).join('\n'), embeds: [], files: [], components: [] };
   }
   const thumb = thumbnailFile(card.thumbnail, 'thumbnail');
   const embed = cardEmbed(card, options.locale);
   if (thumb) embed.setImage(`attachment://${thumb.name}`);
-  const lines = [card.degradedNote, options.note].filter(Boolean) as string[];
+  const lines = [card.degradedNote, card.changeNote, options.note].filter(Boolean) as string[];
+  const buttons = [{ label: t(options.locale, 'snap.view'), url: card.viewUrl }];
+  if (card.changesUrl) buttons.push({ label: chatText(options.locale, 'card.viewChanges'), url: card.changesUrl });
   return {
     content: lines.join('\n'),
     embeds: [embed.toJSON()],
     files: thumb ? [thumb] : [],
-    components: [viewButtonRow(card.viewUrl, options.locale)],
+    components: [linkButtonRow(buttons)],
   };
 }
 
@@ -83,9 +92,10 @@ function cardEmbed(card: SnapshotCard, locale: string): EmbedBuilder {
   return embed;
 }
 
-function viewButtonRow(url: string, locale: string): APIActionRowComponent<APIComponentInMessageActionRow> {
+/** Up to five link buttons in one row (Discord's limit per row; labels at most 80 characters). */
+export function linkButtonRow(links: Array<{ label: string; url: string }>): APIActionRowComponent<APIComponentInMessageActionRow> {
   return new ActionRowBuilder<ButtonBuilder>()
-    .addComponents(new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(url).setLabel(t(locale, 'snap.view')))
+    .addComponents(links.slice(0, 5).map((link) => new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(link.url).setLabel(truncateText(link.label, 80))))
     .toJSON();
 }
 
@@ -107,7 +117,7 @@ export function parseFindButton(customId: string): { sessionId: string; index: n
 }
 
 /** One page of /find: a list embed, the top hit's thumbnail, and Previous / Next buttons. */
-export function findReply(page: FindPage, options: { locale: string; queryText: string; viewUrl: (snapshot: Snapshot) => string }): ReplyBody {
+export function findReply(page: FindPage, options: { locale: string; queryText: string; viewUrl: (snapshot: Pick<Snapshot, 'id'>) => string }): ReplyBody {
   const { locale } = options;
   if (page.items.length === 0) {
     return textReply(t(locale, 'find.none', { query: options.queryText }));
@@ -117,7 +127,9 @@ export function findReply(page: FindPage, options: { locale: string; queryText: 
     const when = discordTime(card.capturedAt ?? item.snapshot.createdAt);
     const tags = card.tags.length ? ` · ${card.tags.map((tag) => `#${tag}`).join(' ')}` : '';
     const title = truncateText(card.title, 120).replace(/[[\]]/g, '');
-    return `**${page.from + offset}.** [${title}](${card.viewUrl}) · ${truncateText(card.url, 200)}${tags}${when ? ` · ${when}` : ''}`;
+    const check = item.link.lastCheck;
+    const dead = check?.deadSince ? ` · ⚠️ *${chatText(locale, 'find.dead', { since: discordTime(check.deadSince) ?? shortDate(check.deadSince), reason: check.deadReason ?? 'gone' })}*` : '';
+    return `**${page.from + offset}.** [${title}](${card.viewUrl}) · ${truncateText(card.url, 200)}${tags}${when ? ` · ${when}` : ''}${dead}`;
   });
   const embed = new EmbedBuilder()
     .setColor(EmbedColour.list)

@@ -15,7 +15,7 @@ import type { Share, ShareEvent, Snapshot } from '../../core/types.js';
 import { isPermanentDiscordError } from './chat-port.js';
 import { DefaultReplyRetry, isExpiredInteraction, loadFiles, restMessage, withRetries } from './delivery.js';
 import { parseReplyTarget, type InteractionTarget } from './reply-target.js';
-import { progressReply, snapshotReply, type ReplyBody } from './render.js';
+import { progressReply, snapshotReply, type DiffUrl, type ReplyBody } from './render.js';
 
 const StageRank = { queued: 1, capturing: 2, done: 3, failed: 3 } as const;
 /** Remembered per share so a late progress event never overwrites the final answer. */
@@ -25,7 +25,8 @@ export interface ShareRepliesOptions {
   client: Client;
   service: SnapService;
   logger: Logger;
-  snapshotUrl: (snapshot: Snapshot) => string;
+  snapshotUrl: (snapshot: Pick<Snapshot, 'id'>) => string;
+  diffUrl?: DiffUrl;
   retry?: { attempts: number; firstDelayMs: number };
   /** Answers links posted in messages (the core's progress driver). */
   progress: MessageProgress;
@@ -36,7 +37,8 @@ export class ShareReplies {
   readonly #client: Client;
   readonly #service: SnapService;
   readonly #logger: Logger;
-  readonly #snapshotUrl: (snapshot: Snapshot) => string;
+  readonly #snapshotUrl: (snapshot: Pick<Snapshot, 'id'>) => string;
+  readonly #diffUrl: DiffUrl | undefined;
   readonly #retry: { attempts: number; firstDelayMs: number };
   readonly #stage = new Map<string, number>();
   readonly #chains = new Map<string, Promise<unknown>>();
@@ -48,6 +50,7 @@ export class ShareReplies {
     this.#service = options.service;
     this.#logger = options.logger;
     this.#snapshotUrl = options.snapshotUrl;
+    this.#diffUrl = options.diffUrl;
     this.#retry = options.retry ?? DefaultReplyRetry;
     this.#progress = options.progress;
     this.#port = options.port;
@@ -143,7 +146,7 @@ export class ShareReplies {
       const link = await this.#service.getLink(share.workspaceId, share.linkId, channelAudience(share.channelId));
       const first = await earlierShareForChannel(this.#service, share);
       const note = first ? firstSharedNote(this.#port, first, locale) : null;
-      return snapshotReply(snapshot, link, { locale, viewUrl: this.#snapshotUrl(snapshot), note });
+      return snapshotReply(snapshot, link, { locale, viewUrl: this.#snapshotUrl(snapshot), diffUrl: this.#diffUrl, note });
     } catch (error) {
       if (error instanceof NotFoundError) {
         // Forgotten (message deleted, /forget) while capturing: nothing left to show.
