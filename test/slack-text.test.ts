@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { escapeMrkdwn, findButtonValue, mrkdwnLink, parseFindButtonValue, tagsMessage } from '../src/bots/slack/blocks.js';
 import { parseConfigText } from '../src/bots/slack/config-command.js';
+import { parseFindText } from '../src/bots/slack/find-command.js';
+import { noticeMessage } from '../src/bots/slack/notice-message.js';
+import { parseUnwatchText, parseWatchText } from '../src/bots/slack/watch-commands.js';
+import { noticeView } from '../src/core/chat/notice-view.js';
+import { DefaultWorkspaceSettings, type Notice } from '../src/core/types.js';
+import { blockProblems } from './stand-ins/slack/blocks-check.js';
 import { t } from '../src/core/i18n.js';
 import { commandWords, parseSlackText } from '../src/bots/slack/message-text.js';
 import { slackWorkspaceId } from '../src/bots/slack/workspace.js';
@@ -84,5 +90,87 @@ describe('/snapconfig text', () => {
     expect(body.indexOf('`tag-number-7` (99)')).toBeLessThan(body.indexOf('`tag-number-0` (1)'));
     expect(body).toMatch(/… and \d+ more$/);
     expect(tagsMessage([], 'zh-CN').text).toBe(t('zh-CN', 'tags.none'));
+  });
+});
+
+describe('/watch, /unwatch and /find dead:true text', () => {
+  it('reads url: and every: in either order, or a link then its schedule, keeping a cron expression whole', () => {
+    expect(parseWatchText('url:https://example.com/a every:daily')).toEqual({ url: 'https://example.com/a', every: 'daily' });
+    expect(parseWatchText('every:0 9 * * 1 url:<https://example.com/a|example.com/a>')).toEqual({ url: 'https://example.com/a', every: '0 9 * * 1' });
+    expect(parseWatchText('url:<https://example.com/a> every: weekly')).toEqual({ url: 'https://example.com/a', every: 'weekly' });
+    expect(parseWatchText('<https://example.com/a>  */30 8-18 * * 1-5')).toEqual({ url: 'https://example.com/a', every: '*/30 8-18 * * 1-5' });
+    expect(parseWatchText('https://example.com/a every:hourly')).toEqual({ url: 'https://example.com/a', every: 'hourly' });
+    expect(parseWatchText('https://example.com/a')).toBeNull();
+    expect(parseWatchText('every:daily')).toBeNull();
+    expect(parseWatchText('')).toBeNull();
+  });
+
+  it('reads /unwatch as url: or one link', () => {
+    expect(parseUnwatchText('url:<https://example.com/a>')).toBe('https://example.com/a');
+    expect(parseUnwatchText('https://example.com/a')).toBe('https://example.com/a');
+    expect(parseUnwatchText('https://example.com/a https://example.com/b')).toBeNull();
+    expect(parseUnwatchText(' ')).toBeNull();
+  });
+
+  it('takes dead:true anywhere in /find, leaving the tag and text in order', () => {
+    expect(parseFindText('dead:true news')).toEqual({ dead: true, words: ['news'] });
+    expect(parseFindText('news dead: TRUE climate')).toEqual({ dead: true, words: ['news', 'climate'] });
+    expect(parseFindText('news climate')).toEqual({ dead: false, words: ['news', 'climate'] });
+    expect(parseFindText('dead:false news')).toEqual({ dead: false, words: ['news'] });
+    expect(parseFindText('dead:soon')).toBeNull();
+  });
+
+  it('reads the change-and-rot settings, the digest for the channel it is typed in', () => {
+    expect(parseConfigText('rot_alerts channel digest weekly keep_versions 5 drop_fullpage_after 30', DefaultWorkspaceSettings, 'C0HERE')).toEqual({
+      patch: { rotAlerts: 'channel', digests: { C0HERE: 'weekly' }, keepVersions: 5, dropFullPageAfterDays: 30 },
+    });
+    expect(parseConfigText('digest off keep-versions all drop-fullpage-after never', { ...DefaultWorkspaceSettings, digests: { C0HERE: 'daily', C0OTHER: 'weekly' } }, 'C0HERE')).toEqual({
+      patch: { digests: { C0OTHER: 'weekly' }, keepVersions: null, dropFullPageAfterDays: null },
+    });
+    expect(parseConfigText('exclude <#C0X|x> rot_alerts off')).toEqual({ patch: { autoCaptureExcluded: ['C0X'], rotAlerts: 'off' } });
+    expect(parseConfigText('rot_alerts loudly')).toEqual({ error: 'usage' });
+    expect(parseConfigText('digest daily')).toEqual({ error: 'usage' });
+    expect(() => parseConfigText('keep_versions 0')).toThrow(/keep_versions is a whole number of at least 1/);
+    expect(() => parseConfigText('drop_fullpage_after soon')).toThrow(/drop_fullpage_after is a whole number of days/);
+  });
+});
+
+describe('notice blocks', () => {
+  const links = { snapshotUrl: (id: string) => `https://linksnap.test/s/${id}`, diffUrl: (id: string, against: string) => `https://linksnap.test/d/${id}?from=${against}` };
+  const thumbnail = { kind: 'thumbnail' as const, sha256: 'a'.repeat(64), size: 10, mime: 'image/webp' };
+
+  it("keeps a digest of fifty one-link tags within Slack's block limits, counting what did not fit", () => {
+    const groups = Array.from({ length: 50 }, (_, i) => ({
+      tag: `tag-${String(i).padStart(2, '0')}`,
+      items: [{ linkId: `l${i}`, url: `https://example.com/${i}`, title: `Page ${i}`, snapshot: { snapshotId: `s${i}`, capturedAt: null, thumbnail } }],
+    }));
+    const notice: Notice = { id: 'n1', workspaceId: 'slack:T1', platform: 'slack', channelId: 'C1', createdAt: '2026-01-01T00:00:00Z', payload: { kind: 'digest', period: 'daily', from: '', to: '', groups, total: 50, locale: 'en' } };
+    const view = noticeView(notice, links);
+    const message = noticeMessage(view, 'en', view.images.map((_, i) => `F${i}`));
+    expect(blockProblems(message.blocks)).toEqual([]);
+    const shown = JSON.stringify(message.blocks).match(/Page \d+>/g)!.length;
+    expect(shown).toBeLessThan(50);
+    expect(JSON.stringify(message.blocks)).toContain(`… and ${50 - shown} more.`);
+  });
+
+  it('shows a long change excerpt in one fenced block that a ``` inside the page cannot end', () => {
+    const excerpt = ['+```rm -rf```', ...Array.from({ length: 20 }, (_, i) => `-<b>${i} ${'x'.repeat(400)}`)];
+    const notice: Notice = {
+      id: 'n2',
+      workspaceId: 'slack:T1',
+      platform: 'slack',
+      channelId: 'C1',
+      createdAt: '2026-01-01T00:00:00Z',
+      payload: { kind: 'change', watchId: 'w', linkId: 'l', url: 'https://example.com/', title: null, before: { snapshotId: 'b', capturedAt: '2026-01-01T00:00:00Z', thumbnail: null }, after: { snapshotId: 'a', capturedAt: null, thumbnail }, added: 1, removed: 20, excerpt, locale: 'zh-CN' },
+    };
+    const view = noticeView(notice, links);
+    const message = noticeMessage(view, 'zh-CN', [null]);
+    expect(blockProblems(message.blocks)).toEqual([]);
+    const code = (message.blocks.map((block) => (block as { text?: { text: string } }).text?.text ?? '').find((text) => text.startsWith('```')))!;
+    expect(code.match(/```/g)).toHaveLength(2);
+    expect(code).toContain('&lt;b&gt;');
+    // The upload failed: posted without the picture rather than not at all.
+    expect(message.blocks.some((block) => block.type === 'image')).toBe(false);
+    expect(message.blocks.find((block) => block.type === 'actions')).toMatchObject({ elements: [{ text: { text: '查看变化' } }, { text: { text: '之前' } }, { text: { text: '之后' } }] });
   });
 });
