@@ -134,7 +134,7 @@ describe('/watch, /watches, /unwatch', () => {
 });
 
 describe('change posts', () => {
-  it('posts one change with the added line, its links and both thumbnails; nothing again, nothing for a new time stamp', async () => {
+  it('posts one change with the added line, its links and both thumbnails; nothing again, nothing for a new time stamp; once when it keeps failing', async () => {
     const path = '/slack-tides.html';
     const url = fixtures.url(path);
     fixtures.setPage(path, page('Tide tables', '2026-01-05 10:00', Paragraphs));
@@ -180,6 +180,22 @@ describe('change posts', () => {
     expect(await testApp.service.tickWatches()).toMatchObject({ changed: 0, unchanged: 1 });
     await testApp.service.notices.deliverDue();
     expect(postsIn('CCHANGE')).toHaveLength(1);
+
+    // The page now sends the browser somewhere it may not go: after three failed runs in a row the
+    // channel hears it once.
+    fixtures.setPage(path, { status: 302, headers: { location: 'http://10.1.2.3/' } });
+    for (let run = 1; run <= 3; run += 1) {
+      const failing = (await testApp.service.runWatches({ all: true })).started.find((entry) => entry.watch.url === url)!;
+      expect((await testApp.service.waitFor(failing.snapshotId)).status).toBe('failed');
+      expect(await testApp.service.tickWatches()).toMatchObject({ failed: 1 });
+      if (run < 3) {
+        await testApp.service.notices.deliverDue();
+        expect(postsIn('CCHANGE')).toHaveLength(1);
+      }
+    }
+    const failingPost = await slack.waitFor(() => postsIn('CCHANGE')[1], 30_000, 'the watch-failing post');
+    expect(sectionTexts(failingPost.params.blocks)[0]).toContain(chatText('en', 'notice.failing.title', { url }));
+    expect(sectionTexts(failingPost.params.blocks)[1]).toMatch(/^The last 3 captures failed \(.*10\.1\.2\.3/);
   });
 });
 
