@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark and writes BENCHMARKS.md. Each figure is measured in this
 // run, next to its baseline measured in the same process, so ratios compare like with like.
-// Flags: --only capture,find,find-postgres,discord,slack,chat-load,fair-lease,cross-process,artifacts,queue   --pages N (corpus pages for capture)   --n N (find size)
+// Flags: --only capture,find,find-postgres,discord,slack,chat-load,fair-lease,cross-process,artifacts,queue,watch   --pages N (corpus pages for capture)   --n N (find size; watch count)
 //        --scenario 1,2,dead (parts of capture)   --concurrency default,4,8 (capture's product rows)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +17,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
   },
 });
-const only = new Set((values.only ?? 'capture,find,find-postgres,discord,slack,chat-load,fair-lease,cross-process,artifacts,queue').split(','));
+const only = new Set((values.only ?? 'capture,find,find-postgres,discord,slack,chat-load,fair-lease,cross-process,artifacts,queue,watch').split(','));
 const corpusDir = path.resolve('..', 'shared', 'corpus', 'pages');
 const outFile = path.resolve(values.out ?? 'BENCHMARKS.md');
 
@@ -434,6 +434,31 @@ for both: **${met ? 'met' : 'not met'}** in this run.
 | --- | --- | --- | --- | --- | --- | --- |
 ${row('Slack ack', result.slack)}
 ${row('Discord defer', result.discord)}
+`);
+}
+
+if (only.has('watch') && fs.existsSync(corpusDir)) {
+  log('watch: watch runs, change detection and judging through the service, SQLite and Postgres …');
+  const { runWatchBench } = await import('./watch-bench.js');
+  const r = await runWatchBench({ corpusDir, watches: Number(values.n ?? 300), log });
+  const line = (row: (typeof r.rows)[number], name: string, round: (typeof r.rows)[number]['unchanged']) =>
+    `| ${row.db === 'sqlite' ? 'SQLite' : 'Postgres'} | ${name} | ${round.runsPerSecond.toFixed(1)} | **${(round.runsPerSecond / row.baselinePerSecond).toFixed(2)}×** | ${fmt(round.tickMs)} | ${fmt(round.judgeMs)} | ${round.changed} | ${round.notices} |`;
+  sections.push(`## Watches: runs, change detection and judging
+
+What a \`linksnap serve\` process does for ${r.rows[0]?.watches ?? 0} watches due at once: one tick claims and starts every run
+(compare-and-set on each watch), the job runner captures (8 at once), each capture reads the previous
+version's text from the blob store and diffs it, and the next tick judges every run and writes a
+change notice for each changed page. The browser's page load is replaced by a stub that returns the
+readable text of a real corpus page (Readability over the ${r.pages} saved pages, mean ${r.meanTextChars} characters)
+with a moving timestamp; in the edited round every other page also gains a paragraph. Baseline: the
+same number of \`snap --force\` captures (first versions: nothing to compare), in the same process.
+
+| database | round | runs/s | vs baseline | start (one tick) ms | judge (one tick) ms | changed | notices written |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${r.rows.map((row) => [`| ${row.db === 'sqlite' ? 'SQLite' : 'Postgres'} | baseline (snap --force) | ${row.baselinePerSecond.toFixed(1)} | 1.00× | — | — | — | — |`, line(row, 'clock moved only', row.unchanged), line(row, 'half the pages edited', row.edited)].join('\n')).join('\n')}
+
+The comparison alone (compareTexts on each corpus text against itself with its clock moved and a
+paragraph added, in this process): p50 ${fmt(r.compare.p50Ms)} ms, p95 ${fmt(r.compare.p95Ms)} ms, max ${fmt(r.compare.maxMs)} ms.
 `);
 }
 

@@ -30,6 +30,11 @@ describe('change detection', () => {
     expect(compareTexts(before, after)).toEqual({ changed: false, added: 0, removed: 0, hunks: [], approximate: false });
   });
 
+  it('masks relative times written without digits too', () => {
+    expect(compareTexts('Posted an hour ago by the keeper\nBody text.', 'Posted a day ago by the keeper\nBody text.').changed).toBe(false);
+    expect(compareTexts('Updated just now on Sunday\nBody text.', 'Updated yesterday on Monday\nBody text.').changed).toBe(false);
+  });
+
   it('ignores Chinese dates, relative times and counters too', () => {
     const before = '灯塔的故事\n发布于 2026年12月6日 14时30分 · 3小时前 · 阅读 3021\n守塔人在黄昏点亮了灯。';
     const after = '灯塔的故事\n发布于 2026年12月7日 09时05分 · 刚刚 · 阅读 4410\n守塔人在黄昏点亮了灯。';

@@ -17,31 +17,37 @@ const Weekdays = 'mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day
 const CountWords =
   'views?|likes?|comments?|shares?|followers?|following|reads?|votes?|points?|repl(?:y|ies)|retweets?|reposts?|subscribers?|watching|online|visitors?|downloads?|stars?|forks?|reactions?|answers?';
 
-/** Masked in place: the line stays, so a paragraph that merely carries a date still compares equal. */
-const VolatilePatterns: Array<[RegExp, string]> = [
+/**
+ * Masked in place: the line stays, so a paragraph that merely carries a date still compares equal.
+ * The flag: the pattern can match a line with no digit in it (most lines skip the others).
+ */
+const VolatilePatterns: Array<[pattern: RegExp, token: string, withoutDigits: boolean]> = [
   // ISO 8601 date-times and dates.
-  [/\b\d{4}-\d{2}-\d{2}(?:[t ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?\b/gi, '‹date›'],
+  [/\b\d{4}-\d{2}-\d{2}(?:[t ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?\b/gi, '‹date›', false],
   // CJK dates and times: 2026年12月6日, 12月6日, 14时30分.
-  [/(?:\d{2,4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]/g, '‹date›'],
-  [/\d{1,2}\s*[时點点]\s*\d{1,2}\s*分(?:\s*\d{1,2}\s*秒)?/g, '‹time›'],
+  [/(?:\d{2,4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]/g, '‹date›', false],
+  [/\d{1,2}\s*[时點点]\s*\d{1,2}\s*分(?:\s*\d{1,2}\s*秒)?/g, '‹time›', false],
   // Relative times.
-  [/\b(?:\d+|an?|one)\s+(?:sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year)s?\s+ago\b/gi, '‹ago›'],
-  [/\b(?:just now|moments? ago|yesterday|today|tonight)\b/gi, '‹ago›'],
-  [/\d+\s*(?:秒|分钟|分鐘|小时|小時|天|周|週|个月|個月|年)\s*前|刚刚|剛剛|昨天|今天|前天/g, '‹ago›'],
+  [/\b(?:\d+|an?|one)\s+(?:sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year)s?\s+ago\b/gi, '‹ago›', true],
+  [/\b(?:just now|moments? ago|yesterday|today|tonight)\b/gi, '‹ago›', true],
+  [/\d+\s*(?:秒|分钟|分鐘|小时|小時|天|周|週|个月|個月|年)\s*前|刚刚|剛剛|昨天|今天|前天/g, '‹ago›', true],
   // Written dates: Dec 6, 2026 · 6 December 2026 · Sunday, 12/06/2026.
-  [new RegExp(`\\b(?:${Months})\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?(?:,?\\s+\\d{4})?\\b`, 'gi'), '‹date›'],
-  [new RegExp(`\\b\\d{1,2}(?:st|nd|rd|th)?\\s+(?:${Months})\\.?(?:,?\\s+\\d{4})?\\b`, 'gi'), '‹date›'],
-  [new RegExp(`\\b(?:${Weekdays})\\b,?`, 'gi'), '‹day›'],
-  [/\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b/g, '‹date›'],
+  [new RegExp(`\\b(?:${Months})\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?(?:,?\\s+\\d{4})?\\b`, 'gi'), '‹date›', false],
+  [new RegExp(`\\b\\d{1,2}(?:st|nd|rd|th)?\\s+(?:${Months})\\.?(?:,?\\s+\\d{4})?\\b`, 'gi'), '‹date›', false],
+  [new RegExp(`\\b(?:${Weekdays})\\b,?`, 'gi'), '‹day›', true],
+  [/\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b/g, '‹date›', false],
   // Clock times: 14:30, 2:30:15 pm.
-  [/\b\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?(?:\s*(?:utc|gmt|[a-z]{2,4}t))?\b/gi, '‹time›'],
+  [/\b\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?(?:\s*(?:utc|gmt|[a-z]{2,4}t))?\b/gi, '‹time›', false],
   // Counters next to what they count: 1,234 views · 1.2k likes · Comments (12) · 阅读 3021.
-  [new RegExp(`\\b\\d[\\d,.\\s]*[kmb]?\\+?\\s*(?:${CountWords})\\b`, 'gi'), '‹count›'],
-  [new RegExp(`\\b(?:${CountWords})\\s*[:(]?\\s*\\d[\\d,.]*[kmb]?\\)?`, 'gi'), '‹count›'],
-  [/(?:阅读|閱讀|浏览|瀏覽|评论|評論|点赞|點讚|赞|讚|转发|轉發|收藏|播放)\s*[:：(（]?\s*\d[\d,.]*\s*[万萬kK]?[)）]?|\d[\d,.]*\s*[万萬]?\s*(?:次浏览|次阅读|人看过|条评论|人赞同|次播放)/g, '‹count›'],
+  [new RegExp(`\\b\\d[\\d,.\\s]*[kmb]?\\+?\\s*(?:${CountWords})\\b`, 'gi'), '‹count›', false],
+  [new RegExp(`\\b(?:${CountWords})\\s*[:(]?\\s*\\d[\\d,.]*[kmb]?\\)?`, 'gi'), '‹count›', false],
+  [/(?:阅读|閱讀|浏览|瀏覽|评论|評論|点赞|點讚|赞|讚|转发|轉發|收藏|播放)\s*[:：(（]?\s*\d[\d,.]*\s*[万萬kK]?[)）]?|\d[\d,.]*\s*[万萬]?\s*(?:次浏览|次阅读|人看过|条评论|人赞同|次播放)/g, '‹count›', false],
   // Tokens: long runs of letters and digits mixed (CSRF tokens, nonces, session ids, cache busters).
-  [/\b(?=[A-Za-z0-9_\-+/=]*\d)(?=[A-Za-z0-9_\-+/=]*[A-Za-z])[A-Za-z0-9_\-+/=]{24,}/g, '‹token›'],
+  [/\b(?=[A-Za-z0-9_\-+/=]*\d)(?=[A-Za-z0-9_\-+/=]*[A-Za-z])[A-Za-z0-9_\-+/=]{24,}/g, '‹token›', false],
 ];
+
+/** The patterns that can match a line without a digit in it. */
+const WordOnlyPatterns = VolatilePatterns.filter(([, , withoutDigits]) => withoutDigits);
 
 /** Lines that only label an ad slot. */
 const AdLabel = /^(?:advertisement|advertising|sponsored(?: content)?|ad|ads|promoted|广告|廣告|推广|推廣|赞助)$/i;
@@ -87,7 +93,9 @@ function readableLines(text: string): { compared: string[]; shown: string[] } {
 
 export function maskVolatile(line: string): string {
   let masked = line;
-  for (const [pattern, token] of VolatilePatterns) masked = masked.replace(pattern, token);
+  // Most patterns need a digit; prose lines without one (most of a page) skip them.
+  const patterns = /\d/.test(line) ? VolatilePatterns : WordOnlyPatterns;
+  for (const [pattern, token] of patterns) masked = masked.replace(pattern, token);
   return masked;
 }
 
