@@ -74,3 +74,23 @@ it('answers each guild from the bot whose shard holds it, once', { timeout: 90_0
     expect(hourglasses).toHaveLength(1);
   }
 });
+
+it('posts a notice only from the bot whose shard holds its guild', async () => {
+  const notice = (g: GuildPayload) => ({
+    workspaceId: `discord:${g.id}`,
+    platform: 'discord' as const,
+    channelId: g.channels[0].id,
+    dedupKey: `shard-test:${g.id}`,
+    payload: { kind: 'watch-failing' as const, watchId: 'w1', linkId: 'l1', url: fixtures.url(`/gone?guild=${g.id}`), failures: 3, error: 'HTTP 500', locale: null },
+  });
+  const posts = (g: GuildPayload) => standIn.calls.filter((call) => call.method === 'POST' && call.path === `/channels/${g.channels[0].id}/messages` && call.body?.embeds?.[0]?.title?.includes('keeps failing'));
+  // With shard 1's bot gone, shard 0's bot posts its own guild's notice and leaves the other one waiting.
+  await bots[1].stop();
+  for (const g of guilds) await app.service.updateSettings(`discord:${g.id}`, {});
+  await app.service.notices.add(notice(guilds[1]));
+  await app.service.notices.add(notice(guilds[0]));
+  await standIn.waitUntil(() => posts(guilds[0]).length > 0, 30_000, 'shard 0 posted its notice');
+  await app.service.notices.deliverDue();
+  expect(posts(guilds[0])).toHaveLength(1);
+  expect(posts(guilds[1])).toEqual([]);
+});

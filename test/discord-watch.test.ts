@@ -373,3 +373,46 @@ describe('/snapconfig retention', () => {
     expect(await w.app.service.getSettings(ws(w.a.guild.id))).toMatchObject({ keepVersions: null, dropFullPageAfterDays: null });
   });
 });
+
+describe('posting notices', () => {
+  // A notice belongs to a workspace the store knows.
+  beforeAll(() => w.app.service.updateSettings(ws(w.a.guild.id), {}));
+
+  const failing = (channelId: string, key: string) => ({
+    workspaceId: ws(w.a.guild.id),
+    platform: 'discord' as const,
+    channelId,
+    dedupKey: key,
+    payload: { kind: 'watch-failing' as const, watchId: 'watch-1', linkId: 'link-1', url: 'https://example.org/status', failures: 3, error: 'net::ERR_CONNECTION_REFUSED', locale: null },
+  });
+
+  it('gives up at once on a channel the bot may no longer post in, and says so', async () => {
+    w.standIn.failNext({ method: 'POST', path: new RegExp(`^/channels/${w.a.huddle}/messages$`), status: 403, times: 1 });
+    await w.app.service.notices.add(failing(w.a.huddle, 'gives-up'));
+    await w.standIn.waitUntil(() => w.app.logs.some((event) => event.message === 'Notice could not be posted; gave up on it'), 30_000, 'the notice given up');
+    await flushNotices();
+    expect(w.standIn.callsTo('POST', new RegExp(`^/channels/${w.a.huddle}/messages$`))).toHaveLength(1);
+  });
+
+  it('says a watch keeps failing in the channel, and answers a dead link whose message is gone in the channel instead of a thread', async () => {
+    await w.app.service.notices.add(failing(w.a.random, 'failing-shown'));
+    await w.standIn.waitUntil(() => w.standIn.postedIn(w.a.random).some((m) => embedsOf(m)[0]?.title?.includes('keeps failing')), 30_000, 'the failing watch told');
+    const [told] = w.standIn.postedIn(w.a.random).filter((m) => embedsOf(m)[0]?.title?.includes('keeps failing'));
+    expect(embedsOf(told)[0]).toMatchObject({ title: 'Watch of https://example.org/status keeps failing', url: 'https://example.org/status' });
+    expect(embedsOf(told)[0].description).toContain('The last 3 captures failed (net::ERR_CONNECTION_REFUSED).');
+
+    const goneMessage = '1234567890123456789';
+    await w.app.service.notices.add({
+      workspaceId: ws(w.a.guild.id),
+      platform: 'discord',
+      channelId: w.a.random,
+      dedupKey: 'dead-message-gone',
+      payload: { kind: 'dead', linkId: 'link-2', url: 'https://example.org/old', title: 'Old page', snapshot: null, reason: 'answers 404', deadSince: new Date().toISOString(), threadOf: { channelId: w.a.random, messageId: goneMessage }, locale: null },
+    });
+    await w.standIn.waitUntil(() => w.standIn.postedIn(w.a.random).some((m) => embedsOf(m)[0]?.title === 'This link is dead now: Old page'), 30_000, 'the dead link told');
+    const [dead] = w.standIn.postedIn(w.a.random).filter((m) => embedsOf(m)[0]?.title === 'This link is dead now: Old page');
+    expect(dead.message_reference).toMatchObject({ message_id: goneMessage, fail_if_not_exists: false });
+    expect(embedsOf(dead)[0].description).toContain('It was never captured.');
+    expect(dead.components).toEqual([]);
+  });
+});
