@@ -102,7 +102,7 @@ describe('linksnap watch, diff', () => {
     expect(JSON.parse(hourly.stdout)).toMatchObject({ created: false, watch: { every: 'hourly' }, firstSnapshot: null });
 
     const listed = JSON.parse((await cli(dir, 'watch', 'list', '--json')).stdout);
-    expect(listed).toEqual([expect.objectContaining({ url, every: 'hourly', platform: 'cli', channelId: null, lastSnapshotId: firstId, failures: 0 })]);
+    expect(listed).toEqual([expect.objectContaining({ url, every: 'hourly', platform: 'cli', channelId: null, lastSnapshotId: firstId, pendingSnapshotId: null, failures: 0 })]);
     expect(Date.parse(listed[0].nextRunAt)).toBeGreaterThan(Date.now() + 30 * 60_000);
     const listText = await cli(dir, 'watch', 'list');
     expect(listText.stdout).toContain(url);

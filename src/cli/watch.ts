@@ -56,7 +56,7 @@ async function add(app: App, args: string[]): Promise<number> {
     // are compared with, so wait for it, then judge the run so the watch is free to run again.
     const first = await firstCapture(app, watch);
     if (first && !json) process.stdout.write('Capturing it for the first time (later runs are compared with this version)…\n');
-    const firstSnapshot = first ? await app.service.waitFor(first.id) : null;
+    const firstSnapshot = first ? await app.service.waitFor(first) : null;
     if (firstSnapshot) await app.service.watches.judgeFinished();
     const current = (await app.service.listWatches(LocalWorkspace.id, null)).find((candidate) => candidate.id === watch.id) ?? watch;
     const failed = firstSnapshot?.status === 'failed';
@@ -81,11 +81,10 @@ async function add(app: App, args: string[]): Promise<number> {
 }
 
 /** The capture the service started for a link with no done version yet, or null when it has one. */
-async function firstCapture(app: App, watch: Watch): Promise<Snapshot | null> {
+async function firstCapture(app: App, watch: Watch): Promise<string | null> {
+  if (!watch.pendingSnapshotId) return null;
   const versions = await app.service.listVersions(watch.workspaceId, watch.linkId);
-  if (versions.some((version) => version.status === 'done')) return null;
-  const newest = versions[0];
-  return newest && (newest.status === 'queued' || newest.status === 'capturing') ? newest : null;
+  return versions.some((version) => version.status === 'done') ? null : watch.pendingSnapshotId;
 }
 
 async function list(app: App, args: string[]): Promise<number> {
