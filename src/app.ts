@@ -18,6 +18,7 @@ import { openBlobStore } from './storage/open-blob-store.js';
 import { JobsChannel } from './storage/jobs.js';
 import { openStoreDatabase } from './storage/open-database.js';
 import { SnapshotsChannel } from './storage/snapshots.js';
+import { NoticesChannel } from './storage/notices.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { createLinkCheckStore } from './storage/link-checks.js';
 import { createServiceStore } from './storage/service-store.js';
@@ -146,6 +147,7 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
     ? await database.listen({
         [JobsChannel]: () => service.runner?.wake(),
         [SnapshotsChannel]: coalesced(() => service.events.redeliverAll()),
+        [NoticesChannel]: () => service.notices.wake(),
       })
     : null;
   let closed = false;
