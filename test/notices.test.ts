@@ -125,8 +125,9 @@ describe.each(Backends)('notices on %s', (backend) => {
         const link = await upsertLink(db, ws, url, at);
         const snapshot = await createSnapshot(db, { workspaceId: ws, linkId: link.id, url, now: at });
         await completeSnapshot(db, snapshot.id, { title: `Title of ${url}`, capturedAt: at.toISOString() }, [], { title: null, description: null, url, text: 'x' });
-        await createShare(db, { workspaceId: ws, linkId: link.id, snapshotId: snapshot.id, platform: 'discord', userId: 'u', userName: null, channelId, channelName: null, channelPrivate: false, messageId: `m-${url}`, auto: true, messageText: null, replyTo: null, createdAt: at });
-        for (const tag of tags) await addTags(db, ws, link.id, [tag.name], { channelId: tag.channelId, private: tag.private });
+        await createShare(db, { workspaceId: ws, linkId: link.id, snapshotId: snapshot.id, platform: 'discord', userId: 'u', userName: null, channelId, channelName: `Zulu ${channelId}`, channelPrivate: false, messageId: `m-${url}`, auto: true, messageText: null, replyTo: null, createdAt: at });
+        // The channel's name is a tag of every link captured there (as auto-capture gives it): a digest does not group by it.
+        for (const tag of [...tags, { name: `Zulu ${channelId}`, channelId, private: false }]) await addTags(db, ws, link.id, [tag.name], { channelId: tag.channelId, private: tag.private });
       };
       await share('https://a.test/1', 'c-daily', 2, [{ name: 'ships', channelId: 'c-daily', private: false }]);
       await share('https://a.test/2', 'c-daily', 5, [{ name: 'ships', channelId: 'c-daily', private: false }, { name: 'secret', channelId: 'c-private', private: true }]);

@@ -5,11 +5,14 @@
 // period, so a run repeated after a crash posts nothing twice.
 import type { NewNotice } from './notices.js';
 import type { Link, NoticePayload, Platform, Snapshot, WorkspaceSettings } from './types.js';
+import { normalizeTags } from './tags.js';
 import { noticeSnapshot } from './watches.js';
 
 export interface DigestDeps {
   /** Chat workspaces with at least one channel digest set. */
   workspacesWithDigests(): Promise<Array<{ workspaceId: string; platform: Platform; settings: WorkspaceSettings }>>;
+  /** The channel's name as last reported by its platform (its links carry it as a tag), or null. */
+  channelName(workspaceId: string, channelId: string): Promise<string | null>;
   /** Links shared in the channel in [from, to), newest first, with the tags the channel can see and their latest done snapshot. */
   linksSharedIn(workspaceId: string, channelId: string, from: Date, to: Date, limit: number): Promise<Array<{ link: Link; snapshot: Snapshot }>>;
   notices: { add(notice: NewNotice): Promise<boolean> };
@@ -43,7 +46,7 @@ export async function postDigests(deps: DigestDeps, slot: Date): Promise<DigestR
         period,
         from: from.toISOString(),
         to: slot.toISOString(),
-        groups: groupByTag(shared.slice(0, DigestMaxLinks)),
+        groups: groupByTag(shared.slice(0, DigestMaxLinks), await channelTag(deps, workspace.workspaceId, channelId)),
         total: shared.length > DigestMaxLinks ? await countAll(deps, workspace.workspaceId, channelId, from, slot) : shared.length,
         locale: workspace.settings.locale,
       };
@@ -64,11 +67,17 @@ async function countAll(deps: DigestDeps, workspaceId: string, channelId: string
   return (await deps.linksSharedIn(workspaceId, channelId, from, to, 10_000)).length;
 }
 
-/** Each link under its first tag (alphabetical), untagged links last. */
-function groupByTag(items: Array<{ link: Link; snapshot: Snapshot }>): Extract<NoticePayload, { kind: 'digest' }>['groups'] {
+/** The tag every link captured in the channel carries (its name): grouping by it would say nothing. */
+async function channelTag(deps: DigestDeps, workspaceId: string, channelId: string): Promise<string | null> {
+  const name = await deps.channelName(workspaceId, channelId);
+  return name ? (normalizeTags([name])[0] ?? null) : null;
+}
+
+/** Each link under its first tag (alphabetical) other than the channel's own, untagged links last. */
+function groupByTag(items: Array<{ link: Link; snapshot: Snapshot }>, channelTagName: string | null): Extract<NoticePayload, { kind: 'digest' }>['groups'] {
   const groups = new Map<string | null, Extract<NoticePayload, { kind: 'digest' }>['groups'][number]['items']>();
   for (const { link, snapshot } of items) {
-    const tag = [...link.tags].sort()[0] ?? null;
+    const tag = link.tags.filter((name) => name !== channelTagName).sort()[0] ?? null;
     let group = groups.get(tag);
     if (!group) groups.set(tag, (group = []));
     group.push({ linkId: link.id, url: link.url, title: snapshot.title, snapshot: noticeSnapshot(snapshot) });

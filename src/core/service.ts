@@ -524,7 +524,10 @@ export class LinksnapService implements SnapService {
 
   /** The channel digests due at `slot` (daily ones, and weekly ones when the slot is a Monday). */
   postDigests(slot: Date = this.#now()): Promise<DigestReport> {
-    return postDigests({ workspacesWithDigests: () => this.#store.workspacesWithDigests(), linksSharedIn: (...args) => this.#store.linksSharedIn(...args), notices: this.notices }, slot);
+    return postDigests(
+      { workspacesWithDigests: () => this.#store.workspacesWithDigests(), channelName: (...args) => this.#store.channelName(...args), linksSharedIn: (...args) => this.#store.linksSharedIn(...args), notices: this.notices },
+      slot,
+    );
   }
 
   #watchSettings(): Config['watches'] {
@@ -532,6 +535,7 @@ export class LinksnapService implements SnapService {
   }
 
   async updateSettings(workspaceId: string, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings> {
+    checkSettings(patch);
     // Settings may be the first thing a workspace does (an admin configures before anyone shares).
     await this.#store.ensureWorkspace(workspaceId, platformOfWorkspace(workspaceId), null);
     return this.#store.updateSettings(workspaceId, patch);
@@ -658,6 +662,20 @@ export class LinksnapService implements SnapService {
 
   #now(): Date {
     return this.#deps.now?.() ?? new Date();
+  }
+}
+
+/** Refuses settings no front end should be able to store (each adapter checks its own syntax first). */
+function checkSettings(patch: Partial<WorkspaceSettings>): void {
+  if (patch.keepVersions !== undefined && patch.keepVersions !== null && !(Number.isInteger(patch.keepVersions) && patch.keepVersions >= 1)) {
+    throw new InvalidInputError('keep_versions is a whole number of at least 1 (or all)');
+  }
+  if (patch.dropFullPageAfterDays !== undefined && patch.dropFullPageAfterDays !== null && !(Number.isInteger(patch.dropFullPageAfterDays) && patch.dropFullPageAfterDays >= 0)) {
+    throw new InvalidInputError('drop_fullpage_after is a whole number of days, 0 or more (or never)');
+  }
+  if (patch.rotAlerts !== undefined && !['thread', 'channel', 'off'].includes(patch.rotAlerts)) throw new InvalidInputError('rot_alerts is thread, channel or off');
+  if (patch.digests !== undefined && Object.values(patch.digests).some((period) => period !== 'daily' && period !== 'weekly')) {
+    throw new InvalidInputError('A channel digest is daily or weekly (off removes it)');
   }
 }
 

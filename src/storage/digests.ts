@@ -47,6 +47,20 @@ export async function linksSharedIn(db: Db, workspaceId: string, channelId: stri
   });
 }
 
+/** The channel's latest name as its shares recorded it. */
+export async function channelName(db: Db, workspaceId: string, channelId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('shares')
+    .select('channel_name')
+    .where('workspace_id', '=', workspaceId)
+    .where('channel_id', '=', channelId)
+    .where('channel_name', 'is not', null)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.channel_name ?? null;
+}
+
 /** The link's newest done snapshot. */
 export async function latestDoneSnapshot(db: Db, linkId: string): Promise<Snapshot | null> {
   const row = await db.selectFrom('snapshots').selectAll().where('link_id', '=', linkId).where('status', '=', 'done').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();

@@ -140,17 +140,18 @@ export async function findDead(db: Db, query: DeadQuery): Promise<FindResult> {
   const byId = new Map(linkRows.map((row) => [row.id, row]));
   const ordered = page.map((row) => byId.get(row.id)).filter((row) => row !== undefined);
   const links = await hydrateLinks(db, ordered, viewer);
-  // A dead link shows its latest done snapshot: the page as it was.
+  // A dead link shows its latest done snapshot (the page as it was), or its latest attempt when it
+  // was never captured, so every dead link is listed.
   const snapshotRows = ordered.length
     ? await db
         .selectFrom('snapshots')
         .selectAll()
         .where('link_id', 'in', ordered.map((row) => row.id))
-        .where('status', '=', 'done')
         .orderBy('created_at', 'desc')
         .execute()
     : [];
   const latest = new Map<string, (typeof snapshotRows)[number]>();
+  for (const row of snapshotRows) if (row.status === 'done' && !latest.has(row.link_id)) latest.set(row.link_id, row);
   for (const row of snapshotRows) if (!latest.has(row.link_id)) latest.set(row.link_id, row);
   const snapshots = new Map((await hydrateSnapshots(db, [...latest.values()])).map((snapshot) => [snapshot.linkId, snapshot]));
   const items: FindItem[] = [];

@@ -23,6 +23,7 @@ export function createServiceStore(db: Db): ServiceStore {
     workspacesWithDigests: () => digests.workspacesWithDigests(db),
     linksSharedIn: (workspaceId, channelId, from, to, limit) => digests.linksSharedIn(db, workspaceId, channelId, from, to, limit),
     latestDoneSnapshot: (linkId) => digests.latestDoneSnapshot(db, linkId),
+    channelName: (workspaceId, channelId) => digests.channelName(db, workspaceId, channelId),
     findDead: (query) => findDead(db, query),
     async ensureWorkspace(id, platform, name) {
       await workspaces.ensureWorkspace(db, { id, platform, name });

@@ -39,7 +39,8 @@ export async function watchCommand(
     const before = earlier.find((candidate) => candidate.linkId === watch.linkId);
     const params = { url: watch.url, every: everyText(locale, watch.every), next: shortDate(watch.nextRunAt) };
     let text = accepted.created || !before ? chatText(locale, 'watch.set', params) : chatText(locale, 'watch.changedSchedule', { ...params, before: everyText(locale, before.every) });
-    if (!watch.lastSnapshotId && !watch.lastRunAt && accepted.created) text += ` ${chatText(locale, 'watch.firstCapture')}`;
+    // Never captured before: the watch's first run started with it (a link captured before waits for its due time).
+    if (accepted.created && watch.lastSnapshotId === null && watch.pendingSnapshotId !== null) text += ` ${chatText(locale, 'watch.firstCapture')}`;
     return { text, ok: true, watch };
   } catch (error) {
     return { text: errorMessage(locale, error), ok: false, watch: null };
