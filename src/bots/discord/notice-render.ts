@@ -54,10 +54,20 @@ export function noticeReply(view: NoticeView, locale: string, digestTotal = 0): 
 
 /** The summary, the +/− lines as a code block, and whatever came after them. */
 function withDiffBlock(lines: string[]): string {
-  const diff = lines.filter((line) => DiffLine.test(line)).map((line) => line.replace(/```/g, '`\u200b``'));
+  const diff = lines.filter((line) => DiffLine.test(line)).map(unfenced);
   const plain = lines.filter((line) => !DiffLine.test(line));
   if (!diff.length) return plain.join('\n');
   return [plain[0], '```diff', ...diff, '```', ...plain.slice(1)].filter((line) => line !== undefined).join('\n');
+}
+
+/**
+ * A page's line inside the code block: a zero-width space after every backtick that another one
+ * follows, so no run of them (three, four, ten) can close the fence and let the rest of the embed
+ * be read as Markdown, masked links included. Replacing only ``` would leave a fence behind in
+ * "````" (the fourth backtick and the two after the break).
+ */
+function unfenced(line: string): string {
+  return line.replace(/`(?=`)/g, '`\u200b');
 }
 
 /**
