@@ -48,6 +48,12 @@ describe('startup', () => {
     expect(names).toEqual(['find', 'forget', 'retag', 'snap', 'snapconfig', 'tags', 'unwatch', 'watch', 'watches']);
     const zh = (put.body as Array<{ name: string; description_localizations?: Record<string, string> }>).find((c) => c.name === 'snap');
     expect(zh?.description_localizations?.['zh-CN']).toContain('快照');
+    // Watches run in the server's time zone, so the schedule's hint must not say UTC.
+    const watch = (put.body as Array<{ name: string; options?: Array<{ name: string; description: string; description_localizations?: Record<string, string> }> }>).find((c) => c.name === 'watch');
+    const every = watch?.options?.find((option) => option.name === 'every');
+    expect(every?.description).toContain("in the server's time zone");
+    expect(every?.description_localizations?.['zh-CN']).toContain('服务器所在时区');
+    expect(`${every?.description} ${every?.description_localizations?.['zh-CN']}`).not.toContain('UTC');
   });
 });
 

@@ -57,8 +57,9 @@ export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSO
       .addStringOption((o) =>
         o
           .setName('every')
-          .setDescription('hourly, daily, weekly, or a cron expression such as "0 9 * * 1" (UTC)')
-          .setDescriptionLocalizations(zh('hourly、daily、weekly,或 cron 表达式,如 "0 9 * * 1"(UTC)'))
+          // Schedules run in the linksnap server's local time (croner), not UTC.
+          .setDescription('hourly, daily, weekly, or a cron expression such as "0 9 * * 1" in the server\'s time zone')
+          .setDescriptionLocalizations(zh('hourly、daily、weekly,或 cron 表达式,如 "0 9 * * 1"(按服务器所在时区)'))
           .setRequired(true)
           .setMaxLength(100),
       ),
