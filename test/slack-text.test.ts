@@ -173,4 +173,32 @@ describe('notice blocks', () => {
     expect(message.blocks.some((block) => block.type === 'image')).toBe(false);
     expect(message.blocks.find((block) => block.type === 'actions')).toMatchObject({ elements: [{ text: { text: '查看变化' } }, { text: { text: '之前' } }, { text: { text: '之后' } }] });
   });
+
+  const changeNotice = (title: string | null, excerpt: string[]): Notice => ({
+    id: 'n3',
+    workspaceId: 'slack:T1',
+    platform: 'slack',
+    channelId: 'C1',
+    createdAt: '2026-01-01T00:00:00Z',
+    payload: { kind: 'change', watchId: 'w', linkId: 'l', url: 'https://example.com/pricing?a=1&b=2', title, before: { snapshotId: 'b', capturedAt: '2026-01-01T00:00:00Z', thumbnail: null }, after: { snapshotId: 'a', capturedAt: null, thumbnail: null }, added: excerpt.length, removed: 0, excerpt, locale: 'en' },
+  });
+
+  it('keeps a run of any length of backticks from closing the code block', () => {
+    for (const run of [3, 4, 5, 6, 7, 10]) {
+      const ticks = '`'.repeat(run);
+      const excerpt = [`+ ${ticks}x`, '+<https://evil.example|Verify your account>', `+${ticks}`];
+      const message = noticeMessage(noticeView(changeNotice('Pricing', excerpt), links), 'en', []);
+      const code = (message.blocks.map((block) => (block as { text?: { text: string } }).text?.text ?? '').find((text) => text.startsWith('```')))!;
+      // Slack ends a code block at three backticks in a row: only the block's own two may remain.
+      expect(code.match(/`{3,}/g), `a run of ${run}`).toEqual(['```', '```']);
+      expect(code.replace(/\u200b/g, '')).toBe(`\`\`\`\n+ ${ticks}x\n+&lt;https://evil.example|Verify your account&gt;\n+${ticks}\n\`\`\``);
+    }
+  });
+
+  it("escapes the page title in the fallback text, which Slack reads as mrkdwn in notifications", () => {
+    const message = noticeMessage(noticeView(changeNotice('<!channel> <https://evil.example|click> & more', ['+a line']), links), 'en', []);
+    expect(message.text).not.toMatch(/<!channel>|<https:\/\/evil/);
+    expect(message.text).toBe('&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; more changed https://example.com/pricing?a=1&amp;b=2');
+    expect(message.blocks[0]).toMatchObject({ text: { text: expect.stringContaining('&lt;!channel&gt;') } });
+  });
 });

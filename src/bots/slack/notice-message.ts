@@ -64,7 +64,9 @@ export function noticeMessage(view: NoticeView, locale: Locale, fileIds: Array<s
       });
     }
   }
-  return { text: truncateText([view.title, view.url].filter(Boolean).join(' '), 3_000), blocks };
+  // The fallback text is mrkdwn too (notifications and clients without blocks show it): a page
+  // title such as <!channel> or <https://evil|click> must not ping everyone or fake a link.
+  return { text: escapeMrkdwn(truncateText([view.title, view.url].filter(Boolean).join(' '), 3_000)), blocks };
 }
 
 /** Body lines as text, with a change's excerpt (lines starting + or −) in a code block. */
@@ -86,9 +88,13 @@ function bodyBlocks(view: NoticeView): Block[] {
   }));
 }
 
-/** A line shown inside a code block: mrkdwn's control characters escaped, and no fence that would end the block early. */
+/**
+ * A line shown inside a code block: mrkdwn's control characters escaped, and no fence that would
+ * end the block early. A zero-width space follows every backtick that another one follows: breaking
+ * only each ``` would leave one behind in a run of five ("`·`·`" then "``" joins the last one).
+ */
 function codeLine(line: string): string {
-  return escapeMrkdwn(line).replace(/```/g, '`\u200b`\u200b`');
+  return escapeMrkdwn(line).replace(/`(?=`)/g, '`\u200b');
 }
 
 /**
