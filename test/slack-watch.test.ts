@@ -310,3 +310,52 @@ describe('digests and changed re-posts', () => {
     expect(note).toContain(`<${diffUrl(latest, previous.id)}|${chatText('en', 'card.viewChanges')}>`);
   });
 });
+
+describe('a channel the app is not in', () => {
+  it('refuses /watch and a digest there, asking to invite the app, in the asker’s language; asks again once invited; a DM with the app is fine', async () => {
+    // The manifest has chat:write without chat:write.public: the app posts only where it is a member.
+    slack.addChannel({ id: 'COUTSIDE', name: 'outside' });
+    slack.setNotInChannel('COUTSIDE');
+    slack.addChannel({ id: 'GSECRET', name: 'secret', is_private: true });
+    slack.setNotInChannel('GSECRET');
+    const url = fixtures.url('/article.html?slack-watch=outside');
+    for (const channel of ['COUTSIDE', 'GSECRET']) {
+      const refused = await ask('/watch', `${url} daily`, channel);
+      expect(refused, channel).toMatchObject({ response_type: 'ephemeral', text: st('en', 'watch.notMember') });
+    }
+    const zh = await ask('/watch', `url:${url} every:weekly`, 'COUTSIDE', 'UZH');
+    expect(zh).toMatchObject({ response_type: 'ephemeral', text: st('zh-CN', 'watch.notMember') });
+    expect(st('zh-CN', 'watch.notMember')).toContain('/invite @linksnap');
+    expect(await testApp.service.listWatches(W, 'COUTSIDE')).toEqual([]);
+    expect(await testApp.service.listWatches(W, 'GSECRET')).toEqual([]);
+    // Refused before anything was set: not even the first capture started.
+    expect(await testApp.service.findLinkByUrl(W, url)).toBeFalsy();
+
+    // Invited: the next /watch is let through (membership is asked again, not remembered).
+    slack.setInChannel('COUTSIDE');
+    const set = await ask('/watch', `${url} daily`, 'COUTSIDE');
+    expect(set.response_type).toBe('in_channel');
+    expect(await testApp.service.listWatches(W, 'COUTSIDE')).toEqual([expect.objectContaining({ url, channelId: 'COUTSIDE' })]);
+    const link = await testApp.service.findLinkByUrl(W, url);
+    const [firstCapture] = await testApp.service.listVersions(W, link!.id);
+    expect((await testApp.service.waitFor(firstCapture.id)).status).toBe('done');
+    expect((await ask('/unwatch', url, 'COUTSIDE')).response_type).toBe('in_channel');
+
+    // A digest: refused with the rest of the command, nothing saved.
+    slack.setNotInChannel('COUTSIDE');
+    const before = await testApp.service.getSettings(W);
+    const digest = await ask('/snapconfig', 'digest weekly rot_alerts off', 'COUTSIDE', 'UADMIN');
+    expect(digest).toMatchObject({ response_type: 'ephemeral', text: st('en', 'config.digestNotMember') });
+    expect((await ask('/snapconfig', 'digest daily', 'GSECRET', 'UADMIN')).text).toBe(st('en', 'config.digestNotMember'));
+    expect(await testApp.service.getSettings(W)).toEqual(before);
+    // Turning a digest off there needs no post, so it is not refused.
+    expect((await ask('/snapconfig', 'digest off', 'COUTSIDE', 'UADMIN')).text).not.toBe(st('en', 'config.digestNotMember'));
+
+    // A DM with the app: conversations.info has no is_member for it, and the app can post there.
+    slack.addChannel({ id: 'DAPP', name: 'dm', is_im: true });
+    const dm = await ask('/snapconfig', 'digest weekly', 'DAPP', 'UADMIN');
+    expect(dm.text).toContain('digest here: weekly');
+    expect((await testApp.service.getSettings(W)).digests.DAPP).toBe('weekly');
+    await ask('/snapconfig', 'digest off', 'DAPP', 'UADMIN');
+  });
+});

@@ -47,6 +47,10 @@ export function registerConfigCommand(app: App, deps: ConfigCommandDeps, command
         const problem = parsed.error === 'usage' ? st(locale, 'config.usage') : st(locale, 'config.badChannel', { word: parsed.error });
         return void (await answer(problem));
       }
+      // A digest is posted in this channel: refused (with the rest of the command) where the app could not post it.
+      if (parsed.patch.digests?.[command.channel_id] && !(await deps.directory.appIsMember(command.channel_id))) {
+        return void (await answer(st(locale, 'config.digestNotMember')));
+      }
       const changed = Object.keys(parsed.patch).length > 0;
       let settings;
       try {

@@ -4,6 +4,7 @@ import type { webApi } from '@slack/bolt';
 import { pickLocale, type Locale } from '../../core/i18n.js';
 import type { Logger } from '../../core/logger.js';
 import type { Viewer } from '../../core/types.js';
+import { slackErrorCode } from './slack-errors.js';
 import { slackTeamOf } from './workspace.js';
 
 export interface ChannelInfo {
@@ -79,6 +80,26 @@ export class SlackDirectory {
         return { id: channelId, name: null, private: true };
       }
     });
+  }
+
+  /**
+   * Whether the app can post in the conversation: a member of the channel (conversations.info's
+   * is_member), or a DM with the app. The manifest has chat:write but not chat:write.public, so
+   * anywhere else a post fails with not_in_channel. Asked each time, not cached: someone refused
+   * here invites the app and tries again at once. A private channel or a DM between others is not
+   * visible to the app at all (channel_not_found): not a member either. Other failures are thrown.
+   */
+  async appIsMember(channelId: string): Promise<boolean> {
+    try {
+      const result = await this.#client.conversations.info({ channel: channelId });
+      const channel = (result.channel ?? {}) as { is_member?: boolean; is_im?: boolean; is_mpim?: boolean; is_private?: boolean; is_group?: boolean };
+      if (channel.is_im) return true;
+      // Slack answers for a group DM or private channel only to its members; is_member is there for every channel.
+      return channel.is_member ?? Boolean(channel.is_mpim || channel.is_private || channel.is_group);
+    } catch (error) {
+      if (['channel_not_found', 'not_in_channel'].includes(slackErrorCode(error) ?? '')) return false;
+      throw error;
+    }
   }
 
   /** Remembers what an event already told us, saving a conversations.info call. */

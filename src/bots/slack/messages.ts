@@ -24,6 +24,8 @@ const en = {
   'watch.usage': 'Usage: `/watch url:<link> every:<hourly|daily|weekly|cron expression>`, or `/watch <link> <schedule>`; for example `/watch https://example.com/pricing daily` or `/watch url:https://example.com every:0 9 * * 1`.',
   'unwatch.usage': 'Usage: `/unwatch url:<link>` or `/unwatch <link>`; `/watches` lists what this channel watches.',
   'notice.snapshot': 'View snapshot',
+  'watch.notMember': 'linksnap is not in this channel, so it could not post the changes here. Invite it with `/invite @linksnap`, then set the watch again.',
+  'config.digestNotMember': 'linksnap is not in this channel, so it could not post the digest here. Invite it with `/invite @linksnap`, then set the digest again. Nothing was changed.',
 } as const;
 
 export type SlackMessageKey = keyof typeof en;
@@ -51,6 +53,8 @@ const zhCN: Record<SlackMessageKey, string> = {
   'watch.usage': '用法:`/watch url:<链接> every:<hourly|daily|weekly|cron 表达式>`,或 `/watch <链接> <频率>`;例如 `/watch https://example.com/pricing daily` 或 `/watch url:https://example.com every:0 9 * * 1`。',
   'unwatch.usage': '用法:`/unwatch url:<链接>` 或 `/unwatch <链接>`;`/watches` 列出本频道监视的链接。',
   'notice.snapshot': '查看快照',
+  'watch.notMember': 'linksnap 不在本频道,无法在这里发布页面变化。请先用 `/invite @linksnap` 邀请它,再重新设置监视。',
+  'config.digestNotMember': 'linksnap 不在本频道,无法在这里发布摘要。请先用 `/invite @linksnap` 邀请它,再重新设置摘要。设置未作任何更改。',
 };
 
 const catalogs: Record<Locale, Record<SlackMessageKey, string>> = { en, 'zh-CN': zhCN };

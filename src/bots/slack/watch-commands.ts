@@ -2,7 +2,7 @@
 // answer (core/chat/watch-commands.ts), which owns every rule and sentence. A watch set or stopped
 // is said in the channel (it posts there later); refusals and the list go only to the asker.
 // Everything is answered through the command's response_url, so it works in channels the app was
-// not invited to as well (the app still has to be in the channel to post a change there).
+// not invited to as well; /watch itself is refused there, since the app could not post the changes.
 import type { App, RespondArguments, SlashCommand } from '@slack/bolt';
 import { unwatchCommand, watchCommand, watchesCommand, type WatchPlace } from '../../core/chat/watch-commands.js';
 import { errorMessage } from '../../core/chat/present.js';
@@ -28,6 +28,8 @@ export function registerWatchCommands(app: App, deps: WatchCommandDeps, names: {
     await answer(deps, command, respond, async (place, locale) => {
       const parsed = parseWatchText(command.text);
       if (!parsed) return { text: st(locale, 'watch.usage'), ok: false };
+      // Changes are posted here later; refused now rather than given up on then with not_in_channel.
+      if (!(await deps.directory.appIsMember(command.channel_id))) return { text: st(locale, 'watch.notMember'), ok: false };
       return watchCommand(deps.service, { place, requester: { id: command.user_id, name: command.user_name }, url: parsed.url, every: parsed.every, locale });
     });
   });

@@ -73,8 +73,10 @@ export interface SlackStandIn {
   readonly botUserId: string;
   readonly botId: string;
   addChannel(channel: ChannelFixture): void;
-  /** The app is not a member of this channel: posting there fails with not_in_channel. */
+  /** The app is not a member of this channel: posting there fails with not_in_channel, conversations.info says is_member: false. */
   setNotInChannel(channelId: string): void;
+  /** The app was invited to this channel (undoes setNotInChannel). */
+  setInChannel(channelId: string): void;
   setUser(id: string, fields: UserFixture): void;
   /** Channels users.conversations reports for a user. */
   setMemberships(userId: string, channelIds: string[]): void;
@@ -167,9 +169,14 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
       for (const file of files) if (!uploads.has(file.id)) return { ok: false, error: 'file_not_found' };
       return { ok: true, files: files.map((file) => ({ id: file.id, title: file.title ?? pendingUploads.get(file.id)?.filename, name: pendingUploads.get(file.id)?.filename })) };
     },
+    // As Slack answers a bot: a public channel says whether the app is in it (is_member); a private
+    // channel or group DM it is not in does not exist for it; a DM has no is_member at all.
     'conversations.info': (p) => {
       const channel = channels.get(p.channel);
-      return channel ? { ok: true, channel: { is_private: false, is_im: false, is_mpim: false, ...channel } } : { ok: false, error: 'channel_not_found' };
+      if (!channel) return { ok: false, error: 'channel_not_found' };
+      const member = !outsideChannels.has(channel.id);
+      if (!member && (channel.is_private || channel.is_mpim)) return { ok: false, error: 'channel_not_found' };
+      return { ok: true, channel: { is_private: false, is_im: false, is_mpim: false, ...(channel.is_im ? {} : { is_member: member }), ...channel } };
     },
     'users.info': (p) => {
       const user = users.get(p.user) ?? {};
@@ -278,6 +285,7 @@ export async function startSlackStandIn(options: { botUserId?: string; botId?: s
     botId,
     addChannel: (channel) => void channels.set(channel.id, channel),
     setNotInChannel: (channelId) => void outsideChannels.add(channelId),
+    setInChannel: (channelId) => void outsideChannels.delete(channelId),
     setUser: (id, fields) => void users.set(id, fields),
     setMemberships: (userId, ids) => void memberships.set(userId, ids),
     rememberUserMessage: (channel, ts, fields) => void userMessages.set(`${channel}:${ts}`, { channel, ts, ...fields }),
