@@ -20,6 +20,15 @@ describe('soft 404', () => {
     expect(softNotFound('https://example.com/account', 'https://example.com/login?next=/account')).toBeNull();
     expect(softNotFound('https://example.com/docs/page', 'https://example.com/index.html')).toMatch(/front page/);
   });
+
+  it('judges a short link by where its page was when it was captured', () => {
+    // t.co and youtu.be always lead to another site: that is where the page lives.
+    expect(softNotFound('https://t.co/abc', 'https://example.com/story', 'https://example.com/story')).toBeNull();
+    expect(softNotFound('https://youtu.be/xyz', 'https://www.youtube.com/watch?v=xyz', 'https://www.youtube.com/watch?v=xyz&feature=share')).toBeNull();
+    // Now it leads somewhere else, or to the front page of the site it lived on.
+    expect(softNotFound('https://bit.ly/abc', 'https://parked-domains.example/', 'https://blog.example.org/post')).toMatch(/another site/);
+    expect(softNotFound('https://bit.ly/abc', 'https://blog.example.org/', 'https://blog.example.org/post')).toMatch(/front page/);
+  });
 });
 
 /** elsewhere.test is this machine under another name (another site); vanished.test no longer exists. */

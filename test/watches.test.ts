@@ -119,6 +119,59 @@ describe.each(Backends)('watches on %s', (backend) => {
     await t.service.removeWatch(Workspace.id, watch.id);
   });
 
+  it('posts to each watching channel a change another capture of the link already compared', { timeout: 120_000 }, async () => {
+    fixtures.setPage('/ferry', page('Dec 6, 2026 08:00', Base));
+    const url = fixtures.url('/ferry');
+    const news = await t.service.watch({ url, every: 'daily', workspace: Workspace, requester: Asker, place: Place });
+    const harbour = await t.service.watch({ url, every: 'hourly', workspace: Workspace, requester: Asker, place: { ...Place, channelId: 'c-harbour', channelName: 'harbour' } });
+    // The first capture serves both watches' first runs.
+    for (const run of await t.service.listWatches(Workspace.id)) if (run.pendingSnapshotId) await t.service.waitFor(run.pendingSnapshotId);
+    await t.service.watches.tick(new Date());
+
+    fixtures.setPage('/ferry', page('Dec 7, 2026 10:00', [...Base, 'The winter ferry runs on Sundays too from January.']));
+    // Someone re-posts the link: that capture compares with the previous version and sees the change…
+    const reposted = await t.service.snap({ url, force: true, workspace: Workspace, requester: Asker, source: { platform: 'discord', channelId: 'c-elsewhere' } });
+    expect((await t.service.waitFor(reposted.snapshot.id)).change).toMatchObject({ changed: true, added: 1 });
+    // …so when the watches run, their captures compare with the re-post's and see none. Each
+    // watch still judges against the version it saw last, and both channels hear of the change.
+    const before = posted.filter((notice) => notice.payload.kind === 'change').length;
+    const { started } = await t.service.runWatches({ all: true });
+    const ours = started.filter((run) => run.watch.id === news.watch.id || run.watch.id === harbour.watch.id);
+    expect(ours).toHaveLength(2);
+    for (const run of ours) {
+      const snapshot = await t.service.waitFor(run.snapshotId);
+      expect(snapshot.change?.changed).toBe(false);
+    }
+    expect(await t.service.watches.tick(new Date())).toMatchObject({ changed: 2 });
+    const changes = await until(() => posted.filter((notice) => notice.payload.kind === 'change').slice(before), (list) => list.length >= 2, 'both change notices');
+    expect(changes.map((notice) => notice.channelId).sort()).toEqual(['c-harbour', 'c-news']);
+    for (const notice of changes) expect((notice.payload as { excerpt: string[] }).excerpt).toEqual(['+The winter ferry runs on Sundays too from January.']);
+    await t.service.removeWatch(Workspace.id, news.watch.id);
+    await t.service.removeWatch(Workspace.id, harbour.watch.id);
+  });
+
+  it('counts a run refused by the storage quota as failed, and tells the channel once', { timeout: 60_000 }, async () => {
+    const full = await startTestApp({ env: { ...(await databases.env()), LINKSNAP_WORKSPACE_QUOTA: '1' } });
+    try {
+      const told: Notice[] = [];
+      full.service.subscribeNotices('discord', async (notice) => void told.push(notice));
+      const workspace = { id: 'discord:g-full', platform: 'discord' as const };
+      // The first capture fits (nothing is kept yet); after it the workspace is over its quota of one byte.
+      const { watch } = await full.service.watch({ url: fixtures.url('/harbour'), every: 'hourly', workspace, requester: Asker, place: Place });
+      expect((await full.service.waitFor(watch.pendingSnapshotId!)).status).toBe('done');
+      await full.service.watches.tick(new Date());
+      for (let run = 0; run < 4; run++) expect((await full.service.runWatches({ all: true })).started).toHaveLength(0);
+      await full.service.notices.deliverDue();
+      const failing = told.filter((notice) => notice.payload.kind === 'watch-failing');
+      expect(failing).toHaveLength(1);
+      expect((failing[0].payload as { error: string }).error).toMatch(/quota/i);
+      expect((await full.service.listWatches(workspace.id))[0].failures).toBe(4);
+      expect(await full.service.listVersions(workspace.id, watch.linkId)).toHaveLength(1);
+    } finally {
+      await full.close();
+    }
+  });
+
   it('runs a watch when it is due and not before, on its schedule', { timeout: 60_000 }, async () => {
     fixtures.setPage('/tides', page('today', Base));
     const url = fixtures.url('/tides');

@@ -30,7 +30,7 @@ export interface LinkCheckStore {
    * Links never checked or last checked before `before`, oldest check first; `before` null: every
    * link, in id order after `afterId` (a full pass, page by page).
    */
-  linksDueForCheck(before: Date | null, limit: number, afterId?: string | null): Promise<Array<{ id: string; url: string }>>;
+  linksDueForCheck(before: Date | null, limit: number, afterId?: string | null): Promise<Array<{ id: string; url: string; finalUrl: string | null }>>;
   /** Records the check and moves the rot verdict; null when the link was forgotten meanwhile. */
   recordLinkCheck(linkId: string, check: LinkCheck): Promise<RecordedCheck | null>;
   deadLinkPlaces(linkId: string): Promise<DeadLinkPlace[]>;
@@ -65,7 +65,7 @@ export async function checkLinks(
     const links = await options.store.linksDueForCheck(before, CheckBatch, afterId);
     for (const link of links) {
       signal?.throwIfAborted();
-      const check = await checkLink(link.url, options.policy, signal);
+      const check = await checkLink(link.url, options.policy, signal, link.finalUrl);
       report.checked += 1;
       if (check.alive) report.alive += 1;
       if (check.gone) report.gone += 1;
@@ -81,14 +81,15 @@ export async function checkLinks(
   }
 }
 
-export async function checkLink(url: string, policy: EgressPolicy, signal?: AbortSignal): Promise<LinkCheck> {
+/** `landedAt`: where the latest good capture ended up (after its redirects), when there is one. */
+export async function checkLink(url: string, policy: EgressPolicy, signal?: AbortSignal, landedAt: string | null = null): Promise<LinkCheck> {
   const checkedAt = new Date().toISOString();
   try {
     // GET rather than HEAD: many servers answer HEAD with 405 or 404 for pages that exist.
     const response = await egressRequest(url, { policy, method: 'GET', timeoutMs: CheckTimeoutMs, maxBytes: 1, signal });
     response.abort();
     if (response.status === 404 || response.status === 410) return { checkedAt, alive: false, gone: true, httpStatus: response.status, error: null };
-    const soft = softNotFound(url, response.url);
+    const soft = softNotFound(url, response.url, landedAt);
     if (soft) return { checkedAt, alive: false, gone: true, httpStatus: response.status, error: soft };
     const alive = response.status < 400 || response.status === 401 || response.status === 403 || response.status === 429;
     return { checkedAt, alive, gone: false, httpStatus: response.status, error: null };
@@ -100,14 +101,17 @@ export async function checkLink(url: string, policy: EgressPolicy, signal?: Abor
   }
 }
 
-/** Why a redirect from `from` to `to` means the page is gone, or null when it does not. */
-export function softNotFound(from: string, to: string): string | null {
-  if (from === to) return null;
-  const source = new URL(from);
+/**
+ * Why a redirect from `from` to `to` means the page is gone, or null when it does not. It is judged
+ * against where the page was when it was captured (`landedAt`), not the address alone: a short
+ * link (t.co, youtu.be, bit.ly) always leads to another site, and that is where its page lives.
+ */
+export function softNotFound(from: string, to: string, landedAt: string | null = null): string | null {
+  if (to === from || to === landedAt) return null;
+  const baseline = new URL(landedAt ?? from);
   const target = new URL(to);
-  if (siteOf(source) !== siteOf(target)) return `Redirects to another site (${target.host})`;
-  const wasFrontPage = isFrontPage(source);
-  if (!wasFrontPage && isFrontPage(target)) return `Redirects to the site's front page (${target.origin}/)`;
+  if (siteOf(baseline) !== siteOf(target)) return `Redirects to another site (${target.host})`;
+  if (!isFrontPage(baseline) && isFrontPage(target)) return `Redirects to the site's front page (${target.origin}/)`;
   return null;
 }
 

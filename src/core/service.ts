@@ -460,6 +460,8 @@ export class LinksnapService implements SnapService {
     const link = await this.#store.getLink(workspaceId, linkId);
     const inFlight = await this.#store.recentSnapshot(workspaceId, linkId, new Date(0));
     if (inFlight && (inFlight.status === 'queued' || inFlight.status === 'capturing')) return inFlight;
+    // A watch stores a new version on every run: a workspace at its quota stores no more.
+    await this.#checkQuota(workspaceId, link.url, this.#now(), true);
     // Behind anything a person asked for.
     const snapshot = await this.#store.createSnapshotWithJob(workspaceId, linkId, link.url, this.#deps.config.jobMaxAttempts, this.#now(), 1);
     this.runner?.wake();

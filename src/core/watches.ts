@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { NewNotice } from './notices.js';
 import type { NoticeSnapshot, Snapshot, TextDiff, Watch, WorkspaceSettings } from './types.js';
 import { changeExcerpt } from './change.js';
+import { QuotaExceededError } from './errors.js';
 import { parseWatchEvery } from './watch-every.js';
 
 export interface NewWatchRow {
@@ -34,6 +35,8 @@ export interface WatchStore {
   finishedWatchRuns(limit: number): Promise<Array<{ watch: Watch; snapshotId: string; status: 'done' | 'failed' }>>;
   clearOrphanedRuns(): Promise<number>;
   finishWatchRun(watchId: string, snapshotId: string, outcome: { failed: boolean; tellFailingAt: number }): Promise<{ failures: number; tellFailing: boolean } | null>;
+  /** A run that could not start counts as failed; null when the watch is gone. */
+  countWatchFailure(watchId: string, tellFailingAt: number): Promise<{ failures: number; tellFailing: boolean } | null>;
 }
 
 /** What a watch run needs from the service. */
@@ -100,61 +103,87 @@ export class WatchRunner {
 
   /** Claims the watch's run due at its next_run_at and starts its capture; null when another process claimed it or it could not start. */
   async startRun(watch: Watch, now: Date = this.#now()): Promise<string | null> {
-    // A schedule stored before LINKSNAP_WATCH_MIN_INTERVAL was raised still runs, at its own pace.
-    const schedule = parseWatchEvery(watch.every, 0);
-    if (!(await this.#store.claimWatchRun(watch.id, watch.nextRunAt, schedule.next(now), now))) return null;
     try {
+      // A schedule stored before LINKSNAP_WATCH_MIN_INTERVAL was raised still runs, at its own pace.
+      const schedule = parseWatchEvery(watch.every, 0);
+      if (!(await this.#store.claimWatchRun(watch.id, watch.nextRunAt, schedule.next(now), now))) return null;
       const snapshot = await this.#capturer.recapture(watch.workspaceId, watch.linkId);
       await this.#store.setWatchPending(watch.id, snapshot.id);
       this.#logger({ level: 'info', context: 'watch', message: 'Watch run started', details: { watchId: watch.id, workspace: watch.workspaceId, url: watch.url, snapshotId: snapshot.id } });
       return snapshot.id;
     } catch (error) {
-      // The run is skipped (its next time is already set); the watch runs again then.
+      // The run is skipped (its next time is already set, or its schedule cannot be read); one
+      // watch never stops the others.
       this.#logger({ level: 'warn', context: 'watch', message: 'Watch run could not start', details: { watchId: watch.id, url: watch.url, error } });
+      if (error instanceof QuotaExceededError) {
+        // The workspace is full: the channel hears it (once) like any run that keeps failing.
+        const counted = await this.#store.countWatchFailure(watch.id, TellFailingAfter).catch(() => null);
+        if (counted?.tellFailing) await this.#tellFailing(watch, null, counted.failures, error.message).catch(() => undefined);
+      }
       return null;
     }
   }
 
-  /** Judges every run whose capture ended: a change is posted once, a watch failing again and again is reported once. */
+  /**
+   * Judges every run whose capture ended: a change is posted once, a watch failing again and again
+   * is reported once. A change is judged against the version this watch saw last, not merely the
+   * link's previous version: another capture of the link in between (a re-post, another channel's
+   * watch, `snap --force`) must not swallow the change this channel is waiting to hear about. The
+   * post is written before the run is marked judged: a crash in between loses nothing, and the
+   * notice is unique, so judging again posts nothing twice.
+   */
   async judgeFinished(): Promise<Omit<WatchTickReport, 'started'>> {
     const report = { changed: 0, unchanged: 0, failed: 0 };
     await this.#store.clearOrphanedRuns();
     for (const run of await this.#store.finishedWatchRuns(Batch)) {
-      const failed = run.status === 'failed';
-      const finished = await this.#store.finishWatchRun(run.watch.id, run.snapshotId, { failed, tellFailingAt: TellFailingAfter });
-      if (!finished) continue; // another process judged it
       try {
-        if (failed) {
+        if (run.status === 'failed') {
+          const finished = await this.#store.finishWatchRun(run.watch.id, run.snapshotId, { failed: true, tellFailingAt: TellFailingAfter });
+          if (!finished) continue; // another process judged it
           report.failed += 1;
           if (finished.tellFailing) await this.#tellFailing(run.watch, run.snapshotId, finished.failures);
           continue;
         }
         const snapshot = await this.#capturer.getSnapshotById(run.snapshotId);
-        if (snapshot.change?.changed) {
-          report.changed += 1;
-          await this.#postChange(run.watch, snapshot);
-        } else {
-          report.unchanged += 1;
-        }
+        const change = await this.#changeSinceLastSeen(run.watch, snapshot);
+        if (change) await this.#postChange(run.watch, snapshot, change.beforeId, change.diff);
+        const finished = await this.#store.finishWatchRun(run.watch.id, run.snapshotId, { failed: false, tellFailingAt: TellFailingAfter });
+        if (!finished) continue;
+        if (change) report.changed += 1;
+        else report.unchanged += 1;
       } catch (error) {
+        // Left pending: the next tick judges it again.
         this.#logger({ level: 'warn', context: 'watch', message: 'Judging a watch run failed', details: { watchId: run.watch.id, snapshotId: run.snapshotId, error } });
       }
     }
     return report;
   }
 
+  /** How the page changed since the version the watch saw last (its first run: the link's previous version); null when it did not. */
+  async #changeSinceLastSeen(watch: Watch, snapshot: Snapshot): Promise<{ beforeId: string; diff: TextDiff } | null> {
+    const stored = snapshot.change;
+    const beforeId = watch.lastSnapshotId ?? stored?.previousId ?? null;
+    if (!beforeId || beforeId === snapshot.id) return null;
+    // The usual case: nothing came between, and the capture already compared the two.
+    if (stored && stored.previousId === beforeId && !stored.changed) return null;
+    try {
+      const diff = await this.#capturer.diff(watch.workspaceId, snapshot.id, beforeId);
+      return diff.changed ? { beforeId, diff } : null;
+    } catch (error) {
+      // The version it saw last is gone (forgotten, or removed by retention): judge by the capture's own comparison.
+      this.#logger({ level: 'debug', context: 'watch', message: 'Could not compare with the version the watch saw last', details: { watchId: watch.id, beforeId, error } });
+      if (!stored?.changed || stored.previousId === beforeId) return null;
+      return { beforeId: stored.previousId, diff: await this.#capturer.diff(watch.workspaceId, snapshot.id, stored.previousId) };
+    }
+  }
+
   get minIntervalMs(): number {
     return this.#minIntervalMs;
   }
 
-  async #postChange(watch: Watch, snapshot: Snapshot): Promise<void> {
-    const change = snapshot.change!;
+  async #postChange(watch: Watch, snapshot: Snapshot, beforeId: string, diff: TextDiff): Promise<void> {
     if (!isChatWatch(watch)) return;
-    const [before, diff, settings] = await Promise.all([
-      this.#capturer.getSnapshotById(change.previousId).catch(() => null),
-      this.#capturer.diff(watch.workspaceId, snapshot.id, change.previousId),
-      this.#capturer.getSettings(watch.workspaceId),
-    ]);
+    const [before, settings] = await Promise.all([this.#capturer.getSnapshotById(beforeId).catch(() => null), this.#capturer.getSettings(watch.workspaceId)]);
     await this.#notices.add({
       workspaceId: watch.workspaceId,
       platform: watch.platform,
@@ -166,7 +195,7 @@ export class WatchRunner {
         linkId: watch.linkId,
         url: watch.url,
         title: snapshot.title,
-        before: before ? noticeSnapshot(before) : { snapshotId: change.previousId, capturedAt: null, thumbnail: null },
+        before: before ? noticeSnapshot(before) : { snapshotId: beforeId, capturedAt: null, thumbnail: null },
         after: noticeSnapshot(snapshot),
         added: diff.added,
         removed: diff.removed,
@@ -176,15 +205,16 @@ export class WatchRunner {
     });
   }
 
-  async #tellFailing(watch: Watch, snapshotId: string, failures: number): Promise<void> {
+  async #tellFailing(watch: Watch, snapshotId: string | null, failures: number, reason: string | null = null): Promise<void> {
     if (!isChatWatch(watch)) return;
-    const [snapshot, settings] = await Promise.all([this.#capturer.getSnapshotById(snapshotId).catch(() => null), this.#capturer.getSettings(watch.workspaceId)]);
+    const [snapshot, settings] = await Promise.all([snapshotId ? this.#capturer.getSnapshotById(snapshotId).catch(() => null) : null, this.#capturer.getSettings(watch.workspaceId)]);
     await this.#notices.add({
       workspaceId: watch.workspaceId,
       platform: watch.platform,
       channelId: watch.channelId!,
-      dedupKey: `watch-failing:${watch.id}:${snapshotId}`,
-      payload: { kind: 'watch-failing', watchId: watch.id, linkId: watch.linkId, url: watch.url, failures, error: snapshot?.error ?? null, locale: settings.locale },
+      // One notice per time the watch starts failing (failing_told is cleared when a run works).
+      dedupKey: `watch-failing:${watch.id}:${snapshotId ?? `unstarted-${watch.lastRunAt ?? watch.createdAt}`}`,
+      payload: { kind: 'watch-failing', watchId: watch.id, linkId: watch.linkId, url: watch.url, failures, error: reason ?? snapshot?.error ?? null, locale: settings.locale },
     });
   }
 }

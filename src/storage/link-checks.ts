@@ -16,8 +16,22 @@ import { placedVisibleTo, tagColumns, visibleTo } from './visibility.js';
 /** Checks in a row that must find a page gone before its link is called dead. */
 export const DeadAfterFailures = 2;
 
-export async function linksDueForCheck(db: Db, before: Date | null, limit: number, afterId: string | null = null): Promise<Array<{ id: string; url: string }>> {
-  let query = db.selectFrom('links').leftJoin('link_checks', 'link_checks.link_id', 'links.id').select(['links.id as id', 'links.url as url']);
+export async function linksDueForCheck(db: Db, before: Date | null, limit: number, afterId: string | null = null): Promise<Array<{ id: string; url: string; finalUrl: string | null }>> {
+  let query = db
+    .selectFrom('links')
+    .leftJoin('link_checks', 'link_checks.link_id', 'links.id')
+    .select(['links.id as id', 'links.url as url'])
+    // Where the latest good capture landed: a short link's page lives on another site.
+    .select((eb) =>
+      eb
+        .selectFrom('snapshots as s')
+        .select('s.final_url')
+        .whereRef('s.link_id', '=', 'links.id')
+        .where('s.status', '=', 'done')
+        .orderBy('s.created_at', 'desc')
+        .limit(1)
+        .as('finalUrl'),
+    );
   if (before) {
     query = query
       .where((eb) => eb.or([eb('link_checks.checked_at', 'is', null), eb('link_checks.checked_at', '<', before.toISOString())]))

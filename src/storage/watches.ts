@@ -7,6 +7,7 @@ import type { NewWatchRow, WatchStore } from '../core/watches.js';
 import type { Platform, Watch } from '../core/types.js';
 import { isoNow, newId } from './ids.js';
 import type { Db, WatchRow } from './schema.js';
+import { writeTransaction } from './transaction.js';
 
 type NewWatch = NewWatchRow;
 
@@ -107,7 +108,8 @@ export async function claimWatchRun(db: Db, watchId: string, dueAt: string, next
 }
 
 export async function setWatchPending(db: Db, watchId: string, snapshotId: string): Promise<void> {
-  await db.updateTable('watches').set({ pending_snapshot_id: snapshotId }).where('id', '=', watchId).execute();
+  // Only the run that claimed the watch sets it; a run already pending is never overwritten.
+  await db.updateTable('watches').set({ pending_snapshot_id: snapshotId }).where('id', '=', watchId).where('pending_snapshot_id', 'is', null).execute();
 }
 
 /** Watches whose run's capture has ended (done or failed), to be judged. */
@@ -163,6 +165,18 @@ export async function finishWatchRun(
   return { failures, tellFailing };
 }
 
+/** A run that could not even start (the workspace is at its storage quota) counts as a failed run. */
+export async function countWatchFailure(db: Db, watchId: string, tellFailingAt: number): Promise<{ failures: number; tellFailing: boolean } | null> {
+  return writeTransaction(db, async (trx) => {
+    const current = await trx.selectFrom('watches').select(['failures', 'failing_told']).where('id', '=', watchId).executeTakeFirst();
+    if (!current) return null;
+    const failures = Number(current.failures) + 1;
+    const tellFailing = failures >= tellFailingAt && Number(current.failing_told) === 0;
+    await trx.updateTable('watches').set({ failures, failing_told: tellFailing ? 1 : Number(current.failing_told) }).where('id', '=', watchId).execute();
+    return { failures, tellFailing };
+  });
+}
+
 function selectWatches(db: Db) {
   return db.selectFrom('watches as w').innerJoin('links as l', 'l.id', 'w.link_id').selectAll('w').select('l.url as url');
 }
@@ -200,5 +214,6 @@ export function createWatchStore(db: Db): WatchStore {
     finishedWatchRuns: (limit) => finishedWatchRuns(db, limit),
     clearOrphanedRuns: () => clearOrphanedRuns(db),
     finishWatchRun: (watchId, snapshotId, outcome) => finishWatchRun(db, watchId, snapshotId, outcome),
+    countWatchFailure: (watchId, tellFailingAt) => countWatchFailure(db, watchId, tellFailingAt),
   };
 }
