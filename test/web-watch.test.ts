@@ -319,6 +319,45 @@ describe('a change notice\'s signed link', () => {
   });
 });
 
+describe('an older snapshot\'s signed link', () => {
+  it('reaches that version and its past, never a later version of the link; signed in, any two compare', async () => {
+    const signed = new URL(locked.web.snapshotUrl(first));
+    const grant = signed.search.slice(1);
+    // The page neither lists the later version nor offers to compare with it.
+    const page = await request(locked.base, 'GET', `/s/${first.id}?${grant}`);
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain(second.id);
+    expect(page.text).not.toContain('id="compare-against"');
+    const json = await request(locked.base, 'GET', `/api/snapshots/${first.id}?${grant}`);
+    expect(json.json.versions.map((v: { id: string }) => v.id)).toEqual([first.id]);
+
+    // Asked for anyway, the later version is refused, and none of its text or screenshot comes out.
+    const diffPage = await request(locked.base, 'GET', `/s/${first.id}/diff?against=${second.id}&${grant}`);
+    expect(diffPage.status).toBe(403);
+    expect(diffPage.text).not.toContain(AddedParagraph);
+    const diffJson = await request(locked.base, 'GET', `/api/snapshots/${first.id}/diff?against=${second.id}&${grant}`);
+    expect(diffJson.status).toBe(403);
+    expect(diffJson.text).not.toContain(AddedParagraph);
+    const shot = await request(locked.base, 'GET', `/api/snapshots/${first.id}/diff/screenshot?against=${second.id}&${grant}`);
+    expect(shot.status).toBe(403);
+    expect(shot.headers.get('content-type')).not.toBe('image/png');
+
+    // The newer one's signature still reaches the older version, as a change notice's link does.
+    const newer = new URL(locked.web.snapshotUrl(second)).search.slice(1);
+    const newerPage = await request(locked.base, 'GET', `/s/${second.id}?${newer}`);
+    expect(newerPage.text).toMatch(new RegExp(`<option value="${first.id}" selected>`));
+    expect((await request(locked.base, 'GET', `/api/snapshots/${second.id}/diff?against=${first.id}&${newer}`)).status).toBe(200);
+    expect((await request(locked.base, 'GET', `/api/snapshots/${second.id}/diff/screenshot?against=${first.id}&${newer}`)).status).toBe(200);
+
+    // Signed in, the older one compares with the later one either way.
+    const auth = { authorization: `Bearer ${Token}` };
+    expect((await request(locked.base, 'GET', `/s/${first.id}/diff?against=${second.id}`, { headers: auth })).status).toBe(200);
+    expect((await request(locked.base, 'GET', `/api/snapshots/${first.id}/diff?against=${second.id}`, { headers: auth })).json).toMatchObject({ from: { id: second.id }, to: { id: first.id } });
+    expect((await request(locked.base, 'GET', `/api/snapshots/${first.id}/diff/screenshot?against=${second.id}`, { headers: auth })).status).toBe(200);
+    expect((await request(locked.base, 'GET', `/s/${first.id}`, { headers: auth })).text).toContain(`<option value="${second.id}"`);
+  });
+});
+
 describe('the watch control on the snapshot view', () => {
   it('watches on a cron schedule, re-shows a refused one with the reason, and stops', async () => {
     const watchUrl = `/s/${second.id}/watch`;

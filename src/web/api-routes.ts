@@ -8,7 +8,7 @@ import { sendArtifact } from './artifact-response.js';
 import { readJson, sendJson } from './http-io.js';
 import type { Router } from './router.js';
 import { linkJson, ServedKinds, snapshotJson } from './snapshot-json.js';
-import { checkId, checkWorkspaceId, LocalWorkspace, requireAuth, snapshotGrant, type WebContext, type WebDeps } from './web-context.js';
+import { checkId, checkWorkspaceId, LocalWorkspace, requireAuth, signedMayShow, snapshotGrant, type WebContext, type WebDeps } from './web-context.js';
 import { BadRequestError } from './web-errors.js';
 
 const MaxTags = 50;
@@ -81,9 +81,9 @@ export function registerApiRoutes(router: Router<WebContext>, deps: WebDeps): vo
     const body: Record<string, unknown> = {
       snapshot: snapshotJson(snapshot, grant),
       link: linkJson(link),
-      // A signed link opens one snapshot; the other versions are listed, not opened.
+      // A signed link opens one snapshot; the older versions are listed, not opened, and later ones not at all.
       versions: grant
-        ? versions.map((v) => ({ id: v.id, status: v.status, createdAt: v.createdAt, capturedAt: v.capturedAt }))
+        ? versions.filter((v) => signedMayShow(v, snapshot)).map((v) => ({ id: v.id, status: v.status, createdAt: v.createdAt, capturedAt: v.capturedAt }))
         : versions.map((v) => snapshotJson(v)),
     };
     if (!grant) body.shares = (await service.listShares(snapshot.workspaceId, snapshot.linkId)).map(shareJson);

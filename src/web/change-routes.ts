@@ -1,6 +1,7 @@
 // Routes for pages that change and die: watches (the JSON API, and the snapshot view's form) and
 // the difference between two versions of a link (the JSON API, and the side-by-side page a chat
-// change notice links to with the newer snapshot's signature). Registered before api-routes.ts,
+// change notice links to with the newer snapshot's signature; a signature reaches only older
+// versions, see signedMayShow). Registered before api-routes.ts,
 // whose /api/snapshots/:id/:kind would otherwise answer /api/snapshots/:id/diff.
 import { LinksnapError, NotFoundError, InvalidInputError } from '../core/errors.js';
 import { errorMessage } from '../core/chat/present.js';
@@ -12,7 +13,7 @@ import { readForm, readJson, redirect, sendHtml, sendJson } from './http-io.js';
 import { layoutOptions, renderSnapshotPage } from './page-routes.js';
 import type { Router } from './router.js';
 import { artifactPath } from './snapshot-json.js';
-import { checkId, checkWorkspaceId, requireAuth, snapshotGrant, type WebContext, type WebDeps } from './web-context.js';
+import { checkId, checkSignedAgainst, checkWorkspaceId, requireAuth, snapshotGrant, type WebContext, type WebDeps } from './web-context.js';
 import { BadRequestError } from './web-errors.js';
 import { diffPage } from './views/diff-page.js';
 
@@ -53,22 +54,24 @@ export function registerChangeRoutes(router: Router<WebContext>, deps: WebDeps):
   router.on('GET', '/api/snapshots/:id/diff', async (ctx) => {
     const id = checkId(ctx.params.id);
     // Before any lookup, so a missing and an existing id answer alike without a valid signature.
-    snapshotGrant(ctx, deps, id);
+    const grant = snapshotGrant(ctx, deps, id);
     const against = optionalId(ctx.url.searchParams.get('against'));
     const snapshot = await service.getSnapshotById(id);
+    if (grant && against) checkSignedAgainst(grant, snapshot, await service.getSnapshot(snapshot.workspaceId, against));
     sendJson(ctx.res, 200, diffJson(await service.diff(snapshot.workspaceId, id, against)));
   });
 
   // The other version's screenshot for the diff view, reachable with this snapshot's signature:
-  // the signature opens the versions of its own link as far as comparing them goes.
+  // the signature opens the older versions of its own link as far as comparing them goes.
   router.on('GET', '/api/snapshots/:id/diff/screenshot', async (ctx) => {
     const id = checkId(ctx.params.id);
-    snapshotGrant(ctx, deps, id);
+    const grant = snapshotGrant(ctx, deps, id);
     const againstId = optionalId(ctx.url.searchParams.get('against'));
     if (!againstId) throw new BadRequestError('Name the version whose screenshot to show as "against"');
     const snapshot = await service.getSnapshotById(id);
     const other = await service.getSnapshot(snapshot.workspaceId, againstId);
     if (other.linkId !== snapshot.linkId) throw new BadRequestError('"against" must be another version of the same link');
+    checkSignedAgainst(grant, snapshot, other);
     const ref = service.artifact(other, 'screenshot');
     if (!ref) throw new NotFoundError('screenshot of snapshot', againstId);
     await sendArtifact(ctx.req, ctx.res, other, ref, (artifact, range) => service.openArtifact(artifact, range));
@@ -79,7 +82,7 @@ export function registerChangeRoutes(router: Router<WebContext>, deps: WebDeps):
     const grant = snapshotGrant(ctx, deps, id);
     const snapshot = await service.getSnapshotById(id);
     const againstId = optionalId(ctx.url.searchParams.get('against'));
-    const diff = await orderedDiff(deps, snapshot, againstId);
+    const diff = await orderedDiff(deps, snapshot, againstId, grant);
     const link = await service.getLink(snapshot.workspaceId, snapshot.linkId, grant ? PublicViewer : null);
     const suffix = grant ? `?${grant}` : '';
     const urls = (version: Snapshot) => {
@@ -132,9 +135,10 @@ export function registerChangeRoutes(router: Router<WebContext>, deps: WebDeps):
 }
 
 /** The page reads older to newer whichever of the two was named first; the API keeps the order it was asked in. */
-async function orderedDiff(deps: WebDeps, snapshot: Snapshot, againstId: string | null): Promise<SnapshotDiff> {
+async function orderedDiff(deps: WebDeps, snapshot: Snapshot, againstId: string | null, grant: string | null): Promise<SnapshotDiff> {
   if (!againstId) return deps.service.diff(snapshot.workspaceId, snapshot.id);
   const other = await deps.service.getSnapshot(snapshot.workspaceId, againstId);
+  checkSignedAgainst(grant, snapshot, other);
   return Date.parse(other.createdAt) > Date.parse(snapshot.createdAt)
     ? deps.service.diff(snapshot.workspaceId, other.id, snapshot.id)
     : deps.service.diff(snapshot.workspaceId, snapshot.id, other.id);

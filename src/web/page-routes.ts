@@ -14,7 +14,7 @@ import { ClientScript } from './assets/client-script.js';
 import { StyleSheet } from './assets/style-sheet.js';
 import { cookie, readForm, redirect, sendHtml } from './http-io.js';
 import type { Router } from './router.js';
-import { checkId, checkWorkspaceId, requireAuth, snapshotGrant, WorkspaceCookie, type WebContext, type WebDeps } from './web-context.js';
+import { checkId, checkWorkspaceId, requireAuth, signedMayShow, snapshotGrant, WorkspaceCookie, type WebContext, type WebDeps } from './web-context.js';
 import type { AddFormState } from './views/add-form.js';
 import type { LayoutOptions } from './views/layout.js';
 import { linksPage } from './views/links-page.js';
@@ -148,7 +148,8 @@ export async function renderSnapshotPage(ctx: WebContext, deps: WebDeps, id: str
   const [link, versions, shares, watches] = await Promise.all([
     // A signed link may be passed on: it shows only tags given in places open to the workspace.
     service.getLink(snapshot.workspaceId, snapshot.linkId, grant ? PublicViewer : null),
-    service.listVersions(snapshot.workspaceId, snapshot.linkId),
+    // A signed link shows its version and those before it, never a later one (nor offers it to compare).
+    service.listVersions(snapshot.workspaceId, snapshot.linkId).then((all) => (grant ? all.filter((version) => signedMayShow(version, snapshot)) : all)),
     grant ? Promise.resolve([]) : service.listShares(snapshot.workspaceId, snapshot.linkId),
     grant ? Promise.resolve([]) : service.listWatches(snapshot.workspaceId),
   ]);

@@ -5,6 +5,7 @@ import { ForbiddenError } from '../core/errors.js';
 import type { Locale } from '../core/i18n.js';
 import type { Logger } from '../core/logger.js';
 import type { SnapService } from '../core/service-api.js';
+import type { Snapshot } from '../core/types.js';
 import type { AccessPolicy } from './access.js';
 import type { LinkSigner } from './link-signer.js';
 import type { Translate } from './messages.js';
@@ -52,6 +53,21 @@ export function snapshotGrant(ctx: WebContext, deps: WebDeps, snapshotId: string
   }
   if (ctx.url.searchParams.has('sig')) throw new ForbiddenError('This link is not valid for this snapshot, or it has expired; ask for a new one');
   throw new AuthRequiredError(ctx.url.pathname);
+}
+
+/**
+ * What a signed link shows of its link's versions: its own snapshot and those made before it (a
+ * change notice signs the newer snapshot and compares it with an older one). A later version is
+ * not the signer's to pass on, so it stays closed to the signature, even listed by id.
+ */
+export function signedMayShow(version: Pick<Snapshot, 'id' | 'createdAt'>, signed: Pick<Snapshot, 'id' | 'createdAt'>): boolean {
+  return version.id === signed.id || Date.parse(version.createdAt) < Date.parse(signed.createdAt);
+}
+
+/** With only a signature, `against` must be an older version of the signed snapshot (same link checked by the caller or the core). */
+export function checkSignedAgainst(grant: string | null, signed: Snapshot, against: Snapshot): void {
+  if (grant === null || against.linkId !== signed.linkId || signedMayShow(against, signed)) return;
+  throw new ForbiddenError('A shared link compares its snapshot only with older versions; sign in to compare it with a later one');
 }
 
 const IdPattern = /^[A-Za-z0-9_-]{1,100}$/;

@@ -207,6 +207,7 @@ function changeSummary(
       <a href="${diffHref(snapshot.id, change.previousId)}">${t('view.change.show')}</a></p>`;
 }
 
+/** Under a signed link `versions` holds only this snapshot and older ones (page-routes.ts), so only those are offered. */
 function compareForm(t: Translate, locale: Locale, snapshot: Snapshot, versions: Snapshot[], preselected: string | null, grant: string | null) {
   const others = versions.filter((v) => v.id !== snapshot.id && v.status === 'done');
   if (snapshot.status !== 'done' || !others.length) return '';
