@@ -49,17 +49,29 @@ export interface LinkCheckReport {
 
 const CheckTimeoutMs = 15_000;
 const CheckBatch = 500;
+/** A nightly pass ends after this long even with links still due; the next run starts with those checked longest ago. */
+const DueCheckBudgetMs = 3 * 3_600_000;
 
 /**
  * Checks links once each: the due ones (not checked since `before`), or with `before` null every
  * link. `onDeath` runs for each link this run called dead.
  */
 export async function checkLinks(
-  options: { store: LinkCheckStore; policy: EgressPolicy; onDeath?: (link: { id: string; url: string }, recorded: RecordedCheck) => Promise<void> },
+  options: {
+    store: LinkCheckStore;
+    policy: EgressPolicy;
+    onDeath?: (link: { id: string; url: string }, recorded: RecordedCheck) => Promise<void>;
+    /** How long a due pass may go on (3 h by default). */
+    budgetMs?: number;
+    /** An alert could not be written; the check goes on with the next link. */
+    onError?: (link: { id: string; url: string }, error: unknown) => void;
+  },
   before: Date | null,
   signal?: AbortSignal,
 ): Promise<LinkCheckReport> {
   const report: LinkCheckReport = { checked: 0, alive: 0, gone: 0, died: 0 };
+  const startedAt = Date.now();
+  const budgetMs = options.budgetMs ?? DueCheckBudgetMs;
   let afterId: string | null = null;
   for (;;) {
     const links = await options.store.linksDueForCheck(before, CheckBatch, afterId);
@@ -70,14 +82,19 @@ export async function checkLinks(
       if (check.alive) report.alive += 1;
       if (check.gone) report.gone += 1;
       const recorded = await options.store.recordLinkCheck(link.id, check);
-      if (recorded?.becameDead) {
-        report.died += 1;
-        await options.onDeath?.(link, recorded);
+      if (recorded?.becameDead) report.died += 1;
+      // Announced at every check that finds it still dead, not only the one that made it so: the
+      // alerts are unique per death, so a process that stopped between the verdict and its alerts
+      // (or an alert that could not be written) is made good at the next check, and nothing is told twice.
+      if (recorded?.deadSince && options.onDeath) {
+        await options.onDeath(link, recorded).catch((error: unknown) => options.onError?.(link, error));
       }
     }
-    // A due pass takes one batch a run (the next run takes the next oldest); a full pass goes on.
-    if (before !== null || links.length < CheckBatch) return report;
-    afterId = links[links.length - 1].id;
+    if (links.length < CheckBatch) return report;
+    // A due pass goes on while links are due (each checked one is no longer due) and its time lasts;
+    // what is left is the oldest-checked of the next run. A full pass walks every link by id.
+    if (before !== null && Date.now() - startedAt > budgetMs) return report;
+    if (before === null) afterId = links[links.length - 1].id;
   }
 }
 

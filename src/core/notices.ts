@@ -20,8 +20,9 @@ export interface NewNotice {
 
 export interface NoticeStore {
   addNotice(notice: NewNotice): Promise<boolean>;
-  pendingNotices(platform: Platform, now: Date, limit?: number): Promise<Notice[]>;
+  pendingNotices(platform: Platform, now: Date, limit?: number, after?: Pick<Notice, 'createdAt' | 'id'> | null): Promise<Notice[]>;
   claimNotice(noticeId: string, now: Date, leaseMs: number): Promise<boolean>;
+  renewNoticeClaim(noticeId: string, now: Date, leaseMs: number): Promise<void>;
   markNoticeDelivered(noticeId: string, now: Date): Promise<void>;
   recordNoticeFailure(noticeId: string, error: string, permanent: boolean, policy: DeliveryPolicy, now: Date): Promise<boolean>;
 }
@@ -33,8 +34,9 @@ export interface NoticeSubscription {
   isPermanentFailure?(error: unknown): boolean;
 }
 
-/** How long one try may take before another process may try the same notice. */
+/** How long a try holds a notice before another process may try it (renewed while the post goes on). */
 const ClaimMs = 60_000;
+const PageSize = 100;
 
 export class NoticeDelivery {
   readonly #store: NoticeStore;
@@ -97,11 +99,18 @@ export class NoticeDelivery {
     for (const [platform, handlers] of this.#handlers) {
       if (!handlers.size) continue;
       try {
-        const pending = await this.#store.pendingNotices(platform, this.#now());
-        for (const notice of pending) {
-          const owner = [...handlers].find(([, options]) => !options.owns || options.owns(notice.workspaceId));
-          if (!owner) continue;
-          if (await this.#deliver(notice, owner[0], owner[1])) delivered += 1;
+        // Page on past notices this process does not post (another shard's), so a backlog of
+        // those never hides this process's own.
+        let after: Notice | null = null;
+        for (;;) {
+          const pending = await this.#store.pendingNotices(platform, this.#now(), PageSize, after);
+          for (const notice of pending) {
+            const owner = [...handlers].find(([, options]) => !options.owns || options.owns(notice.workspaceId));
+            if (!owner) continue;
+            if (await this.#deliver(notice, owner[0], owner[1])) delivered += 1;
+          }
+          if (pending.length < PageSize) break;
+          after = pending[pending.length - 1];
         }
       } catch (error) {
         this.#logger({ level: 'warn', context: 'notices', message: 'Looking for notices to post failed', details: { platform, error } });
@@ -112,6 +121,9 @@ export class NoticeDelivery {
 
   async #deliver(notice: Notice, handler: NoticeHandler, options: NoticeSubscription): Promise<boolean> {
     if (!(await this.#store.claimNotice(notice.id, this.#now(), ClaimMs))) return false;
+    // A post can take longer than the claim (a platform's own retries): keep it claimed meanwhile.
+    const renew = setInterval(() => void this.#store.renewNoticeClaim(notice.id, this.#now(), ClaimMs).catch(() => undefined), ClaimMs / 2);
+    renew.unref();
     try {
       await handler(notice);
       await this.#store.markNoticeDelivered(notice.id, this.#now());
@@ -127,6 +139,8 @@ export class NoticeDelivery {
         details: { noticeId: notice.id, kind: notice.payload.kind, workspace: notice.workspaceId, channelId: notice.channelId, error },
       });
       return false;
+    } finally {
+      clearInterval(renew);
     }
   }
 

@@ -516,8 +516,11 @@ export class LinksnapService implements SnapService {
             link,
             recorded,
           );
-          this.#deps.logger({ level: 'info', context: 'schedule', message: 'Link found dead', details: { linkId: link.id, url: link.url, reason: recorded.deadReason, alerts: written } });
+          if (recorded.becameDead || written) {
+            this.#deps.logger({ level: 'info', context: 'schedule', message: 'Link found dead', details: { linkId: link.id, url: link.url, reason: recorded.deadReason, alerts: written } });
+          }
         },
+        onError: (link, error) => this.#deps.logger({ level: 'warn', context: 'schedule', message: 'Could not write the dead-link alerts; the next check tries again', details: { linkId: link.id, url: link.url, error } }),
       },
       before,
       options.signal,

@@ -40,20 +40,29 @@ export async function addNotice(db: Db, notice: NewNotice): Promise<boolean> {
   return added;
 }
 
-/** Notices of a platform not yet delivered nor given up, whose next try is due, oldest first. */
-export async function pendingNotices(db: Db, platform: Platform, now: Date, limit = 100): Promise<Notice[]> {
-  const rows = await db
+/** Notices of a platform not yet delivered nor given up, whose next try is due, oldest first; `after`: the page after that one. */
+export async function pendingNotices(db: Db, platform: Platform, now: Date, limit = 100, after: Pick<Notice, 'createdAt' | 'id'> | null = null): Promise<Notice[]> {
+  let query = db
     .selectFrom('notices')
     .selectAll()
     .where('platform', '=', platform)
     .where('delivered_at', 'is', null)
     .where('given_up_at', 'is', null)
-    .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', isoNow(now))]))
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+    .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', isoNow(now))]));
+  if (after) query = query.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]));
+  const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute();
   return rows.map(toNotice);
+}
+
+/** Keeps a claimed notice for `leaseMs` more while its post is under way (a slow platform, retries). */
+export async function renewNoticeClaim(db: Db, noticeId: string, now: Date, leaseMs: number): Promise<void> {
+  await db
+    .updateTable('notices')
+    .set({ next_attempt_at: isoNow(new Date(now.getTime() + leaseMs)) })
+    .where('id', '=', noticeId)
+    .where('delivered_at', 'is', null)
+    .where('given_up_at', 'is', null)
+    .execute();
 }
 
 /**
@@ -117,8 +126,9 @@ function toNotice(row: NoticeRow): Notice {
 export function createNoticeStore(db: Db): NoticeStore {
   return {
     addNotice: (notice) => addNotice(db, notice),
-    pendingNotices: (platform, now, limit) => pendingNotices(db, platform, now, limit),
+    pendingNotices: (platform, now, limit, after) => pendingNotices(db, platform, now, limit, after),
     claimNotice: (noticeId, now, leaseMs) => claimNotice(db, noticeId, now, leaseMs),
+    renewNoticeClaim: (noticeId, now, leaseMs) => renewNoticeClaim(db, noticeId, now, leaseMs),
     markNoticeDelivered: (noticeId, now) => markNoticeDelivered(db, noticeId, now),
     recordNoticeFailure: (noticeId, error, permanent, policy, now) => recordNoticeFailure(db, noticeId, error, permanent, policy, now),
   };
