@@ -18,11 +18,12 @@ import {
   listVersions,
   migrateToLatest,
   updateSettings,
+  updateSnapshot,
   upsertLink,
   type Db,
 } from '../src/storage/index.js';
 import { applyRetention } from '../src/storage/retention.js';
-import { putWatch, setWatchPending } from '../src/storage/watches.js';
+import { finishWatchRun, putWatch, setWatchPending } from '../src/storage/watches.js';
 import { Backends, backendFixture } from './helpers/databases.js';
 
 const dirs: string[] = [];
@@ -81,6 +82,9 @@ describe.each(Backends)('retention on %s', (backend) => {
       await version('keep-all', other.id, 59, 'o2');
       await version('keep-all', other.id, 58, 'o3');
 
+      // v2 was compared with v1, v3 with v2.
+      await updateSnapshot(db, v2.id, { change: { previousId: v1.id, previousCapturedAt: null, changed: true, added: 1, removed: 0 } });
+      await updateSnapshot(db, v3.id, { change: { previousId: v2.id, previousCapturedAt: null, changed: true, added: 2, removed: 1 } });
       await updateSettings(db, 'w', { keepVersions: 2, dropFullPageAfterDays: 30 });
       const report = await applyRetention(db, new Date(now));
       expect(report).toEqual({ workspaces: 1, versionsDeleted: 1, fullPagesDropped: 1 });
@@ -90,6 +94,9 @@ describe.each(Backends)('retention on %s', (backend) => {
       expect(kept.find((s) => s.id === v3.id)?.artifacts.fullpage?.sha256).toBe(v3.fullpage);
       expect(kept.find((s) => s.id === v2.id)?.artifacts.fullpage).toBeUndefined();
       expect(kept.find((s) => s.id === v2.id)?.artifacts.screenshot?.sha256).toBe(v2.screenshot);
+      // v1 is gone, so v2 has nothing to be compared with any more; v3's comparison with v2 stays.
+      expect(kept.find((s) => s.id === v2.id)?.change).toBeNull();
+      expect(kept.find((s) => s.id === v3.id)?.change).toMatchObject({ previousId: v2.id, added: 2 });
       // The share of the removed version points at the oldest kept one: who shared it where is not lost.
       expect((await listShares(db, 'w', link.id)).map((s) => ({ id: s.id, snapshotId: s.snapshotId }))).toEqual([{ id: share.id, snapshotId: v3.id }]);
       expect(await listVersions(db, 'keep-all', other.id)).toHaveLength(3);
@@ -109,7 +116,7 @@ describe.each(Backends)('retention on %s', (backend) => {
       expect(await blobs.exists(o1.fullpage)).toBe(true);
 
       // Once the watch no longer waits on v2, it goes too.
-      await setWatchPending(db, watch.id, v4.id);
+      await finishWatchRun(db, watch.id, v2.id, { failed: false, tellFailingAt: 3 });
       expect((await applyRetention(db, new Date(now))).versionsDeleted).toBe(1);
       expect((await listVersions(db, 'w', link.id)).map((snapshot) => snapshot.id)).toEqual([v4.id, v3.id]);
       expect((await collectGarbage(db, blobs, { graceMs: 0 })).deleted).toBe(1);

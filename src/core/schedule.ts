@@ -60,11 +60,14 @@ function oncePerCluster(
     return null;
   }
   let running = false;
-  return cron.schedule(expression, async () => {
+  return cron.schedule(expression, async (context) => {
     if (running) return;
     running = true;
     try {
-      const slot = new Date(Math.floor(Date.now() / 1000) * 1000);
+      // The time the run was due at, the same in every process, not the moment this process woke
+      // (which can fall in the next second on a busy one, and so claim a second run).
+      const due = context?.date instanceof Date ? context.date : new Date();
+      const slot = new Date(Math.floor(due.getTime() / 1000) * 1000);
       if (!(await options.store.claimRun(name, slot, owner))) {
         logger({ level: 'debug', context: 'schedule', message: `${label} of this tick runs in another process`, details: { slot } });
         return;

@@ -73,6 +73,12 @@ async function keepNewestVersions(db: Db, workspaceId: string, keep: number): Pr
       if (!doomed.length) return 0;
       await trx.updateTable('shares').set({ snapshot_id: heir }).where('snapshot_id', 'in', doomed).execute();
       await trx.updateTable('watches').set({ last_snapshot_id: heir }).where('last_snapshot_id', 'in', doomed).execute();
+      // A kept version compared with a removed one has nothing left to show a diff against: it reads as the first kept version.
+      await trx
+        .updateTable('snapshots')
+        .set({ change_previous_id: null, change_previous_at: null, change_changed: null, change_added: null, change_removed: null })
+        .where('change_previous_id', 'in', doomed)
+        .execute();
       await trx.deleteFrom('snapshots').where('id', 'in', doomed).execute();
       return doomed.length;
     });
