@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
-import { TestEnv } from './helpers/app.js';
+import { startTestApp, TestEnv } from './helpers/app.js';
 
 const run = promisify(execFile);
 /**
@@ -171,6 +171,46 @@ describe('linksnap watch, diff', () => {
   }, SlowTestMs);
 });
 
+describe('linksnap diff in any workspace', () => {
+  it('diffs two versions of a link captured from chat, and keeps both ids to versions of one link', async () => {
+    const dir = dataFolder();
+    const url = fixtures.url('/chat-tides.html');
+    const workspace = { id: 'discord:G4242', platform: 'discord' as const };
+    // Captured as the Discord bot would (the CLI has no way to), in the same data folder.
+    const app = await startTestApp({ dataDir: dir });
+    let older: string, newer: string, local: string;
+    try {
+      const capture = async (paragraphs: string[], where: { id: string; platform: 'discord' | 'cli' }) => {
+        fixtures.setPage('/chat-tides.html', page('2026-01-05 10:00', paragraphs));
+        const accepted = await app.service.snap({ url, force: true, workspace: where, requester: { id: 'U1' }, source: { platform: where.platform, channelId: 'C1' } });
+        const done = await app.service.waitFor(accepted.snapshot.id);
+        expect(done.status).toBe('done');
+        return done.id;
+      };
+      older = await capture(Paragraphs, workspace);
+      newer = await capture([...Paragraphs, Added], workspace);
+      local = await capture(Paragraphs, { id: 'local', platform: 'cli' });
+    } finally {
+      await app.close();
+    }
+
+    const text = await cli(dir, 'diff', older, newer);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`\n+${Added}\n`);
+    expect(text.stdout).toMatch(/1 line added, 0 removed\.\n$/);
+    const json = JSON.parse((await cli(dir, 'diff', newer, '--json')).stdout);
+    expect(json).toMatchObject({ changed: true, added: 1, from: { id: older, url }, to: { id: newer, url } });
+
+    // The same page in the local workspace is another link: not a version of the chat one.
+    const mixed = await cli(dir, 'diff', local, newer);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stderr).toMatch(/No snapshot with id/);
+    const unknown = await cli(dir, 'diff', 'AAAAAAAAAAAAAAAA');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No snapshot with id/);
+  }, SlowTestMs);
+});
+
 describe('linksnap check-links, find --dead', () => {
   it('calls a page that answers 404 twice dead, names it in the run that did, and lists it with since when and why', async () => {
     const dir = dataFolder();
@@ -205,6 +245,23 @@ describe('linksnap check-links, find --dead', () => {
     const withText = await cli(dir, 'find', '--dead', '--text', 'tides');
     expect(withText.code).toBe(2);
     expect(withText.stderr).toMatch(/leave --text out/);
+  }, SlowTestMs);
+
+  it('names a dead link that was never captured, as find --dead lists it', async () => {
+    const dir = dataFolder();
+    const url = fixtures.url('/never-captured.html');
+    // Its only capture fails (a redirect to an address captures may not reach), then it answers 404.
+    fixtures.setPage('/never-captured.html', { status: 302, headers: { location: 'http://10.1.2.3/' } });
+    const snapped = await cli(dir, 'snap', url, '--json');
+    expect(snapped.code).toBe(1);
+    fixtures.setPage('/never-captured.html', { status: 404, body: 'Not here' });
+    expect((await cli(dir, 'check-links', '--all')).code).toBe(0);
+    const twice = await cli(dir, 'check-links', '--all');
+    expect(twice.code, twice.stderr).toBe(0);
+    expect(twice.stdout).toContain('1 newly dead');
+    expect(twice.stdout).toContain(`Died in this run:\n  ${url}  HTTP 404\n`);
+    expect(twice.stdout).not.toMatch(/never captured|lists only links with a snapshot/);
+    expect(JSON.parse((await cli(dir, 'find', '--dead', '--json')).stdout).items).toEqual([expect.objectContaining({ url, deadReason: 'HTTP 404' })]);
   }, SlowTestMs);
 });
 

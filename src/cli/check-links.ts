@@ -9,7 +9,7 @@ interface DiedLink {
   url: string;
   deadSince: string;
   deadReason: string | null;
-  /** The latest done snapshot: the page as it was. */
+  /** The latest done snapshot (the page as it was), or the latest attempt of a link never captured. */
   snapshotId: string;
 }
 
@@ -38,7 +38,6 @@ export async function checkLinksCommand(app: App, args: string[]): Promise<numbe
       process.stdout.write('Died in this run:\n');
       for (const link of died) process.stdout.write(`  ${link.url}${link.workspace === 'local' ? '' : `  [${link.workspace}]`}  ${link.deadReason ?? 'gone'}\n`);
     }
-    if (died.length < report.died) process.stdout.write(`(${report.died - died.length} more never captured successfully; linksnap find --dead lists only links with a snapshot)\n`);
     return 0;
   } catch (error) {
     return fail(error, json);

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { App } from '../app.js';
 import { snapshotJson } from '../core/snapshot-json.js';
 import type { SnapshotDiff } from '../core/types.js';
-import { fail, idsAsPositionals, LocalWorkspace, printJson, usageError, when } from './common.js';
+import { fail, idsAsPositionals, printJson, usageError, when } from './common.js';
 
 export async function diffCommand(app: App, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: idsAsPositionals(args), allowPositionals: true, options: { json: { type: 'boolean' } } });
@@ -13,9 +13,13 @@ export async function diffCommand(app: App, args: string[]): Promise<number> {
   // Read as `diff OLD NEW`, like diff(1): the changes that lead from the first to the second.
   const [olderId, newerId] = positionals.length === 2 ? positionals : [null, positionals[0]];
   try {
-    const diff = await app.service.diff(LocalWorkspace.id, newerId, olderId);
+    // Any workspace's snapshot, as watch run and check-links act on every workspace: the CLI is the
+    // admin's. The older id is looked up in the newer one's workspace, and the core requires both to
+    // be versions of one link.
+    const newer = await app.service.getSnapshotById(newerId);
+    const diff = await app.service.diff(newer.workspaceId, newerId, olderId);
     if (json) {
-      const link = await app.service.getLink(LocalWorkspace.id, diff.to.linkId);
+      const link = await app.service.getLink(newer.workspaceId, diff.to.linkId);
       const locate = (sha256: string) => app.blobs.locator(sha256);
       printJson({
         changed: diff.changed,
