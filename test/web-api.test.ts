@@ -6,19 +6,19 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../src/config.js';
 import type { Snapshot } from '../src/core/types.js';
-import { createWebServer, type WebServer } from '../src/web/index.js';
 import { LinkSigner, loadLinkSecret } from '../src/web/link-signer.js';
-import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import type { FixtureServer } from './helpers/fixture-server.js';
+import type { TestApp } from './helpers/app.js';
+import { startWeb, startWebTestBed, type RunningWeb, type WebTestBed } from './helpers/web.js';
 
 const Token = 'web-test-token-0123456789';
 
+let bed: WebTestBed | undefined;
 let fixtures: FixtureServer;
 let t: TestApp;
-let open: { web: WebServer; base: string };
-let locked: { web: WebServer; base: string };
+let open: RunningWeb;
+let locked: RunningWeb;
 let article: Snapshot;
 let cjk: Snapshot;
 
@@ -56,16 +56,9 @@ function request(base: string, method: string, rawPath: string, options: { heade
 const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const bearer = { authorization: `Bearer ${Token}` };
 
-async function startWeb(config: Config): Promise<{ web: WebServer; base: string }> {
-  const web = createWebServer({ service: t.service, config, logger: t.logger });
-  return { web, base: await web.listen() };
-}
-
 beforeAll(async () => {
-  fixtures = await startFixtureServer();
-  t = await startTestApp({ env: { LINKSNAP_PORT: '0' } });
-  open = await startWeb(t.config);
-  locked = await startWeb({ ...t.config, apiToken: Token });
+  bed = await startWebTestBed(Token);
+  ({ fixtures, t, open, locked } = bed);
   const first = await request(open.base, 'POST', '/api/snapshots', json({ url: fixtures.url('/article.html?utm_source=x'), tags: ['#News', 'Lighthouse'] }));
   expect(first.status).toBe(202);
   const second = await request(open.base, 'POST', '/api/snapshots', json({ url: fixtures.url('/cjk.html'), tags: '中文, 日记' }));
@@ -77,10 +70,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await open?.web.close();
-  await locked?.web.close();
-  await t?.close();
-  await fixtures?.close();
+  await bed?.close();
 });
 
 describe('JSON API', () => {
@@ -486,7 +476,7 @@ describe('access with LINKSNAP_API_TOKEN', () => {
     expect(links.text).toContain('The Quiet Lighthouse of Vannamere');
     expect((await request(locked.base, 'GET', '/api/tags', { headers: { cookie } })).status).toBe(200);
     expect((await request(locked.base, 'GET', '/api/tags', { headers: { cookie: 'linksnap_session=forged' } })).status).toBe(401);
-    const secure = await startWeb({ ...t.config, apiToken: Token, publicUrl: 'https://snap.example.org' });
+    const secure = await startWeb(t, { ...t.config, apiToken: Token, publicUrl: 'https://snap.example.org' });
     try {
       const behindTls = await request(secure.base, 'POST', '/login', form(Token));
       expect(String(behindTls.headers['set-cookie'])).toMatch(/; Secure/);
@@ -499,7 +489,7 @@ describe('access with LINKSNAP_API_TOKEN', () => {
   });
 
   it('slows down token guessing at the login form', async () => {
-    const guarded = await startWeb({ ...t.config, apiToken: Token });
+    const guarded = await startWeb(t, { ...t.config, apiToken: Token });
     try {
       const attempt = (token: string) =>
         request(guarded.base, 'POST', '/login', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}&next=%2Flinks` });
@@ -562,7 +552,7 @@ describe('access with LINKSNAP_API_TOKEN', () => {
     const secretFile = path.join(t.dataDir, 'link-secret');
     expect(fs.statSync(secretFile).mode & 0o777).toBe(0o600);
     const secret = loadLinkSecret(t.dataDir, null);
-    const expiring = await startWeb({ ...t.config, apiToken: Token, linkTtlSec: 3600 });
+    const expiring = await startWeb(t, { ...t.config, apiToken: Token, linkTtlSec: 3600 });
     try {
       const fresh = new URL(expiring.web.snapshotUrl(article));
       expect(fresh.searchParams.get('exp')).toMatch(/^\d+$/);
@@ -576,8 +566,8 @@ describe('access with LINKSNAP_API_TOKEN', () => {
       await expiring.web.close();
     }
     // The same secret across restarts keeps old links valid; a configured secret replaces it.
-    const restarted = await startWeb({ ...t.config, apiToken: Token });
-    const configured = await startWeb({ ...t.config, apiToken: Token, linkSecret: 'configured-secret-of-enough-length' });
+    const restarted = await startWeb(t, { ...t.config, apiToken: Token });
+    const configured = await startWeb(t, { ...t.config, apiToken: Token, linkSecret: 'configured-secret-of-enough-length' });
     try {
       const oldLink = new URL(locked.web.snapshotUrl(article));
       expect((await request(restarted.base, 'GET', oldLink.pathname + oldLink.search)).status).toBe(200);

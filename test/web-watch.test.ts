@@ -3,18 +3,18 @@
 // set, changed and removed; the diff between two versions as JSON and side by side; the change
 // summary on the snapshot view; dead links listed and marked; and what a signed link opens.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../src/config.js';
 import type { Snapshot } from '../src/core/types.js';
-import { createWebServer, type WebServer } from '../src/web/index.js';
-import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
+import type { FixtureServer } from './helpers/fixture-server.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { startWeb, startWebTestBed, type RunningWeb, type WebTestBed } from './helpers/web.js';
 
 const Token = 'watch-test-token-0123456789';
 
+let bed: WebTestBed | undefined;
 let fixtures: FixtureServer;
 let t: TestApp;
-let open: { web: WebServer; base: string };
-let locked: { web: WebServer; base: string };
+let open: RunningWeb;
+let locked: RunningWeb;
 /** Two versions of /harbour: the second adds a paragraph and rewrites one line. */
 let first: Snapshot;
 let second: Snapshot;
@@ -76,16 +76,9 @@ async function capture(path: string, page: string | { status: number; body?: str
   return done;
 }
 
-async function startWeb(config: Config): Promise<{ web: WebServer; base: string }> {
-  const web = createWebServer({ service: t.service, config, logger: t.logger });
-  return { web, base: await web.listen() };
-}
-
 beforeAll(async () => {
-  fixtures = await startFixtureServer();
-  t = await startTestApp({ env: { LINKSNAP_PORT: '0' } });
-  open = await startWeb(t.config);
-  locked = await startWeb({ ...t.config, apiToken: Token });
+  bed = await startWebTestBed(Token);
+  ({ fixtures, t, open, locked } = bed);
   first = await capture('/harbour', harbourPage(BaseParagraphs, '2026-01-05 10:00'));
   const changed = [...BaseParagraphs];
   changed.splice(2, 0, AddedParagraph);
@@ -95,10 +88,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await open?.web.close();
-  await locked?.web.close();
-  await t?.close();
-  await fixtures?.close();
+  await bed?.close();
 });
 
 describe('watches API', () => {
@@ -157,8 +147,7 @@ describe('watches API', () => {
 
   it('follows LINKSNAP_WATCH_MIN_INTERVAL', async () => {
     const strict = await startTestApp({ env: { LINKSNAP_PORT: '0', LINKSNAP_WATCH_MIN_INTERVAL: '1d' }, captures: false });
-    const web = createWebServer({ service: strict.service, config: strict.config, logger: strict.logger });
-    const base = await web.listen();
+    const { web, base } = await startWeb(strict, strict.config);
     try {
       const hourly = await request(base, 'POST', '/api/watches', { json: { url: fixtures.url('/harbour'), every: 'hourly' } });
       expect(hourly.status).toBe(400);
