@@ -1,15 +1,14 @@
 // Issue 12 from the command line: watches, diffs, the link check, dead links and retention, each
 // through the CLI run as a real process on its own data folder, capturing fixture pages in Chromium.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
-import { startTestApp, TestEnv } from './helpers/app.js';
+import { startTestApp } from './helpers/app.js';
+import { Added, changingPage, Paragraphs } from './helpers/changing-page.js';
+import { runCli as cli } from './helpers/cli.js';
 
-const run = promisify(execFile);
 /**
  * Each test runs the CLI a score of times, each a process that starts tsx and opens the store (a
  * few seconds on a busy two-core machine), some of them capturing in Chromium.
@@ -25,33 +24,7 @@ function dataFolder(): string {
   return dir;
 }
 
-async function cli(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      env: { ...process.env, ...TestEnv, LINKSNAP_LOG_LEVEL: 'error', LINKSNAP_DATA_DIR: dataDir },
-      timeout: 90_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-
-function page(updated: string, paragraphs: string[]): string {
-  return `<!doctype html><html lang="en"><head><title>Tide tables</title></head><body><article>
-    <h1>Tide tables for the harbour</h1>
-    <p>Updated ${updated}</p>
-    ${paragraphs.map((text) => `<p>${text}</p>`).join('\n')}
-  </article></body></html>`;
-}
-
-const Paragraphs = [
-  'The harbour keeps two tides a day, and the times below are for the outer pier where the ferry leaves.',
-  'Spring tides come with the full and the new moon; neap tides fall between them, a week apart.',
-  'Boats drawing more than two metres should leave within an hour either side of high water.',
-];
-const Added = 'From next month the ferry also leaves from the inner pier at low water, weather permitting.';
+const page = (updated: string, paragraphs: string[]) => changingPage('Tide tables', updated, paragraphs, 'Tide tables for the harbour');
 
 beforeAll(async () => {
   fixtures = await startFixtureServer();

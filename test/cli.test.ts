@@ -1,32 +1,19 @@
 // The CLI as a user runs it: a real process, a real data folder, a real capture.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
-import { TestEnv } from './helpers/app.js';
+import { runCli } from './helpers/cli.js';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/storage/db.js';
 import { newId } from '../src/storage/ids.js';
 
-const run = promisify(execFile);
 let fixtures: FixtureServer;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linksnap-cli-'));
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      env: { ...process.env, ...TestEnv, LINKSNAP_LOG_LEVEL: 'error', LINKSNAP_DATA_DIR: dataDir },
-      timeout: 90_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** Every run shares the one data folder, which a test also opens to rewrite a row. */
+const cli = (...args: string[]) => runCli(dataDir, ...args);
 
 beforeAll(async () => {
   fixtures = await startFixtureServer();
