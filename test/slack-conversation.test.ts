@@ -1,46 +1,39 @@
 // The shared conversation's rules on Slack, through the real Bolt app in HTTP mode against the
 // stand-in Slack: the same scenarios as on Discord (test/discord-conversation.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSlackApp, type SlackAppHandle } from '../src/bots/slack/index.js';
 import { ChatPolicy } from '../src/core/chat/policy.js';
-import type { Snapshot } from '../src/core/types.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
-import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
-import { startMountServer, type MountServer } from './stand-ins/slack/mount-server.js';
+import type { TestApp } from './helpers/app.js';
+import type { FixtureServer } from './helpers/fixture-server.js';
+import { startSlackHttpTestBed, type SlackHttpTestBed } from './helpers/slack-http.js';
 import { eventCallbackBody, messageEventBody, newTs, sendEvent, sendSlashCommand } from './stand-ins/slack/requests.js';
-import { startSlackStandIn, type SlackStandIn } from './stand-ins/slack/server.js';
+import type { SlackStandIn } from './stand-ins/slack/server.js';
 
 const SigningSecret = 'conversation-signing-secret-7d2';
 const sign = { signingSecret: SigningSecret };
 const T = 'T0CONV';
 const W = `slack:${T}`;
 
+let bed: SlackHttpTestBed | undefined;
 let testApp: TestApp;
 let fixtures: FixtureServer;
 let slack: SlackStandIn;
-let web: MountServer;
-let handle: SlackAppHandle;
 let eventsUrl: string;
 
 beforeAll(async () => {
-  testApp = await startTestApp({ env: { SLACK_BOT_TOKEN: 'xoxb-conversation', SLACK_SIGNING_SECRET: SigningSecret, LINKSNAP_JOB_ATTEMPTS: '1' } });
-  fixtures = await startFixtureServer();
-  slack = await startSlackStandIn();
-  web = await startMountServer();
-  slack.addChannel({ id: 'CGEN', name: 'general' });
-  slack.addChannel({ id: 'GFALCON', name: 'acquisition-falcon', is_private: true });
-  slack.setMemberships('UALICE', ['CGEN']);
-  slack.setMemberships('UBOB', ['CGEN', 'GFALCON']);
-  const config = { ...testApp.config, slack: { ...testApp.config.slack, apiUrl: slack.apiUrl } };
-  const snapshotUrl = (snapshot: Pick<Snapshot, 'id'>) => `http://127.0.0.1:1/s/${snapshot.id}`;
-  handle = await startSlackApp({ service: testApp.service, config, logger: testApp.logger, snapshotUrl, http: web, retries: 0 });
-  eventsUrl = `${web.url}/slack/events`;
+  bed = await startSlackHttpTestBed({
+    env: { SLACK_BOT_TOKEN: 'xoxb-conversation', SLACK_SIGNING_SECRET: SigningSecret, LINKSNAP_JOB_ATTEMPTS: '1' },
+    prepare(standIn) {
+      standIn.addChannel({ id: 'CGEN', name: 'general' });
+      standIn.addChannel({ id: 'GFALCON', name: 'acquisition-falcon', is_private: true });
+      standIn.setMemberships('UALICE', ['CGEN']);
+      standIn.setMemberships('UBOB', ['CGEN', 'GFALCON']);
+    },
+  });
+  ({ testApp, fixtures, slack, eventsUrl } = bed);
 });
 
 afterAll(async () => {
-  await handle?.stop();
-  await testApp?.close();
-  await Promise.all([fixtures?.close(), slack?.close(), web?.close()]);
+  await bed?.close();
 });
 
 async function post(channel: string, user: string, text: string, team = T): Promise<string> {

@@ -4,13 +4,13 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSlackApp, type SlackAppHandle } from '../src/bots/slack/index.js';
+import type { SlackAppHandle } from '../src/bots/slack/index.js';
 import { FindActionIds } from '../src/bots/slack/blocks.js';
 import { t } from '../src/core/i18n.js';
-import type { Snapshot } from '../src/core/types.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
-import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
-import { startMountServer, type MountServer } from './stand-ins/slack/mount-server.js';
+import type { TestApp } from './helpers/app.js';
+import type { FixtureServer } from './helpers/fixture-server.js';
+import { startSlackHttpTestBed, type SlackHttpTestBed } from './helpers/slack-http.js';
+import type { MountServer } from './stand-ins/slack/mount-server.js';
 import {
   messageEventBody,
   newTs,
@@ -19,12 +19,13 @@ import {
   sendSlashCommand,
   type SlashCommandFields,
 } from './stand-ins/slack/requests.js';
-import { startSlackStandIn, type SlackStandIn } from './stand-ins/slack/server.js';
+import type { SlackStandIn } from './stand-ins/slack/server.js';
 
 const SigningSecret = 'test-signing-secret-8f2a';
 const T1 = 'T0000TEAM1';
 const T2 = 'T0000TEAM2';
 
+let bed: SlackHttpTestBed | undefined;
 let testApp: TestApp;
 let fixtures: FixtureServer;
 let slack: SlackStandIn;
@@ -32,7 +33,6 @@ let web: MountServer;
 let handle: SlackAppHandle;
 let eventsUrl: string;
 
-const snapshotUrl = (snapshot: Pick<Snapshot, 'id'>) => `http://127.0.0.1:1/s/${snapshot.id}`;
 const sign = { signingSecret: SigningSecret };
 
 function command(fields: Partial<SlashCommandFields> & Pick<SlashCommandFields, 'command' | 'text'>): SlashCommandFields {
@@ -49,22 +49,19 @@ function blocksText(blocks: any[]): string {
 }
 
 beforeAll(async () => {
-  testApp = await startTestApp({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SigningSecret, LINKSNAP_SNAPS_PER_MINUTE: '3', LINKSNAP_JOB_ATTEMPTS: '1' } });
-  fixtures = await startFixtureServer();
-  slack = await startSlackStandIn();
-  web = await startMountServer();
-  slack.addChannel({ id: 'CPUBLIC', name: 'general' });
-  slack.addChannel({ id: 'GSECRET', name: 'secret-room', is_private: true });
-  slack.setUser('UZH', { locale: 'zh-CN' });
-  const config = { ...testApp.config, slack: { ...testApp.config.slack, apiUrl: slack.apiUrl } };
-  handle = await startSlackApp({ service: testApp.service, config, logger: testApp.logger, snapshotUrl, http: web, retries: 0 });
-  eventsUrl = `${web.url}/slack/events`;
+  bed = await startSlackHttpTestBed({
+    env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SigningSecret, LINKSNAP_SNAPS_PER_MINUTE: '3', LINKSNAP_JOB_ATTEMPTS: '1' },
+    prepare(standIn) {
+      standIn.addChannel({ id: 'CPUBLIC', name: 'general' });
+      standIn.addChannel({ id: 'GSECRET', name: 'secret-room', is_private: true });
+      standIn.setUser('UZH', { locale: 'zh-CN' });
+    },
+  });
+  ({ testApp, fixtures, slack, web, handle, eventsUrl } = bed);
 });
 
 afterAll(async () => {
-  await handle?.stop();
-  await testApp?.close();
-  await Promise.all([fixtures?.close(), slack?.close(), web?.close()]);
+  await bed?.close();
 });
 
 describe('Slack app in HTTP mode', () => {

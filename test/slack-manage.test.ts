@@ -3,13 +3,11 @@
 // mode against the stand-in Slack, with the real service capturing local fixture pages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManageActionIds, RetagInput } from '../src/bots/slack/blocks.js';
-import { startSlackApp, type SlackAppHandle } from '../src/bots/slack/index.js';
 import { st } from '../src/bots/slack/messages.js';
 import { t } from '../src/core/i18n.js';
-import type { Snapshot } from '../src/core/types.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
-import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
-import { startMountServer, type MountServer } from './stand-ins/slack/mount-server.js';
+import type { TestApp } from './helpers/app.js';
+import type { FixtureServer } from './helpers/fixture-server.js';
+import { startSlackHttpTestBed, type SlackHttpTestBed } from './helpers/slack-http.js';
 import {
   eventCallbackBody,
   messageEventBody,
@@ -20,38 +18,33 @@ import {
   sendViewSubmission,
   type SlashCommandFields,
 } from './stand-ins/slack/requests.js';
-import { startSlackStandIn, type SlackStandIn, type StoredMessage } from './stand-ins/slack/server.js';
+import type { SlackStandIn, StoredMessage } from './stand-ins/slack/server.js';
 
 const SigningSecret = 'manage-signing-secret-41c';
 const sign = { signingSecret: SigningSecret };
 
+let bed: SlackHttpTestBed | undefined;
 let testApp: TestApp;
 let fixtures: FixtureServer;
 let slack: SlackStandIn;
-let web: MountServer;
-let handle: SlackAppHandle;
 let eventsUrl: string;
 
 beforeAll(async () => {
-  testApp = await startTestApp({ env: { SLACK_BOT_TOKEN: 'xoxb-manage', SLACK_SIGNING_SECRET: SigningSecret, LINKSNAP_JOB_ATTEMPTS: '1' } });
-  fixtures = await startFixtureServer();
-  slack = await startSlackStandIn();
-  web = await startMountServer();
-  for (const id of ['CPUB', 'CINC', 'COUT', 'CX']) slack.addChannel({ id, name: id.toLowerCase() });
-  slack.addChannel({ id: 'GPRIV', name: 'private-room', is_private: true });
-  slack.setUser('UADMIN', { is_admin: true });
-  slack.setUser('UOWNER', { is_owner: true });
-  slack.setUser('UZHSTRANGER', { locale: 'zh-CN' });
-  const config = { ...testApp.config, slack: { ...testApp.config.slack, apiUrl: slack.apiUrl } };
-  const snapshotUrl = (snapshot: Pick<Snapshot, 'id'>) => `http://127.0.0.1:1/s/${snapshot.id}`;
-  handle = await startSlackApp({ service: testApp.service, config, logger: testApp.logger, snapshotUrl, http: web, retries: 0 });
-  eventsUrl = `${web.url}/slack/events`;
+  bed = await startSlackHttpTestBed({
+    env: { SLACK_BOT_TOKEN: 'xoxb-manage', SLACK_SIGNING_SECRET: SigningSecret, LINKSNAP_JOB_ATTEMPTS: '1' },
+    prepare(standIn) {
+      for (const id of ['CPUB', 'CINC', 'COUT', 'CX']) standIn.addChannel({ id, name: id.toLowerCase() });
+      standIn.addChannel({ id: 'GPRIV', name: 'private-room', is_private: true });
+      standIn.setUser('UADMIN', { is_admin: true });
+      standIn.setUser('UOWNER', { is_owner: true });
+      standIn.setUser('UZHSTRANGER', { locale: 'zh-CN' });
+    },
+  });
+  ({ testApp, fixtures, slack, eventsUrl } = bed);
 });
 
 afterAll(async () => {
-  await handle?.stop();
-  await testApp?.close();
-  await Promise.all([fixtures?.close(), slack?.close(), web?.close()]);
+  await bed?.close();
 });
 
 function command(fields: Partial<SlashCommandFields> & Pick<SlashCommandFields, 'command' | 'teamId'>): SlashCommandFields {

@@ -4,16 +4,16 @@
 // on a re-posted link's card. Watches and link checks are driven by calling the service's own steps
 // (runWatches, tickWatches, checkLinks, postDigests) instead of waiting for their schedules.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSlackApp, type SlackAppHandle } from '../src/bots/slack/index.js';
 import { st } from '../src/bots/slack/messages.js';
 import { chatText } from '../src/core/chat/wording.js';
 import { t } from '../src/core/i18n.js';
 import type { Snapshot } from '../src/core/types.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
-import { startFixtureServer, type FixtureServer } from './helpers/fixture-server.js';
-import { startMountServer, type MountServer } from './stand-ins/slack/mount-server.js';
+import type { TestApp } from './helpers/app.js';
+import { Added, changingPage as page, Paragraphs } from './helpers/changing-page.js';
+import type { FixtureServer } from './helpers/fixture-server.js';
+import { startSlackHttpTestBed, type SlackHttpTestBed } from './helpers/slack-http.js';
 import { messageEventBody, newTs, sendEvent, sendSlashCommand } from './stand-ins/slack/requests.js';
-import { startSlackStandIn, type ApiCall, type SlackStandIn } from './stand-ins/slack/server.js';
+import type { ApiCall, SlackStandIn } from './stand-ins/slack/server.js';
 
 const SigningSecret = 'watch-signing-secret-41c';
 const sign = { signingSecret: SigningSecret };
@@ -22,33 +22,31 @@ const W = `slack:${T}`;
 const snapshotUrl = (snapshot: Pick<Snapshot, 'id'>) => `http://127.0.0.1:1/s/${snapshot.id}`;
 const diffUrl = (snapshot: Pick<Snapshot, 'id'>, againstId: string) => `http://127.0.0.1:1/diff/${snapshot.id}?from=${againstId}`;
 
+let bed: SlackHttpTestBed | undefined;
 let testApp: TestApp;
 let fixtures: FixtureServer;
 let slack: SlackStandIn;
-let web: MountServer;
-let handle: SlackAppHandle;
 let eventsUrl: string;
 
 beforeAll(async () => {
-  // No dedup window: a link posted again is captured again, as it is once the window has passed.
-  testApp = await startTestApp({ env: { SLACK_BOT_TOKEN: 'xoxb-watch', SLACK_SIGNING_SECRET: SigningSecret, LINKSNAP_JOB_ATTEMPTS: '1', LINKSNAP_DEDUP_WINDOW: '0' } });
-  fixtures = await startFixtureServer();
-  slack = await startSlackStandIn();
-  web = await startMountServer();
-  for (const id of ['CCMD', 'CCHANGE', 'CROT', 'CEMPTY']) slack.addChannel({ id, name: id.toLowerCase() });
-  // A channel's name is one of its links' tags; this one sorts after the tags the digest test groups by.
-  slack.addChannel({ id: 'CDIGEST', name: 'reading' });
-  slack.setUser('UADMIN', { is_admin: true });
-  slack.setUser('UZH', { locale: 'zh-CN' });
-  const config = { ...testApp.config, slack: { ...testApp.config.slack, apiUrl: slack.apiUrl } };
-  handle = await startSlackApp({ service: testApp.service, config, logger: testApp.logger, snapshotUrl, diffUrl, http: web, retries: 0 });
-  eventsUrl = `${web.url}/slack/events`;
+  bed = await startSlackHttpTestBed({
+    // No dedup window: a link posted again is captured again, as it is once the window has passed.
+    env: { SLACK_BOT_TOKEN: 'xoxb-watch', SLACK_SIGNING_SECRET: SigningSecret, LINKSNAP_JOB_ATTEMPTS: '1', LINKSNAP_DEDUP_WINDOW: '0' },
+    prepare(standIn) {
+      for (const id of ['CCMD', 'CCHANGE', 'CROT', 'CEMPTY']) standIn.addChannel({ id, name: id.toLowerCase() });
+      // A channel's name is one of its links' tags; this one sorts after the tags the digest test groups by.
+      standIn.addChannel({ id: 'CDIGEST', name: 'reading' });
+      standIn.setUser('UADMIN', { is_admin: true });
+      standIn.setUser('UZH', { locale: 'zh-CN' });
+    },
+    snapshotUrl,
+    diffUrl,
+  });
+  ({ testApp, fixtures, slack, eventsUrl } = bed);
 });
 
 afterAll(async () => {
-  await handle?.stop();
-  await testApp?.close();
-  await Promise.all([fixtures?.close(), slack?.close(), web?.close()]);
+  await bed?.close();
 });
 
 /** Sends a slash command over HTTP and resolves with what the app answered through its response_url. */
@@ -72,21 +70,6 @@ async function post(channel: string, user: string, text: string): Promise<string
 const postsIn = (channel: string): ApiCall[] => slack.callsTo('chat.postMessage').filter((call) => call.params.channel === channel && call.response.ok);
 const captured = (channel: string, ts: string) => slack.reactions.get(`${channel}:${ts}`)?.has('camera') ?? false;
 const sectionTexts = (blocks: any[]): string[] => blocks.filter((block) => block.type === 'section' && block.text).map((block) => block.text.text as string);
-
-function page(title: string, updated: string, paragraphs: string[]): string {
-  return `<!doctype html><html lang="en"><head><title>${title}</title></head><body><article>
-    <h1>${title}</h1>
-    <p>Updated ${updated}</p>
-    ${paragraphs.map((text) => `<p>${text}</p>`).join('\n')}
-  </article></body></html>`;
-}
-
-const Paragraphs = [
-  'The harbour keeps two tides a day, and the times below are for the outer pier where the ferry leaves.',
-  'Spring tides come with the full and the new moon; neap tides fall between them, a week apart.',
-  'Boats drawing more than two metres should leave within an hour either side of high water.',
-];
-const Added = 'From next month the ferry also leaves from the inner pier at low water, weather permitting.';
 
 describe('/watch, /watches, /unwatch', () => {
   it('sets a watch for the channel, refuses bad schedules to the asker, reads a cron expression with spaces, lists and removes it', async () => {
