@@ -10,6 +10,7 @@ import * as conversation from '../../migrations/0006_conversation_and_cards.js';
 import * as tagCountIndex from '../../migrations/0007_tag_count_index.js';
 import * as scheduleRuns from '../../migrations/0008_schedule_runs.js';
 import * as postgresSearch from '../../migrations/0009_postgres_search_and_seq.js';
+import * as findTagIndex from '../../migrations/0010_find_tag_index.js';
 import { MigrationError } from './errors.js';
 
 export const Migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ export const Migrations: Record<string, Migration> = {
   '0007_tag_count_index': tagCountIndex,
   '0008_schedule_runs': scheduleRuns,
   '0009_postgres_search_and_seq': postgresSearch,
+  '0010_find_tag_index': findTagIndex,
 };
 
 /** Applies every pending migration in order; returns the names applied (empty when up to date). */
