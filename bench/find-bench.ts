@@ -12,7 +12,7 @@ import { cutText } from '../src/core/text.js';
 import { openDatabase } from '../src/storage/db.js';
 import { openPostgres } from '../src/storage/postgres.js';
 import type { Database } from '../src/storage/schema.js';
-import { cjkBigrams, fold, IndexedTextChars } from '../src/storage/search-index.js';
+import { cjkBigrams, fold, IndexedTextChars, tagTokens } from '../src/storage/search-index.js';
 import { startTestPostgres } from '../test/helpers/postgres.js';
 import { find } from '../src/storage/find.js';
 import { listTags } from '../src/storage/tags.js';
@@ -182,6 +182,11 @@ export async function buildPostgresBenchDatabase(db: Kysely<Database>, { n, seed
   return { words, tags };
 }
 
+/** The vocabulary and tags of a database built with this seed, to query one built earlier (for query-plan experiments). */
+export function benchWordsAndTags(seed = 42): { words: string[]; tags: string[] } {
+  return { words: vocabulary(VocabularySize, mulberry32(seed)), tags: benchTags() };
+}
+
 function benchTags(): string[] {
   return Array.from({ length: TagCount }, (_, i) => (i % 10 === 7 ? `标签${i}` : `tag-${i}`));
 }
@@ -255,7 +260,7 @@ function build(sqlite: ReturnType<typeof openDatabase>['sqlite'], n: number, wor
   const share = sqlite.prepare(`INSERT INTO shares (id, workspace_id, link_id, snapshot_id, platform, user_id, channel_id, channel_private, auto, created_at) VALUES (?, ?, ?, ?, 'discord', 'u', ?, ?, 1, ?)`);
   const tag = sqlite.prepare(`INSERT OR IGNORE INTO tags (workspace_id, name, created_at) VALUES (?, ?, ?)`);
   const linkTag = sqlite.prepare(`INSERT OR IGNORE INTO link_tags (link_id, tag, workspace_id, seq, channel_id, public, link_public) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-  const search = sqlite.prepare(`INSERT INTO link_search (rowid, scope, title, description, url, text) VALUES (?, ?, ?, ?, ?, ?)`);
+  const search = sqlite.prepare(`INSERT INTO link_search (rowid, scope, title, description, url, text, tags) VALUES (?, ?, ?, ?, ?, ?, ?)`);
   const insertAll = sqlite.transaction(() => {
     for (const l of benchLinks(n, words, tags, random)) {
       link.run(l.linkId, l.workspaceId, l.url, l.at, l.at, l.seq, l.snapshotId, l.open);
@@ -266,7 +271,7 @@ function build(sqlite: ReturnType<typeof openDatabase>['sqlite'], n: number, wor
         tag.run(l.workspaceId, name, l.at);
         linkTag.run(l.linkId, name, l.workspaceId, l.seq, l.channel, l.open, l.open);
       }
-      search.run(l.seq, `<${l.workspaceId}>`, l.title, l.description, l.url, l.text);
+      search.run(l.seq, `<${l.workspaceId}>`, l.title, l.description, l.url, l.text, tagTokens(l.workspaceId, l.tags));
     }
   });
   insertAll();
@@ -275,7 +280,7 @@ function build(sqlite: ReturnType<typeof openDatabase>['sqlite'], n: number, wor
 
 /**
  * The same links into a migrated Postgres database, in batches, with the search rows laid out as
- * search-index.ts writes them (folded text, CJK bigrams). The search table's GIN indexes are
+ * search-index.ts writes them (folded text, CJK bigrams, tag names). The search table's GIN index is
  * dropped during the load and made again after it, as one would load a big archive.
  */
 async function buildPostgres(db: Kysely<Database>, n: number, words: string[], tags: string[], random: () => number): Promise<void> {
@@ -284,8 +289,7 @@ async function buildPostgres(db: Kysely<Database>, n: number, words: string[], t
     { id: WorkspaceId, platform: 'web', name: 'Bench', settings: '{}', created_at: epoch },
     { id: 'other', platform: 'web', name: 'Other', settings: '{}', created_at: epoch },
   ]).execute();
-  await sql`DROP INDEX link_search_folded_trgm`.execute(db);
-  await sql`DROP INDEX link_search_bigrams`.execute(db);
+  await sql`DROP INDEX link_search_terms_tags`.execute(db);
   const BatchSize = 500;
   let batch: BenchLink[] = [];
   const flush = async () => {
@@ -301,7 +305,7 @@ async function buildPostgres(db: Kysely<Database>, n: number, words: string[], t
       await trx.insertInto('link_tags').values(rows.flatMap((l) => l.tags.map((tag) => ({ link_id: l.linkId, tag, workspace_id: l.workspaceId, seq: l.seq, channel_id: l.channel, public: l.open, link_public: l.open })))).execute();
       await trx.insertInto('link_search' as never).values(rows.map((l) => {
         const folded = fold([l.title, l.description, l.url, cutText(l.text, IndexedTextChars)].join('\n'));
-        return { seq: l.seq, scope: l.workspaceId, folded, bigrams: cjkBigrams(folded) };
+        return { seq: l.seq, scope: l.workspaceId, folded, bigrams: cjkBigrams(folded), tags: [...l.tags].sort() };
       }) as never).execute();
     });
   };
@@ -313,8 +317,7 @@ async function buildPostgres(db: Kysely<Database>, n: number, words: string[], t
   await db.connection().execute(async (conn) => {
     // What an admin loading a big archive would give the index build; the default 64 MB makes it crawl.
     await sql`SET maintenance_work_mem = '1GB'`.execute(conn);
-    await sql`CREATE INDEX link_search_folded_trgm ON link_search USING gin (folded gin_trgm_ops)`.execute(conn);
-    await sql`CREATE INDEX link_search_bigrams ON link_search USING gin (bigrams)`.execute(conn);
+    await sql`CREATE INDEX link_search_terms_tags ON link_search USING gin (folded gin_trgm_ops, bigrams, tags)`.execute(conn);
   });
   await sql`SELECT setval('link_seq', ${n + 1}, false)`.execute(db);
   await sql`ANALYZE`.execute(db);

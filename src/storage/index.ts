@@ -40,7 +40,7 @@ export {
 } from './shares.js';
 export { addTags, removeTags, setTags, listTags, OpenPlace } from './tags.js';
 export { placedVisibleTo, shareColumns, tagColumns, visibleTo } from './visibility.js';
-export { find, DefaultFindLimit, MaxFindLimit, TagDrivenMaxLinks, type FindTuning } from './find.js';
+export { find, DefaultFindLimit, MaxFindLimit, type FindTuning } from './find.js';
 export { searchTerms, type SearchDocument } from './search-index.js';
 export { enqueueJob, leaseNextJob, renewLease, releaseJob, completeJob, failJob, requeueLeasedJob, countJobs, getJob, type JobStatus, type LeasedJob } from './jobs.js';
 export { FileBlobStore, assertSha256, type BlobStore, type StoredBlob } from './blob-store.js';

@@ -10,6 +10,7 @@ import * as conversation from '../../migrations/0006_conversation_and_cards.js';
 import * as tagCountIndex from '../../migrations/0007_tag_count_index.js';
 import * as scheduleRuns from '../../migrations/0008_schedule_runs.js';
 import * as postgresSearch from '../../migrations/0009_postgres_search_and_seq.js';
+import * as findTagIndex from '../../migrations/0010_find_tag_index.js';
 import * as watchesChangesRot from '../../migrations/0011_watches_changes_rot.js';
 import { MigrationError } from './errors.js';
 
@@ -23,6 +24,7 @@ export const Migrations: Record<string, Migration> = {
   '0007_tag_count_index': tagCountIndex,
   '0008_schedule_runs': scheduleRuns,
   '0009_postgres_search_and_seq': postgresSearch,
+  '0010_find_tag_index': findTagIndex,
   '0011_watches_changes_rot': watchesChangesRot,
 };
 

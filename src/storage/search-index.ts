@@ -8,6 +8,10 @@
 // document's two-character CJK windows under a plain GIN index, since a trigram index cannot find
 // a two-character word (气候, 東京). Both backends fold case the same way for indexed terms
 // (Unicode lowercase, as FTS5's trigram tokenizer does), so a query finds the same links on both.
+// Each document also carries its link's tags (migration 0010), so that a tag and a text are
+// intersected inside the one index: on Postgres their names, on SQLite one token per tag (see
+// tagToken). They are only a candidate filter; which tags a viewer may see is decided on link_tags.
+import { createHash } from 'node:crypto';
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { CjkChar, searchTerms } from '../core/search-terms.js';
 import { cutText, ShownTextChars } from '../core/text.js';
@@ -36,13 +40,15 @@ export async function putDocument(db: Kysely<Database>, seq: number, workspaceId
   if (isPostgres(db)) {
     // Fields joined by a newline: a term never holds whitespace, so no match spans two fields.
     const folded = fold([doc.title ?? '', doc.description ?? '', doc.url, text].join('\n'));
-    await sql`INSERT INTO link_search (seq, scope, folded, bigrams) VALUES (${seq}, ${workspaceId}, ${folded}, ${cjkBigrams(folded)})
-      ON CONFLICT (seq) DO UPDATE SET scope = excluded.scope, folded = excluded.folded, bigrams = excluded.bigrams`.execute(db);
+    await sql`INSERT INTO link_search (seq, scope, folded, bigrams, tags)
+      VALUES (${seq}, ${workspaceId}, ${folded}, ${cjkBigrams(folded)}, ${tagsOfSeq(seq)})
+      ON CONFLICT (seq) DO UPDATE SET scope = excluded.scope, folded = excluded.folded, bigrams = excluded.bigrams, tags = excluded.tags`.execute(db);
     return;
   }
+  const tags = await sql<{ tag: string }>`SELECT DISTINCT t.tag FROM links l JOIN link_tags t ON t.link_id = l.id WHERE l.seq = ${seq}`.execute(db);
   await sql`DELETE FROM link_search WHERE rowid = ${seq}`.execute(db);
-  await sql`INSERT INTO link_search (rowid, scope, title, description, url, text)
-    VALUES (${seq}, ${scopeToken(workspaceId)}, ${doc.title ?? ''}, ${doc.description ?? ''}, ${doc.url}, ${text})`.execute(db);
+  await sql`INSERT INTO link_search (rowid, scope, title, description, url, text, tags)
+    VALUES (${seq}, ${scopeToken(workspaceId)}, ${doc.title ?? ''}, ${doc.description ?? ''}, ${doc.url}, ${text}, ${tagTokens(workspaceId, tags.rows.map((row) => row.tag))})`.execute(db);
 }
 
 /** Re-keys a document when its link moves to a new seq (new snapshot queued). */
@@ -52,9 +58,60 @@ export async function moveDocument(db: Kysely<Database>, fromSeq: number, toSeq:
     await sql`UPDATE link_search SET seq = ${toSeq} WHERE seq = ${fromSeq}`.execute(db);
     return;
   }
-  await sql`INSERT INTO link_search (rowid, scope, title, description, url, text)
-    SELECT ${toSeq}, scope, title, description, url, text FROM link_search WHERE rowid = ${fromSeq}`.execute(db);
+  await sql`INSERT INTO link_search (rowid, scope, title, description, url, text, tags)
+    SELECT ${toSeq}, scope, title, description, url, text, tags FROM link_search WHERE rowid = ${fromSeq}`.execute(db);
   await sql`DELETE FROM link_search WHERE rowid = ${fromSeq}`.execute(db);
+}
+
+/**
+ * The link's tags changed: its document's copy follows. A link without a document yet gets the
+ * copy when putDocument writes one.
+ */
+export async function syncDocumentTags(db: Kysely<Database>, linkId: string): Promise<void> {
+  if (isPostgres(db)) {
+    await sql`UPDATE link_search SET tags = ARRAY(SELECT DISTINCT t.tag FROM link_tags t WHERE t.link_id = ${linkId} ORDER BY t.tag)
+      WHERE seq = (SELECT l.seq FROM links l WHERE l.id = ${linkId})`.execute(db);
+    return;
+  }
+  const link = await sql<{ seq: number; workspace_id: string }>`SELECT seq, workspace_id FROM links WHERE id = ${linkId}`.execute(db);
+  if (!link.rows[0]) return;
+  const { seq, workspace_id: workspaceId } = link.rows[0];
+  const current = await sql<{ tags: string }>`SELECT tags FROM link_search WHERE rowid = ${seq}`.execute(db);
+  if (!current.rows[0]) return;
+  const tags = await sql<{ tag: string }>`SELECT DISTINCT tag FROM link_tags WHERE link_id = ${linkId}`.execute(db);
+  const tokens = tagTokens(workspaceId, tags.rows.map((row) => row.tag));
+  // FTS5 rewrites the whole row on any update, text included: only when the tags really changed.
+  if (tokens !== current.rows[0].tags) await sql`UPDATE link_search SET tags = ${tokens} WHERE rowid = ${seq}`.execute(db);
+}
+
+/** Private use characters U+E000 to U+F8FF: no tag token ever shares a trigram with another or with text. */
+const TokenAlphabet = 0x1900;
+
+/**
+ * A tag of a workspace as SQLite's search index holds it: three private use characters, so the
+ * trigram tokenizer makes exactly one token of it and a MATCH on it reads that tag's documents
+ * alone (a tag's own name, `tag-15`, shares trigrams with every other `tag-…`). Two tags that hash
+ * alike only widen the candidates; the tags themselves are checked on link_tags. Part of the stored
+ * index (migration 0010): changing it means rebuilding the index.
+ */
+export function tagToken(workspaceId: string, tag: string): string {
+  let value = createHash('sha256').update(`${workspaceId}\n${tag}`).digest().readUIntBE(0, 6);
+  let token = '';
+  for (let i = 0; i < 3; i++) {
+    token += String.fromCharCode(0xe000 + (value % TokenAlphabet));
+    value = Math.floor(value / TokenAlphabet);
+  }
+  return token;
+}
+
+/** The tags column of a SQLite search document: its tokens, sorted, space-separated so no trigram spans two. */
+export function tagTokens(workspaceId: string, tags: string[]): string {
+  return [...new Set(tags.map((tag) => tagToken(workspaceId, tag)))].sort().join(' ');
+}
+
+/** Every tag name of the link at `seq`, from any place: the index only narrows, visibility is checked on link_tags. */
+function tagsOfSeq(seq: number): RawBuilder<string[]> {
+  return sql<string[]>`ARRAY(SELECT DISTINCT t.tag FROM links l JOIN link_tags t ON t.link_id = l.id WHERE l.seq = ${seq} ORDER BY t.tag)`;
 }
 
 export async function removeDocument(db: Kysely<Database>, seq: number): Promise<void> {
@@ -72,30 +129,23 @@ export function searchKey(db: Kysely<Database>): RawBuilder<unknown> {
 
 /**
  * A condition on the `link_search` table aliased `f` that holds when every term of `text` occurs
- * in the title, description, URL or text of a document of this workspace.
+ * in the title, description, URL or text of a document of this workspace whose link has every one
+ * of `tags` (as a candidate: the caller checks the tags themselves on link_tags).
  */
-export function textCondition(db: Kysely<Database>, workspaceId: string, text: string): RawBuilder<SqlBool> {
+export function textCondition(db: Kysely<Database>, workspaceId: string, text: string, tags: string[] = []): RawBuilder<SqlBool> {
   const terms = searchTerms(text);
   if (isPostgres(db)) {
-    return sql<SqlBool>`(${sql.join([sql<SqlBool>`f.scope = ${workspaceId}`, ...terms.map(postgresTerm)], sql` AND `)})`;
+    // The tags before the text: a document walked in order without them is passed over unread.
+    const hasTags = tags.length ? [sql<SqlBool>`f.tags @> ARRAY[${sql.join(tags)}]::text[]`] : [];
+    return sql<SqlBool>`(${sql.join([sql<SqlBool>`f.scope = ${workspaceId}`, ...hasTags, ...terms.map(postgresTerm)], sql` AND `)})`;
   }
   const long = terms.filter((term) => [...term].length >= MinMatchChars);
   const short = terms.filter((term) => [...term].length < MinMatchChars);
-  const match = [`scope : ${ftsString(scopeToken(workspaceId))}`, ...long.map((term) => `{title description url text} : ${ftsString(term)}`)].join(' AND ');
+  // A tag token belongs to one workspace, so with tags the scope, five trigrams found in nearly every document, is not needed.
+  const narrow = tags.length ? tags.map((tag) => `tags : ${ftsString(tagToken(workspaceId, tag))}`) : [`scope : ${ftsString(scopeToken(workspaceId))}`];
+  const match = [...narrow, ...long.map((term) => `{title description url text} : ${ftsString(term)}`)].join(' AND ');
   const conditions: RawBuilder<SqlBool>[] = [sql<SqlBool>`f.link_search MATCH ${match}`, ...short.map(sqliteContains)];
   return sql<SqlBool>`(${sql.join(conditions, sql` AND `)})`;
-}
-
-/**
- * The same test as textCondition, made on one document already found by its key (a few hundred
- * candidates from a rare tag) rather than through the index: reading those rows costs less than
- * walking every match of a common term. On SQLite, case folding is ASCII-only here, as with LIKE.
- */
-export function textConditionOnRow(db: Kysely<Database>, text: string): RawBuilder<SqlBool> {
-  const terms = searchTerms(text);
-  if (!terms.length) return sql<SqlBool>`1 = 1`;
-  const contains = isPostgres(db) ? (term: string) => sql<SqlBool>`f.folded LIKE ${likePattern(fold(term))} ESCAPE '\\'` : sqliteContains;
-  return sql<SqlBool>`(${sql.join(terms.map(contains), sql` AND `)})`;
 }
 
 /** A term on Postgres: a CJK pair through the bigram index, anything else through LIKE (trigram-indexed from three characters). */

@@ -8,6 +8,7 @@ import type { TagCount, TagPlace, Viewer } from '../core/types.js';
 import { isoNow } from './ids.js';
 import { assertLink } from './links.js';
 import type { Database, Db } from './schema.js';
+import { syncDocumentTags } from './search-index.js';
 import { writeTransaction } from './transaction.js';
 import { placedVisibleTo, tagColumns, visibleTo } from './visibility.js';
 
@@ -36,15 +37,19 @@ export async function addTags(db: Db, workspaceId: string, linkId: string, tags:
       .values(names.map((tag) => ({ link_id: linkId, tag, workspace_id: workspaceId, seq: Number(link.seq), link_public: Number(link.public), ...key })))
       .onConflict((oc) => oc.columns(['link_id', 'tag', 'channel_id']).doNothing())
       .execute();
+    await syncDocumentTags(trx, linkId);
   });
 }
 
 /** Removes the tags wherever they were given (the web page and CLI see every place). */
 export async function removeTags(db: Db, workspaceId: string, linkId: string, tags: string[]): Promise<void> {
   const names = normalizeTags(tags);
-  await assertLink(db, workspaceId, linkId);
-  if (!names.length) return;
-  await db.deleteFrom('link_tags').where('link_id', '=', linkId).where('tag', 'in', names).execute();
+  await writeTransaction(db, async (trx) => {
+    await assertLink(trx, workspaceId, linkId);
+    if (!names.length) return;
+    await trx.deleteFrom('link_tags').where('link_id', '=', linkId).where('tag', 'in', names).execute();
+    await syncDocumentTags(trx, linkId);
+  });
 }
 
 /**
@@ -63,6 +68,7 @@ export async function setTags(db: Db, workspaceId: string, linkId: string, tags:
     }
     const kept = new Set(seen.filter((row) => names.includes(row.tag)).map((row) => row.tag));
     await addTags(trx, workspaceId, linkId, names.filter((name) => !kept.has(name)), place);
+    if (drop.length) await syncDocumentTags(trx, linkId);
   });
 }
 
