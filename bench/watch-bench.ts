@@ -36,7 +36,7 @@ export interface WatchBenchResult {
   compare: { p50Ms: number; p95Ms: number; maxMs: number };
 }
 
-const Env = { LINKSNAP_ALLOW_NETS: '127.0.0.1/32', LINKSNAP_ONLY_ALLOWED: '1', LINKSNAP_LOG_LEVEL: 'error', LINKSNAP_CONCURRENCY: '8', LINKSNAP_CONCURRENCY_MAX: '8', DATABASE_POOL_SIZE: '6' };
+const Env = { LINKSNAP_ALLOW_NETS: '127.0.0.1/32', LINKSNAP_ONLY_ALLOWED: '1', LINKSNAP_LOG_LEVEL: 'error', LINKSNAP_CONCURRENCY: '8', DATABASE_POOL_SIZE: '6', LINKSNAP_WATCHES_PER_WORKSPACE: '100000' };
 
 export async function runWatchBench(options: { corpusDir: string; watches?: number; log: (message: string) => void }): Promise<WatchBenchResult> {
   const watches = options.watches ?? 300;

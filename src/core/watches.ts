@@ -94,11 +94,19 @@ export class WatchRunner {
   /** Starts a capture for each due watch (`all`: every watch not already running), claimed once per due time. */
   async startDue(now: Date = this.#now(), all = false): Promise<Array<{ watch: Watch; snapshotId: string }>> {
     const started: Array<{ watch: Watch; snapshotId: string }> = [];
-    for (const watch of await this.#store.dueWatches(now, Batch, all)) {
-      const snapshotId = await this.startRun(watch, now);
-      if (snapshotId) started.push({ watch, snapshotId });
+    // Batch after batch while watches are due: a started run is due no more, so each batch is new.
+    // A batch that starts nothing ends the look (the rest is claimed elsewhere, or cannot start now).
+    for (;;) {
+      const due = await this.#store.dueWatches(now, Batch, all);
+      let startedNow = 0;
+      for (const watch of due) {
+        const snapshotId = await this.startRun(watch, now);
+        if (!snapshotId) continue;
+        started.push({ watch, snapshotId });
+        startedNow += 1;
+      }
+      if (due.length < Batch || startedNow === 0) return started;
     }
-    return started;
   }
 
   /** Claims the watch's run due at its next_run_at and starts its capture; null when another process claimed it or it could not start. */
@@ -135,10 +143,23 @@ export class WatchRunner {
   async judgeFinished(): Promise<Omit<WatchTickReport, 'started'>> {
     const report = { changed: 0, unchanged: 0, failed: 0 };
     await this.#store.clearOrphanedRuns();
-    for (const run of await this.#store.finishedWatchRuns(Batch)) {
+    // Batch after batch: a judged run leaves the list. A batch where nothing could be judged (the
+    // store failing) ends the look; the next tick tries again.
+    for (;;) {
+      const runs = await this.#store.finishedWatchRuns(Batch);
+      const settled = await this.#judge(runs, report);
+      if (runs.length < Batch || settled === 0) return report;
+    }
+  }
+
+  /** Judges one batch of finished runs; returns how many left the finished list (judged here or elsewhere). */
+  async #judge(runs: Array<{ watch: Watch; snapshotId: string; status: 'done' | 'failed' }>, report: Omit<WatchTickReport, 'started'>): Promise<number> {
+    let settled = 0;
+    for (const run of runs) {
       try {
         if (run.status === 'failed') {
           const finished = await this.#store.finishWatchRun(run.watch.id, run.snapshotId, { failed: true, tellFailingAt: TellFailingAfter });
+          settled += 1;
           if (!finished) continue; // another process judged it
           report.failed += 1;
           if (finished.tellFailing) await this.#tellFailing(run.watch, run.snapshotId, finished.failures);
@@ -148,6 +169,7 @@ export class WatchRunner {
         const change = await this.#changeSinceLastSeen(run.watch, snapshot);
         if (change) await this.#postChange(run.watch, snapshot, change.beforeId, change.diff);
         const finished = await this.#store.finishWatchRun(run.watch.id, run.snapshotId, { failed: false, tellFailingAt: TellFailingAfter });
+        settled += 1;
         if (!finished) continue;
         if (change) report.changed += 1;
         else report.unchanged += 1;
@@ -156,7 +178,7 @@ export class WatchRunner {
         this.#logger({ level: 'warn', context: 'watch', message: 'Judging a watch run failed', details: { watchId: run.watch.id, snapshotId: run.snapshotId, error } });
       }
     }
-    return report;
+    return settled;
   }
 
   /** How the page changed since the version the watch saw last (its first run: the link's previous version); null when it did not. */
