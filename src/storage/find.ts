@@ -143,17 +143,22 @@ async function postgresSearchPage(
 }
 
 /**
- * Counting stops here: past it, which of two common tags drives hardly matters (either fills a
- * page within a few hundred rows unless the two seldom meet), while counting a tag on a fifth of a
- * million links took 34 ms on Postgres, more than the whole query may.
+ * On SQLite counting stops here (past it, which of two common tags drives hardly matters there). On
+ * Postgres it does matter: with the cap, two tags at 1,000,000 links read p95 164 ms, counted
+ * exactly 54 ms, though one exact count of a tag on a fifth of the links takes 34 ms. Below it, a
+ * second tag is also read once as a set of keys rather than probed row by row.
  */
 export const TagCountCap = 10_000;
 
-/** Tags with how many links carry them (up to TagCountCap), rarest first: the rarest tag drives, the others are probed. */
+/** Tags with how many links carry them (on SQLite up to TagCountCap), rarest first: the rarest tag drives, the others are probed. */
 async function rarestFirst(db: Db, workspaceId: string, tags: string[]): Promise<Array<{ tag: string; links: number }>> {
   const counted = await Promise.all(
     tags.map(async (tag) => {
-      const row = await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM link_tags
+      // Postgres counts exactly: capped, two common tags count equal and the commoner one may drive
+      // (two tags at 1,000,000 links: p95 164 ms capped, 54 ms exact, on the same database).
+      const row = isPostgres(db)
+        ? await sql<{ n: number }>`SELECT count(*) AS n FROM link_tags WHERE workspace_id = ${workspaceId} AND tag = ${tag}`.execute(db)
+        : await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM link_tags
         WHERE workspace_id = ${workspaceId} AND tag = ${tag} LIMIT ${TagCountCap}) capped`.execute(db);
       return { tag, links: Number(row.rows[0].n) };
     }),
