@@ -35,6 +35,11 @@ export interface DeliveryPolicy {
  */
 export const DefaultDeliveryPolicy: DeliveryPolicy = { maxAttempts: 30, firstDelayMs: 30_000, maxDelayMs: 3_600_000 };
 
+/** The wait after the `attempts`-th failed try: doubling from the first delay, capped. */
+export function deliveryDelayMs(policy: DeliveryPolicy, attempts: number): number {
+  return Math.min(policy.firstDelayMs * 2 ** (attempts - 1), policy.maxDelayMs);
+}
+
 const TerminalTypes: ReadonlySet<SnapshotEventType> = new Set(['done', 'failed']);
 
 /**

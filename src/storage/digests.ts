@@ -4,7 +4,7 @@ import type { Link, Platform, Snapshot, WorkspaceSettings } from '../core/types.
 import { isoNow } from './ids.js';
 import { hydrateLinks } from './links.js';
 import type { Db } from './schema.js';
-import { hydrateSnapshots } from './snapshots.js';
+import { latestSnapshotsOf } from './snapshots.js';
 import { getSettings } from './workspaces.js';
 
 export async function workspacesWithDigests(db: Db): Promise<Array<{ workspaceId: string; platform: Platform; settings: WorkspaceSettings }>> {
@@ -37,10 +37,7 @@ export async function linksSharedIn(db: Db, workspaceId: string, channelId: stri
   const byId = new Map(linkRows.map((row) => [row.id, row]));
   const ordered = ids.map((id) => byId.get(id)).filter((row) => row !== undefined);
   const links = await hydrateLinks(db, ordered, { channelIds: [channelId] });
-  const snapshotRows = await db.selectFrom('snapshots').selectAll().where('link_id', 'in', ids).where('status', '=', 'done').orderBy('created_at', 'desc').execute();
-  const latest = new Map<string, (typeof snapshotRows)[number]>();
-  for (const row of snapshotRows) if (!latest.has(row.link_id)) latest.set(row.link_id, row);
-  const snapshots = new Map((await hydrateSnapshots(db, [...latest.values()])).map((snapshot) => [snapshot.linkId, snapshot]));
+  const snapshots = await latestSnapshotsOf(db, ids);
   return links.flatMap((link) => {
     const snapshot = snapshots.get(link.id);
     return snapshot ? [{ link, snapshot }] : [];
@@ -63,6 +60,5 @@ export async function channelName(db: Db, workspaceId: string, channelId: string
 
 /** The link's newest done snapshot. */
 export async function latestDoneSnapshot(db: Db, linkId: string): Promise<Snapshot | null> {
-  const row = await db.selectFrom('snapshots').selectAll().where('link_id', '=', linkId).where('status', '=', 'done').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
-  return row ? (await hydrateSnapshots(db, [row]))[0] : null;
+  return (await latestSnapshotsOf(db, [linkId])).get(linkId) ?? null;
 }

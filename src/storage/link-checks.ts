@@ -9,7 +9,7 @@ import { isoNow } from './ids.js';
 import { hydrateLinks } from './links.js';
 import { claimScheduledRun } from './schedule-runs.js';
 import type { Db } from './schema.js';
-import { hydrateSnapshots } from './snapshots.js';
+import { latestSnapshotsOf } from './snapshots.js';
 import { writeTransaction } from './transaction.js';
 import { placedVisibleTo, tagColumns, visibleTo } from './visibility.js';
 
@@ -156,18 +156,7 @@ export async function findDead(db: Db, query: DeadQuery): Promise<FindResult> {
   const links = await hydrateLinks(db, ordered, viewer);
   // A dead link shows its latest done snapshot (the page as it was), or its latest attempt when it
   // was never captured, so every dead link is listed.
-  const snapshotRows = ordered.length
-    ? await db
-        .selectFrom('snapshots')
-        .selectAll()
-        .where('link_id', 'in', ordered.map((row) => row.id))
-        .orderBy('created_at', 'desc')
-        .execute()
-    : [];
-  const latest = new Map<string, (typeof snapshotRows)[number]>();
-  for (const row of snapshotRows) if (row.status === 'done' && !latest.has(row.link_id)) latest.set(row.link_id, row);
-  for (const row of snapshotRows) if (!latest.has(row.link_id)) latest.set(row.link_id, row);
-  const snapshots = new Map((await hydrateSnapshots(db, [...latest.values()])).map((snapshot) => [snapshot.linkId, snapshot]));
+  const snapshots = await latestSnapshotsOf(db, ordered.map((row) => row.id), { orAttempt: true });
   const items: FindItem[] = [];
   links.forEach((link) => {
     const snapshot = snapshots.get(link.id);

@@ -3,7 +3,7 @@
 // in however many processes, and stays pending until its platform's adapter took it.
 import { sql } from 'kysely';
 import type { NoticeStore } from '../core/notices.js';
-import type { DeliveryPolicy } from '../core/snapshot-events.js';
+import { deliveryDelayMs, type DeliveryPolicy } from '../core/snapshot-events.js';
 import type { Notice, NoticePayload, Platform } from '../core/types.js';
 import { isPostgres } from './dialect.js';
 import { isoNow, newId } from './ids.js';
@@ -92,7 +92,7 @@ export async function recordNoticeFailure(db: Db, noticeId: string, error: strin
   if (!row) return true;
   const attempts = Number(row.attempts) + 1;
   const giveUp = permanent || attempts >= policy.maxAttempts;
-  const delay = Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** (attempts - 1));
+  const delay = deliveryDelayMs(policy, attempts);
   await db
     .updateTable('notices')
     .set({

@@ -3,6 +3,7 @@
 import { type Kysely } from 'kysely';
 import type { Platform, Share, Viewer } from '../core/types.js';
 import { cutText } from '../core/text.js';
+import { deliveryDelayMs } from '../core/snapshot-events.js';
 import { isoNow, newId } from './ids.js';
 import { assertLink, refreshLinkVisibility } from './links.js';
 import type { Database, Db, ShareRow } from './schema.js';
@@ -204,7 +205,7 @@ export async function recordDeliveryFailure(
       await trx.updateTable('shares').set({ delivery_attempts: attempts, notified_at: isoNow(now), last_event: 'gave-up' }).where('id', '=', shareId).execute();
       return true;
     }
-    const delay = Math.min(policy.firstDelayMs * 2 ** (attempts - 1), policy.maxDelayMs);
+    const delay = deliveryDelayMs(policy, attempts);
     await trx.updateTable('shares').set({ delivery_attempts: attempts, next_delivery_at: isoNow(new Date(now.getTime() + delay)) }).where('id', '=', shareId).execute();
     return false;
   });

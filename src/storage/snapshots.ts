@@ -232,6 +232,21 @@ export async function latestSnapshotOfLink(db: Db, linkId: string): Promise<Snap
   return row ? (await hydrateSnapshots(db, [row]))[0] : null;
 }
 
+/**
+ * Each link's newest done snapshot; with `orAttempt`, a link never captured gets its newest snapshot
+ * of any status (what a dead link shows when it was never captured).
+ */
+export async function latestSnapshotsOf(db: Db, linkIds: string[], options: { orAttempt?: boolean } = {}): Promise<Map<string, Snapshot>> {
+  if (!linkIds.length) return new Map();
+  let query = db.selectFrom('snapshots').selectAll().where('link_id', 'in', linkIds);
+  if (!options.orAttempt) query = query.where('status', '=', 'done');
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  const latest = new Map<string, SnapshotRow>();
+  for (const row of rows) if (row.status === 'done' && !latest.has(row.link_id)) latest.set(row.link_id, row);
+  for (const row of rows) if (!latest.has(row.link_id)) latest.set(row.link_id, row);
+  return new Map((await hydrateSnapshots(db, [...latest.values()])).map((snapshot) => [snapshot.linkId, snapshot]));
+}
+
 /** The newest done snapshot of the link created before this one: what a new capture is compared with. */
 export async function previousDoneSnapshot(db: Db, snapshotId: string): Promise<Snapshot | null> {
   const current = await db.selectFrom('snapshots').select(['link_id', 'created_at']).where('id', '=', snapshotId).executeTakeFirst();
