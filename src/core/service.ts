@@ -55,7 +55,7 @@ export interface ServiceDeps {
   /** Where artifacts are read from, for the web page and the chat adapters. */
   blobs: { open(sha256: string, range?: ByteRange): Promise<OpenedArtifact> };
   policy: EgressPolicy;
-  config: Pick<Config, 'dedupWindowMs' | 'concurrency' | 'jobMaxAttempts' | 'jobLeaseMs'> & Partial<Pick<Config, 'workspaceQuotaBytes' | 'watches'>>;
+  config: Pick<Config, 'dedupWindowMs' | 'concurrency' | 'jobMaxAttempts' | 'jobLeaseMs' | 'watches'> & Partial<Pick<Config, 'workspaceQuotaBytes'>>;
   logger: Logger;
   /** What a job does; absent when this process only accepts work (another process captures). */
   capture: CaptureDeps | null;
@@ -117,7 +117,6 @@ export class LinksnapService implements SnapService {
       },
       notices: this.notices,
       logger: deps.logger,
-      minIntervalMs: this.#watchSettings().minIntervalMs,
       now: () => this.#now(),
     });
   }
@@ -381,7 +380,7 @@ export class LinksnapService implements SnapService {
    * captured is captured at once (the first version is the one later ones are compared with).
    */
   async watch(request: WatchRequest): Promise<WatchAccepted> {
-    const settings = this.#watchSettings();
+    const settings = this.#deps.config.watches;
     const schedule = parseWatchEvery(request.every, settings.minIntervalMs);
     const url = normalizeUrl(request.url);
     try {
@@ -535,9 +534,7 @@ export class LinksnapService implements SnapService {
     );
   }
 
-  #watchSettings(): Config['watches'] {
-    return this.#deps.config.watches ?? { minIntervalMs: 3_600_000, perWorkspace: 100, tickMs: 30_000 };
-  }
+
 
   async updateSettings(workspaceId: string, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings> {
     checkSettings(patch);

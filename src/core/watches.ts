@@ -65,7 +65,6 @@ export class WatchRunner {
   readonly #capturer: WatchCapturer;
   readonly #notices: { add(notice: NewNotice): Promise<boolean> };
   readonly #logger: Logger;
-  readonly #minIntervalMs: number;
   readonly #now: () => Date;
 
   constructor(options: {
@@ -73,14 +72,12 @@ export class WatchRunner {
     capturer: WatchCapturer;
     notices: { add(notice: NewNotice): Promise<boolean> };
     logger: Logger;
-    minIntervalMs: number;
     now?: () => Date;
   }) {
     this.#store = options.store;
     this.#capturer = options.capturer;
     this.#notices = options.notices;
     this.#logger = options.logger;
-    this.#minIntervalMs = options.minIntervalMs;
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -197,10 +194,6 @@ export class WatchRunner {
       if (!stored?.changed || stored.previousId === beforeId) return null;
       return { beforeId: stored.previousId, diff: await this.#capturer.diff(watch.workspaceId, snapshot.id, stored.previousId) };
     }
-  }
-
-  get minIntervalMs(): number {
-    return this.#minIntervalMs;
   }
 
   async #postChange(watch: Watch, snapshot: Snapshot, beforeId: string, diff: TextDiff): Promise<void> {
