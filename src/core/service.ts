@@ -534,8 +534,6 @@ export class LinksnapService implements SnapService {
     );
   }
 
-
-
   async updateSettings(workspaceId: string, patch: Partial<WorkspaceSettings>): Promise<WorkspaceSettings> {
     checkSettings(patch);
     // Settings may be the first thing a workspace does (an admin configures before anyone shares).
