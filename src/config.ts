@@ -26,6 +26,8 @@ export interface CaptureLimits {
   maxArchiveBytes: number;
   maxTextChars: number;
   maxScreenshotBytes: number;
+  /** The WACZ package of one capture (every response the page loaded, gzipped WARC records). */
+  maxWaczBytes: number;
 }
 
 export const DefaultCaptureLimits = {
@@ -50,6 +52,7 @@ export const DefaultCaptureLimits = {
   maxArchiveBytes: 80 * 1024 * 1024,
   maxTextChars: 2_000_000,
   maxScreenshotBytes: 20 * 1024 * 1024,
+  maxWaczBytes: 80 * 1024 * 1024,
 } as const satisfies CaptureLimits;
 
 /** Where artifact blobs live (LINKSNAP_BLOBS): files under the data folder, or an S3-compatible bucket. */
@@ -81,6 +84,14 @@ export interface Config {
   host: string;
   port: number;
   publicUrl: string;
+  /** LINKSNAP_WACZ: record every capture as a WACZ web archive (on by default). */
+  recordWacz: boolean;
+  /**
+   * LINKSNAP_REPLAY_URL: the separate origin the replay viewer, its service worker and the WACZ
+   * files it loads are served from. Archived scripts run there, so it must not be the web page's
+   * origin. Default: the web server's host on LINKSNAP_PORT + 1.
+   */
+  replayUrl: string;
   apiToken: string | null;
   /** HMAC key for signed snapshot links; null means a key generated once and kept in the data folder. */
   linkSecret: string | null;
@@ -169,6 +180,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     host,
     port,
     publicUrl,
+    recordWacz: bool(env, 'LINKSNAP_WACZ', true),
+    replayUrl: replayUrl(env, host, port, publicUrl),
     apiToken,
     linkSecret: str(env, 'LINKSNAP_LINK_SECRET'),
     linkTtlSec: env.LINKSNAP_LINK_TTL ? Math.round(duration(env, 'LINKSNAP_LINK_TTL', 0) / 1000) : null,
@@ -230,6 +243,19 @@ function concurrencyFrom(env: Env): { concurrency: number; concurrencyMax: numbe
   if (raw === null || raw.toLowerCase() === 'auto') return { concurrency: cores, concurrencyMax: Math.min(64, cores * 4) };
   const fixed = int(env, 'LINKSNAP_CONCURRENCY', cores, 1, 64);
   return { concurrency: fixed, concurrencyMax: fixed };
+}
+
+/**
+ * The replay origin: given, or the web server's host on the next port (port 0, "any free port",
+ * stays 0 and the server reports the one it got).
+ */
+function replayUrl(env: Env, host: string, port: number, publicUrl: string): string {
+  const given = str(env, 'LINKSNAP_REPLAY_URL');
+  const url = new URL(given ?? `http://${host.includes(':') ? `[${host}]` : host}:${port === 0 ? 0 : port + 1}`);
+  if (!/^https?:$/.test(url.protocol)) throw new ConfigError('LINKSNAP_REPLAY_URL', given ?? '', 'an http:// or https:// origin');
+  const replay = url.origin;
+  if (replay === new URL(publicUrl).origin) throw new ConfigError('LINKSNAP_REPLAY_URL', given ?? replay, 'an origin other than the web page\'s (LINKSNAP_PUBLIC_URL): archived scripts run there');
+  return replay;
 }
 
 /** DATABASE_URL, checked for a Postgres scheme and a database name; never echoed with its password. */

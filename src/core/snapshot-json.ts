@@ -36,7 +36,7 @@ export interface SnapshotJson {
   change: SnapshotChange | null;
 }
 
-const Kinds: ArtifactKind[] = ['screenshot', 'thumbnail', 'fullpage', 'archive', 'mhtml', 'text', 'visibleText', 'original'];
+const Kinds: ArtifactKind[] = ['screenshot', 'thumbnail', 'fullpage', 'archive', 'mhtml', 'text', 'visibleText', 'original', 'wacz'];
 
 /** `locate` names where a blob is stored (BlobStore.locator); the snapshot itself does not know. */
 export function snapshotJson(snapshot: Snapshot, link: Link | null, locate: (sha256: string) => string): SnapshotJson {

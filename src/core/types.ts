@@ -56,7 +56,8 @@ export type ArtifactKind =
   | 'archive' // single self-contained HTML made from the MHTML
   | 'text' // readable text (Readability), falling back to the visible text
   | 'visibleText' // all visible text of the page
-  | 'original'; // a non-HTML download (PDF, image, file) stored as fetched
+  | 'original' // a non-HTML download (PDF, image, file) stored as fetched
+  | 'wacz'; // every response the page loaded, as WARC records in a WACZ package (replayable with its scripts)
 
 export interface ArtifactRef {
   kind: ArtifactKind;

@@ -18,6 +18,7 @@ const Extensions: Partial<Record<ArtifactKind, string>> = {
   archive: 'html',
   text: 'txt',
   visibleText: 'txt',
+  wacz: 'wacz',
 };
 
 /** Kinds shown in the browser; the rest download. */

@@ -36,6 +36,7 @@ export const ServedKinds: Record<string, ArtifactKind> = {
   text: 'text',
   'visible-text': 'visibleText',
   original: 'original',
+  wacz: 'wacz',
 };
 
 export function artifactPath(snapshotId: string, kind: ArtifactKind): string {

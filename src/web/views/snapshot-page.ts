@@ -35,7 +35,7 @@ export interface WatchFormState {
 
 const EveryChoices = ['hourly', 'daily', 'weekly'] as const;
 
-const DownloadOrder: ArtifactKind[] = ['archive', 'mhtml', 'screenshot', 'fullpage', 'text', 'visibleText', 'original', 'thumbnail'];
+const DownloadOrder: ArtifactKind[] = ['archive', 'wacz', 'mhtml', 'screenshot', 'fullpage', 'text', 'visibleText', 'original', 'thumbnail'];
 
 export function snapshotPage(options: Omit<LayoutOptions, 'title' | 'active'>, data: SnapshotPageData) {
   const { t, locale } = options;
