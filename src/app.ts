@@ -137,7 +137,7 @@ export async function createApp({ config, logger, captures = true, captureUrl, r
     // came due and leases that ran out.
     jobPollMs: database.listen ? ListeningJobPollMs : undefined,
     capture: pool
-      ? { pool, policy, limits: config.capture, blockAds: config.blockAds, blobs, logger, captureUrl }
+      ? { pool, policy, limits: config.capture, blockAds: config.blockAds, recordWacz: config.recordWacz, blobs, logger, captureUrl }
       : null,
   });
   active = () => service.runner?.active ?? 0;

@@ -254,7 +254,8 @@ function replayUrl(env: Env, host: string, port: number, publicUrl: string): str
   const url = new URL(given ?? `http://${host.includes(':') ? `[${host}]` : host}:${port === 0 ? 0 : port + 1}`);
   if (!/^https?:$/.test(url.protocol)) throw new ConfigError('LINKSNAP_REPLAY_URL', given ?? '', 'an http:// or https:// origin');
   const replay = url.origin;
-  if (replay === new URL(publicUrl).origin) throw new ConfigError('LINKSNAP_REPLAY_URL', given ?? replay, 'an origin other than the web page\'s (LINKSNAP_PUBLIC_URL): archived scripts run there');
+  // Port 0 on both sides means "any free port" for each: two servers, two ports, never one origin.
+  if (replay === new URL(publicUrl).origin && url.port !== '0') throw new ConfigError('LINKSNAP_REPLAY_URL', given ?? replay, 'an origin other than the web page\'s (LINKSNAP_PUBLIC_URL): archived scripts run there');
   return replay;
 }
 

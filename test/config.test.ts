@@ -16,6 +16,17 @@ describe('loadConfig', () => {
     expect(config.slack.apiUrl).toBe('https://slack.com/api/');
   });
 
+  it('records WACZ by default and serves replay from its own origin, never the web page\'s', () => {
+    const config = loadConfig({}, '/srv/linksnap');
+    expect(config.recordWacz).toBe(true);
+    expect(config.replayUrl).toBe('http://127.0.0.1:8081');
+    expect(loadConfig({ LINKSNAP_WACZ: '0', LINKSNAP_PORT: '9000' }, '/srv').replayUrl).toBe('http://127.0.0.1:9001');
+    expect(loadConfig({ LINKSNAP_WACZ: '0' }, '/srv').recordWacz).toBe(false);
+    expect(loadConfig({ LINKSNAP_PUBLIC_URL: 'https://links.example.com', LINKSNAP_REPLAY_URL: 'https://replay.example.net/ignored/path' }, '/srv').replayUrl).toBe('https://replay.example.net');
+    expect(() => loadConfig({ LINKSNAP_PUBLIC_URL: 'https://links.example.com', LINKSNAP_REPLAY_URL: 'https://links.example.com/replay' }, '/srv')).toThrow(/LINKSNAP_REPLAY_URL.*other than the web page/);
+    expect(() => loadConfig({ LINKSNAP_REPLAY_URL: 'ftp://replay.example.net' }, '/srv')).toThrow(ConfigError);
+  });
+
   it('reads durations, sizes, lists and flags with their units', () => {
     const config = loadConfig({
       LINKSNAP_DATA_DIR: '/var/lib/linksnap',

@@ -30,6 +30,8 @@ export interface CaptureDeps {
   policy: EgressPolicy;
   limits: CaptureLimits;
   blockAds: boolean;
+  /** LINKSNAP_WACZ: keep each capture as a WACZ web archive too. */
+  recordWacz: boolean;
   blobs: ArtifactBlobs;
   logger: Logger;
   /** Replaces the browser pipeline (benchmarks of the queue alone); the real one by default. */
@@ -51,6 +53,7 @@ export async function captureSnapshot(
     policy: deps.policy,
     limits: { ...deps.limits, captureTimeoutMs: timeoutMs },
     blockAds: deps.blockAds,
+    recordWacz: deps.recordWacz,
     logger: deps.logger,
     signal,
     jobId: lease.jobId,

@@ -10,6 +10,7 @@
 //                      the browser slot is released (with the thumbnail), so Node's CPU work
 //                      overlaps the next capture's browser work
 //   extract/           metadata, readable and visible text, quality verdict
+//   response-recorder.ts every response the page loaded, packaged as a WACZ (../wacz/) outside the browser slot
 import type { Browser, Page } from 'puppeteer-core';
 import type { CaptureLimits } from '../../config.js';
 import { CaptureTimeoutError, LinksnapError, TooLargeError, asLinksnapError } from '../errors.js';
@@ -34,6 +35,8 @@ import { preflight } from './preflight.js';
 import { blockAdsAndTrackers } from './request-blocker.js';
 import { fullPageScreenshot, thumbnailFrom, viewportScreenshot } from './screenshots.js';
 import { settle } from './settle.js';
+import { fetchedExchange, recordResponses, type RecordedResponses } from './response-recorder.js';
+import { captureWacz } from '../wacz/capture-wacz.js';
 import type { BlockedRequestRecord, CaptureOutput } from './types.js';
 
 export type { CaptureOutput } from './types.js';
@@ -49,6 +52,8 @@ export interface CaptureUrlOptions {
   jobId?: string;
   /** The ad and tracker rules; the shared Tracker Database engine by default. */
   adBlocker?: AdBlocker;
+  /** Record every response and keep the capture as a WACZ web archive (LINKSNAP_WACZ). */
+  recordWacz?: boolean;
 }
 
 /** How long a found cookie banner may take to be refused before the capture moves on. */
@@ -81,6 +86,9 @@ export async function captureUrl(url: string, options: CaptureUrlOptions): Promi
       const file = await run('file', () =>
         captureFile({ ...checked, limits, logger, logDetails }, signal),
       );
+      if (options.recordWacz) {
+        await run('wacz', () => keepFileWacz(url, checked, file, limits.maxWaczBytes));
+      }
       return {
         kind: 'file',
         finalUrl: checked.finalUrl,
@@ -112,6 +120,10 @@ export async function captureUrl(url: string, options: CaptureUrlOptions): Promi
       );
       // The browser slot is free again: the Node-side work (thumbnail, MHTML to single-file HTML)
       // runs while the next capture already uses the browser.
+      // The redirects preflight followed happened before the browser: recorded from there, so a
+      // replay of the shared link follows them as the capture did.
+      browserPart.recorded?.exchanges.unshift(...checked.redirects.map((hop) => fetchedExchange(hop, checked.requestHeaders)));
+      browserPart.replayUrl = url;
       const output = await finishOutsideBrowser(browserPart, options, run, signal);
       output.blockedRequests.push(...proxy.blocked.map((b) => ({ url: b.url, reason: b.reason })));
       output.timings = { ...timer.timings, total: Math.round(performance.now() - started) };
@@ -139,6 +151,10 @@ interface BrowserPart {
   thumbnail: Promise<Buffer> | null;
   /** The MHTML bytes (the mhtml artifact's own buffer) to turn into the single-file archive, when it fit its cap. */
   mhtml: Buffer | null;
+  /** What the page loaded, to package as a WACZ; null when not recording. */
+  recorded: RecordedResponses | null;
+  /** Where a replay starts: the shared URL, whose redirects are recorded too. */
+  replayUrl: string;
   drop: (kind: ArtifactKind, reason: string) => void;
 }
 
@@ -174,6 +190,8 @@ async function capturePage(
     }
     return trackNetwork(page);
   });
+  // After the ad blocker's handler, so what it refuses never finishes and is never recorded.
+  const recorder = options.recordWacz ? recordResponses(page, limits.maxWaczBytes) : null;
 
   const nav = await run('navigate', () => navigate({ page, url, limits }, signal));
   await run('settle', async () => {
@@ -203,6 +221,10 @@ async function capturePage(
     run('extract', () => raceAbort(extractPage(page, { maxTextChars: limits.maxTextChars }), signal)),
     run('mhtml', () => captureMhtml(page, limits.maxMhtmlBytes, signal)),
   ]);
+  const recorded = recorder ? await run('record', () => recorder.finish(signal)) : null;
+  if (recorded && recorded.leftOut.length > 0) {
+    logger({ level: 'info', context: 'capture', message: 'Left responses out of the web archive', details: { ...logDetails, count: recorded.leftOut.length, first: recorded.leftOut.slice(0, 3) } });
+  }
   // Bounded before it is made (skipped when the page's own figures are over the cap) and checked
   // again once made; the string from the browser is not kept, only its bytes (see mhtml-snapshot.ts).
   let keptMhtml: Buffer | null = null;
@@ -245,7 +267,7 @@ async function capturePage(
     dropped,
     timings: {},
   };
-  return { output, thumbnail, mhtml: keptMhtml, drop };
+  return { output, thumbnail, mhtml: keptMhtml, recorded, replayUrl: url, drop };
 }
 
 /** The thumbnail and the single-file archive: CPU work in Node that needs no browser. */
@@ -275,7 +297,48 @@ async function finishOutsideBrowser(part: BrowserPart, options: CaptureUrlOption
       }
     });
   }
+  if (part.recorded) {
+    const recorded = part.recorded;
+    await run('wacz', async () => {
+      try {
+        const wacz = await captureWacz({
+          url: part.replayUrl,
+          title: output.metadata.title,
+          capturedAt: new Date(),
+          exchanges: recorded.exchanges,
+          screenshot: output.artifacts.screenshot?.data,
+          text: output.text || undefined,
+        });
+        if (wacz.length > limits.maxWaczBytes) drop('wacz', new TooLargeError('The web archive', limits.maxWaczBytes).message);
+        else output.artifacts.wacz = { data: wacz, mime: 'application/wacz' };
+      } catch (error) {
+        if (signal.aborted) throw error;
+        drop('wacz', `packaging failed: ${(error as Error).message}`);
+      }
+    });
+  }
   return output;
+}
+
+/** A downloaded file as a one-response web archive, so exports of a tag carry it too. */
+async function keepFileWacz(
+  url: string,
+  checked: Extract<Awaited<ReturnType<typeof preflight>>, { kind: 'file' }>,
+  file: { metadata: { title: string | null }; artifacts: CaptureOutput['artifacts']; dropped: CaptureOutput['dropped'] },
+  maxBytes: number,
+): Promise<void> {
+  const capturedAt = new Date();
+  const wacz = await captureWacz({
+    url,
+    title: file.metadata.title,
+    capturedAt,
+    exchanges: [
+      ...checked.redirects.map((hop) => fetchedExchange(hop, checked.requestHeaders)),
+      fetchedExchange({ url: checked.finalUrl, status: checked.status, statusText: '', headers: checked.headers, at: capturedAt }, checked.requestHeaders, checked.body),
+    ],
+  });
+  if (wacz.length > maxBytes) file.dropped.push({ kind: 'wacz', reason: new TooLargeError('The web archive', maxBytes).message });
+  else file.artifacts.wacz = { data: wacz, mime: 'application/wacz' };
 }
 
 /** Chromium's own user agent as a desktop Chrome sends it; see `asDesktopUserAgent`. */

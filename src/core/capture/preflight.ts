@@ -3,7 +3,8 @@
 // download in Chromium would only show a blank page, or trigger a download we refuse.
 import type { CaptureLimits } from '../../config.js';
 import { TooLargeError } from '../errors.js';
-import { egressRequest } from '../egress/fetch.js';
+import type http from 'node:http';
+import { egressRequest, type RedirectHop } from '../egress/fetch.js';
 import type { EgressPolicy } from '../egress/policy.js';
 
 export interface PreflightContext {
@@ -18,8 +19,8 @@ export interface PreflightContext {
 const PreflightHeadersMaxMs = 15_000;
 
 export type PreflightResult =
-  | { kind: 'html'; finalUrl: string; status: number; contentType: string | null }
-  | { kind: 'file'; finalUrl: string; status: number; contentType: string; body: Buffer; filename: string | null };
+  | { kind: 'html'; finalUrl: string; status: number; contentType: string | null; redirects: RedirectHop[]; requestHeaders: Record<string, string> }
+  | { kind: 'file'; finalUrl: string; status: number; contentType: string; body: Buffer; filename: string | null; redirects: RedirectHop[]; requestHeaders: Record<string, string>; headers: http.IncomingHttpHeaders };
 
 /** Content types the browser renders as a page; everything else is a file. */
 const PageTypes = /^(text\/html|application\/xhtml\+xml|text\/plain|text\/xml|application\/xml|image\/svg\+xml)$/i;
@@ -30,13 +31,14 @@ export function isPageContentType(contentType: string | null): boolean {
 }
 
 export async function preflight(ctx: PreflightContext, signal: AbortSignal): Promise<PreflightResult> {
+  const requestHeaders = {
+    'user-agent': ctx.userAgent,
+    accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+  };
   const response = await egressRequest(ctx.url, {
     policy: ctx.policy,
     method: 'GET',
-    headers: {
-      'user-agent': ctx.userAgent,
-      accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
-    },
+    headers: requestHeaders,
     // The headers must come within the navigation deadline (15 s at most: a server that has said
     // nothing by then rarely will); a file download may take the rest of the capture's time.
     timeoutMs: ctx.timeoutMs ?? ctx.limits.navigationTimeoutMs,
@@ -51,7 +53,7 @@ export async function preflight(ctx: PreflightContext, signal: AbortSignal): Pro
     if (response.contentLength !== null && response.contentLength > ctx.limits.maxHtmlBytes) {
       throw new TooLargeError(`The page ${response.url}`, ctx.limits.maxHtmlBytes);
     }
-    return { kind: 'html', finalUrl: response.url, status: response.status, contentType };
+    return { kind: 'html', finalUrl: response.url, status: response.status, contentType, redirects: response.redirectHops, requestHeaders };
   }
   const body = await response.readBody();
   return {
@@ -61,6 +63,9 @@ export async function preflight(ctx: PreflightContext, signal: AbortSignal): Pro
     contentType: contentType ?? 'application/octet-stream',
     body,
     filename: filenameOf(headerValue(response.headers['content-disposition']), response.url),
+    redirects: response.redirectHops,
+    requestHeaders,
+    headers: response.headers,
   };
 }
 

@@ -33,6 +33,8 @@ export interface EgressResponse {
   url: string;
   /** Every URL before `url`, in order. */
   redirects: string[];
+  /** The redirect answers themselves (status and headers), in the same order, for the web archive. */
+  redirectHops: RedirectHop[];
   /** Where the final hop connected. */
   target: CheckedTarget;
   /** Declared length, when the server sent one. */
@@ -43,6 +45,14 @@ export interface EgressResponse {
   readBody(): Promise<Buffer>;
   /** Drops the connection without reading the body. */
   abort(): void;
+}
+
+export interface RedirectHop {
+  url: string;
+  status: number;
+  statusText: string;
+  headers: http.IncomingHttpHeaders;
+  at: Date;
 }
 
 const RedirectStatuses = new Set([301, 302, 303, 307, 308]);
@@ -60,6 +70,7 @@ export async function egressRequest(input: string | URL, options: EgressRequestO
   const signal = AbortSignal.any([deadline, waiting.signal, ...(options.signal ? [options.signal] : [])]);
   const timeouts = { signal, deadline, waiting: waiting.signal, timeoutMs: options.timeoutMs, headersTimeoutMs };
   const redirects: string[] = [];
+  const redirectHops: RedirectHop[] = [];
   let current = String(input);
   try {
     return await follow();
@@ -92,11 +103,12 @@ export async function egressRequest(input: string | URL, options: EgressRequestO
           throw new InvalidUrlError(location, `bad redirect Location from ${current}`);
         }
         redirects.push(current);
+        redirectHops.push({ url: current, status, statusText: response.statusMessage ?? '', headers: response.headers, at: new Date() });
         if (status === 303 && method !== 'HEAD') method = 'GET';
         current = next;
         continue;
       }
-      return wrap(response, target, current, redirects, maxBytes, timeouts);
+      return wrap(response, target, current, redirects, redirectHops, maxBytes, timeouts);
     }
   }
 }
@@ -161,6 +173,7 @@ function wrap(
   target: CheckedTarget,
   url: string,
   redirects: string[],
+  redirectHops: RedirectHop[],
   maxBytes: number,
   timeouts: Timeouts,
 ): EgressResponse {
@@ -198,6 +211,7 @@ function wrap(
     headers: response.headers,
     url,
     redirects,
+    redirectHops,
     target,
     contentLength,
     chunks,
