@@ -125,6 +125,14 @@ describe('Pocket CSV', () => {
     expect(parsed.format).toBe('pocket-csv');
     expect(parsed.items).toEqual([{ url: 'https://example.com/x', title: 'X', tags: ['a', 'b'], addedAt: seconds(1609459200), line: 2 }]);
   });
+
+  it("also reads Raindrop's CSV: comma-separated tags and ISO times", () => {
+    const csv =
+      'id,title,note,excerpt,url,folder,tags,created,cover,highlights,favorite\n' +
+      '1,"R, D",,,https://raindrop.example/x,Unsorted,"design, UX",2023-04-05T06:07:08.000Z,,,false\n';
+    const parsed = parseImportFile('raindrop.csv', csv);
+    expect(parsed.items).toEqual([{ url: 'https://raindrop.example/x', title: 'R, D', tags: ['design', 'ux'], addedAt: new Date('2023-04-05T06:07:08Z'), line: 2 }]);
+  });
 });
 
 describe('Karakeep and Linkwarden JSON', () => {

@@ -1,9 +1,10 @@
 // Pocket's export (part_000000.csv): a header `title,url,time_added,tags,status`, time in Unix
 // seconds, tags joined with `|`. Columns are found by header name, so reordered or extra columns
-// (a later Pocket added `cursor`) still read.
+// (a later Pocket added `cursor`) still read. A comma separates tags too: Pocket's tag field split
+// on commas, so its tags hold none, and Raindrop's CSV writes "a, b" (with `created` as ISO time).
 import { parse } from 'csv-parse/sync';
 import { InvalidInputError } from '../errors.js';
-import { dateFromUnix } from './import-dates.js';
+import { dateFromAny } from './import-dates.js';
 import { ImportErrors, finishImport } from './finish-import.js';
 import type { ImportParse, RawImportEntry } from './import-types.js';
 
@@ -25,7 +26,8 @@ export function parsePocketCsv(text: string): ImportParse {
   const header = csvUrlHeader(text);
   if (!header) throw new InvalidInputError('This CSV file has no "url" column in its first line, so it is not a Pocket export.');
   const column = (name: string) => header.indexOf(name);
-  const [urlAt, titleAt, timeAt, tagsAt] = [column('url'), column('title'), column('time_added'), column('tags')];
+  const [urlAt, titleAt, tagsAt] = [column('url'), column('title'), column('tags')];
+  const timeAt = column('time_added') >= 0 ? column('time_added') : column('created');
   const errors = new ImportErrors();
   const records = parse(text, {
     from_line: 2,
@@ -52,8 +54,8 @@ export function parsePocketCsv(text: string): ImportParse {
     entries.push({
       url: record[urlAt],
       title: titleAt >= 0 ? record[titleAt] : null,
-      tags: tagsAt >= 0 ? (record[tagsAt] ?? '').split('|') : [],
-      addedAt: timeAt >= 0 ? dateFromUnix(record[timeAt]) : null,
+      tags: tagsAt >= 0 ? (record[tagsAt] ?? '').split(/[|,]/u) : [],
+      addedAt: timeAt >= 0 ? dateFromAny(record[timeAt]) : null,
       line,
     });
   }
