@@ -224,6 +224,10 @@ describe('format detection and limits', () => {
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as Error).message).toMatch(/"notes\.md" is not a format linksnap can import\. Accepted: a Netscape bookmark file .*Pocket CSV.*Karakeep.*Linkwarden.*list of URLs/);
     expect(() => parseImportFile('empty.txt', ' \n')).toThrow(/"empty\.txt" is empty/);
+    const opml = '<?xml version="1.0"?>\n<opml version="2.0"><body><outline text="Feed" xmlUrl="https://example.com/feed.xml"/></body></opml>';
+    expect(() => parseImportFile('feeds.opml', opml)).toThrow(/"feeds\.opml" is markup without bookmarks/);
+    // A browser's export of no bookmarks at all is still a bookmark file.
+    expect(parseImportFile('empty.html', '<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<H1>Bookmarks</H1>\n<DL><p>\n</DL><p>\n')).toMatchObject({ format: 'netscape', items: [], errors: [] });
   });
 
   it('refuses a file over the size limit and says the limit', () => {

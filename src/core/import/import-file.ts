@@ -30,7 +30,13 @@ export function parseImportFile(fileName: string, data: Buffer | string): Import
   const head = text.trimStart();
   if (!head) throw new InvalidInputError(`"${fileName}" is empty.`);
 
-  if (head.startsWith('<')) return parseNetscape(text);
+  if (head.startsWith('<')) {
+    const parsed = parseNetscape(text);
+    // An OPML list, a feed or a saved page without links is markup too, but no bookmark file;
+    // saying so beats importing nothing without a word. An empty browser export still says what it is.
+    if (parsed.items.length || parsed.errors.length || /<!DOCTYPE\s+NETSCAPE-Bookmark-file/iu.test(head.slice(0, 1024))) return parsed;
+    throw new InvalidInputError(`"${fileName}" is markup without bookmarks (no <a href> links). Accepted: ${AcceptedImportFormats}.`);
+  }
 
   if (head.startsWith('{') || head.startsWith('[')) {
     const newline = head.indexOf('\n');
