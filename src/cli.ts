@@ -1,4 +1,4 @@
-// `linksnap` command line: snap | find | show | diff | tags | watch | check-links | settings | serve
+// `linksnap` command line: snap | find | show | diff | tags | watch | check-links | settings | export | serve
 // [--no-workers] | worker | gc | migrate | discord:register. A thin adapter like the chat bots: it
 // parses arguments, calls the service, prints the result. Issue 12's commands (watch, diff,
 // check-links, settings) live in src/cli/, with what the commands share (common.ts).
@@ -13,6 +13,7 @@ import { asLinksnapError, formatBytes } from './core/errors.js';
 import { checkLinksCommand } from './cli/check-links.js';
 import { fail, idsAsPositionals, LocalWorkspace, printJson, Usage, usageError, when } from './cli/common.js';
 import { diffCommand } from './cli/diff.js';
+import { exportCommand } from './cli/export.js';
 import { settingsCommand } from './cli/settings.js';
 import { watchCommand } from './cli/watch.js';
 import { createJsonLogger, type Logger } from './core/logger.js';
@@ -59,6 +60,8 @@ export async function main(argv: string[]): Promise<number> {
       return withApp(config, logger, false, (app) => checkLinksCommand(app, rest));
     case 'settings':
       return withApp(config, logger, false, (app) => settingsCommand(app, rest));
+    case 'export':
+      return withApp(config, logger, false, (app) => exportCommand(app, rest));
     case 'migrate':
       return migrate(config, rest);
     case 'gc':

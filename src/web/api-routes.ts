@@ -10,6 +10,7 @@ import type { Router } from './router.js';
 import { linkJson, ServedKinds, snapshotJson } from './snapshot-json.js';
 import { checkId, checkWorkspaceId, LocalWorkspace, requireAuth, signedMayShow, snapshotGrant, type WebContext, type WebDeps } from './web-context.js';
 import { BadRequestError } from './web-errors.js';
+import { registerExportRoutes } from './export-routes.js';
 
 const MaxTags = 50;
 const DefaultPageSize = 24;
@@ -17,6 +18,7 @@ const MaxPageSize = 100;
 
 export function registerApiRoutes(router: Router<WebContext>, deps: WebDeps): void {
   const { service } = deps;
+  registerExportRoutes(router, deps);
 
   router.on('GET', '/api/workspaces', async (ctx) => {
     requireAuth(ctx);
