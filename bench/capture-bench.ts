@@ -47,7 +47,7 @@ export interface CaptureBenchOptions {
   pages?: number;
   /** Which parts to run; all by default. */
   scenarios?: Scenario[];
-  /** LINKSNAP_CONCURRENCY of each product row; 'default' leaves it unset. */
+  /** LINKSNAP_CONCURRENCY of each product row; 'default' leaves it unset; a `/no-wacz` suffix sets LINKSNAP_WACZ=0. */
   concurrencies?: string[];
   /** Simulated internet: delay before each response, and bandwidth per connection. */
   latencyMs?: number;
@@ -577,7 +577,11 @@ async function startServer(
     LINKSNAP_LINKCHECK_CRON: '',
     LINKSNAP_LOG_LEVEL: 'warn',
   };
-  if (setting !== 'default') env.LINKSNAP_CONCURRENCY = setting;
+  // "<concurrency>/no-wacz": the same row without recording the web archive, to measure what it costs.
+  const [concurrency, variant] = setting.split('/');
+  if (concurrency !== 'default') env.LINKSNAP_CONCURRENCY = concurrency;
+  if (variant === 'no-wacz') env.LINKSNAP_WACZ = '0';
+  else if (variant !== undefined) throw new Error(`Unknown row variant "${variant}" in "${setting}" (known: no-wacz)`);
   if (chromeWrapperPath) env.CHROME_PATH = chromeWrapperPath;
   const options: ServerChildOptions = { env, resolveTo: setup.resolveTo, browserArgs: setup.browserArgs };
   const server = await startChild<ServerReady>('capture-server.ts', options);
