@@ -16,6 +16,8 @@ import { loadLinkSecret, LinkSigner } from './link-signer.js';
 import { translator } from './messages.js';
 import { layoutOptions, registerPageRoutes, secureCookies } from './page-routes.js';
 import { ProgressHub } from './progress.js';
+import { createReplayServer } from './replay/replay-server.js';
+import { registerReplayRoutes } from './replay/replay-routes.js';
 import { Router } from './router.js';
 import { checkWorkspaceId, LangCookie, WorkspaceCookie, type WebContext, type WebDeps } from './web-context.js';
 import { AuthRequiredError, BadRequestError, httpStatusFor } from './web-errors.js';
@@ -34,7 +36,12 @@ export interface WebServer {
    * the snapshot's own signature (`against` must be another version of the same link).
    */
   diffUrl(snapshot: Pick<Snapshot, 'id'>, againstId: string): string;
-  /** Starts listening on config.host:config.port; resolves with the base URL. */
+  /**
+   * The replay origin (LINKSNAP_REPLAY_URL) as browsers reach it: after listen, with the port it
+   * actually got when it asked for any.
+   */
+  replayOrigin(): string;
+  /** Starts listening on config.host:config.port, and the replay origin beside it; resolves with the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -52,7 +59,9 @@ export function createWebServer({ service, config, logger }: WebServerOptions): 
   const policy = new AccessPolicy({ apiToken: config.apiToken, signer, allowedHosts: allowedHosts(config) });
   const hub = new ProgressHub(service, logger);
   const deps: WebDeps = { service, config, logger, signer, policy, hub };
+  const replay = createReplayServer({ service, config, logger, signer });
   const router = new Router<WebContext>();
+  registerReplayRoutes(router, deps, replay);
   // First: /api/snapshots/:id/diff must be matched before api-routes' /api/snapshots/:id/:kind.
   registerChangeRoutes(router, deps);
   registerApiRoutes(router, deps);
@@ -168,6 +177,7 @@ export function createWebServer({ service, config, logger }: WebServerOptions): 
     diffUrl(snapshot, againstId) {
       return `${publicBase()}/s/${encodeURIComponent(snapshot.id)}/diff?against=${encodeURIComponent(againstId)}&${signer.query(snapshot.id)}`;
     },
+    replayOrigin: () => replay.origin(),
     async listen() {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -176,19 +186,29 @@ export function createWebServer({ service, config, logger }: WebServerOptions): 
           resolve();
         });
       });
+      try {
+        await replay.listen();
+      } catch (error) {
+        // Without its replay origin the page would offer a Replay that cannot load; fail the start.
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        throw error;
+      }
       hub.start();
       const { port } = server.address() as AddressInfo;
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
       baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-      logger({ level: 'info', context: 'web', message: 'Web page listening', details: { url: baseUrl, publicUrl: publicBase(), token: policy.tokenRequired } });
+      logger({ level: 'info', context: 'web', message: 'Web page listening', details: { url: baseUrl, publicUrl: publicBase(), replayUrl: replay.origin(), token: policy.tokenRequired } });
       return baseUrl;
     },
     async close() {
       hub.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.all([
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+        replay.close(),
+      ]);
     },
   };
 

@@ -222,6 +222,46 @@ export const ClientScript = String.raw`
     syncCron();
   }
 
+  // The static copy and the replay as two tabs. The replay frame loads on first use only: its
+  // viewer is large, and it runs the archived page's scripts.
+  var replayPanel = document.getElementById('panel-replay');
+  if (replayPanel) {
+    var replayFrame = document.getElementById('replay-frame');
+    var startReplay = function () {
+      if (!replayFrame.getAttribute('src')) replayFrame.setAttribute('src', replayPanel.getAttribute('data-replay'));
+      replayFrame.hidden = false;
+      var start = document.getElementById('replay-start');
+      if (start) start.hidden = true;
+    };
+    var tabList = document.querySelector('.archive-views [role=tablist]');
+    if (tabList) {
+      var tabs = Array.prototype.slice.call(tabList.querySelectorAll('[role=tab]'));
+      var select = function (tab, focus) {
+        tabs.forEach(function (other) {
+          var chosen = other === tab;
+          other.setAttribute('aria-selected', chosen ? 'true' : 'false');
+          other.tabIndex = chosen ? 0 : -1;
+          document.getElementById(other.getAttribute('aria-controls')).hidden = !chosen;
+        });
+        if (tab.id === 'tab-replay') startReplay();
+        if (focus) tab.focus();
+      };
+      tabs.forEach(function (tab, index) {
+        tab.addEventListener('click', function () { select(tab, false); });
+        tab.addEventListener('keydown', function (event) {
+          if (event.key !== 'ArrowRight' && event.key !== 'ArrowLeft') return;
+          event.preventDefault();
+          select(tabs[(index + (event.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length], true);
+        });
+      });
+      tabList.hidden = false;
+      select(tabs[0], false);
+    } else {
+      var startButton = document.getElementById('replay-start');
+      if (startButton) startButton.addEventListener('click', startReplay);
+    }
+  }
+
   // A snapshot still being captured: reload when it is ready.
   var pending = document.querySelector('article.snapshot[data-status=queued], article.snapshot[data-status=capturing]');
   if (pending && window.EventSource) {

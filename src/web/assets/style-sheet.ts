@@ -106,6 +106,13 @@ button[disabled] { opacity: .6; cursor: progress; }
 .pending { color: var(--warn); font-weight: 600; }
 .screenshot { width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
 iframe.archive { width: 100%; height: 75vh; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+iframe.replay { width: 100%; height: 75vh; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+.tabs { display: flex; gap: .25rem; border-bottom: 1px solid var(--line); margin-bottom: .75rem; }
+.tabs [role=tab] { background: none; color: var(--muted); border: 0; border-bottom: 3px solid transparent; border-radius: 0; padding: .5rem .9rem; font: inherit; cursor: pointer; }
+.tabs [role=tab][aria-selected=true] { color: var(--text); border-bottom-color: var(--accent); font-weight: 600; }
+/* The web page's frame around the replay viewer (/s/:id/replay): the viewer fills it. */
+body.replay-frame { margin: 0; height: 100vh; background: #fff; }
+body.replay-frame iframe { display: block; width: 100%; height: 100%; border: 0; }
 .readable .text { white-space: pre-wrap; max-height: 70vh; overflow: auto; padding: 1rem; background: var(--bg); border-radius: 6px; font-size: 1rem; line-height: 1.7; }
 .readable summary { cursor: pointer; color: var(--accent); }
 .meta-table { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; margin: 0; }

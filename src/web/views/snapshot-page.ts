@@ -44,6 +44,9 @@ export function snapshotPage(options: Omit<LayoutOptions, 'title' | 'active'>, d
   const title = snapshot.title?.trim() || t('untitled');
   const pending = snapshot.status === 'queued' || snapshot.status === 'capturing';
   const isHtmlArchive = Boolean(snapshot.artifacts.archive);
+  // Older snapshots and LINKSNAP_WACZ=0 have no WACZ: the static archive alone, as before.
+  const hasReplay = snapshot.status === 'done' && Boolean(snapshot.artifacts.wacz);
+  const replayHref = `/s/${encodeURIComponent(snapshot.id)}/replay${grant ? `?${grant}` : ''}`;
   const meta: Array<[string, unknown]> = [
     [t('meta.status'), html`<span class="badge status-${snapshot.status}">${t(`status.${snapshot.status}`)}</span>`],
     [t('meta.title'), snapshot.title],
@@ -101,11 +104,22 @@ export function snapshotPage(options: Omit<LayoutOptions, 'title' | 'active'>, d
   </section>`
     : ''}
 
-  ${isHtmlArchive
-    ? html`<section aria-labelledby="archive-heading">
+  ${isHtmlArchive || hasReplay
+    ? html`<section aria-labelledby="archive-heading" class="archive-views">
     <h2 id="archive-heading">${t('view.archive')}</h2>
-    <p class="note">${t('view.archiveNote')} <a href="${file('archive')}" target="_blank" rel="noopener noreferrer">${t('view.openArchive')}</a></p>
-    <iframe class="archive" id="archive-frame" title="${t('view.archive')}: ${title}" src="${file('archive')}" sandbox="" referrerpolicy="no-referrer" loading="lazy"></iframe>
+    ${isHtmlArchive && hasReplay
+      ? html`<div class="tabs" role="tablist" aria-labelledby="archive-heading" hidden>
+      <button type="button" role="tab" id="tab-archive" aria-controls="panel-archive" aria-selected="true">${t('view.archiveTab')}</button>
+      <button type="button" role="tab" id="tab-replay" aria-controls="panel-replay" aria-selected="false" tabindex="-1">${t('replay.title')}</button>
+    </div>`
+      : ''}
+    ${isHtmlArchive
+      ? html`<div id="panel-archive" role="tabpanel" aria-labelledby="${hasReplay ? 'tab-archive' : 'archive-heading'}">
+      <p class="note">${t('view.archiveNote')} <a href="${file('archive')}" target="_blank" rel="noopener noreferrer">${t('view.openArchive')}</a></p>
+      <iframe class="archive" id="archive-frame" title="${t('view.archive')}: ${title}" src="${file('archive')}" sandbox="" referrerpolicy="no-referrer" loading="lazy"></iframe>
+    </div>`
+      : ''}
+    ${hasReplay ? replayPanel(t, replayHref, title, isHtmlArchive) : ''}
   </section>`
     : ''}
 
@@ -171,6 +185,19 @@ export function snapshotPage(options: Omit<LayoutOptions, 'title' | 'active'>, d
   <p class="site-foot">${displayHost(link.url)} · ${snapshot.id}</p>
 </article>`,
   );
+}
+
+/**
+ * The replay (/s/:id/replay, which frames the viewer on the replay origin). The page script loads
+ * it only when asked (the viewer is 2 MB of script); without scripts the link opens it on its own.
+ */
+function replayPanel(t: Translate, href: string, title: string, besideArchive: boolean) {
+  return html`<div id="panel-replay" role="tabpanel" aria-labelledby="${besideArchive ? 'tab-replay' : 'archive-heading'}" data-replay="${href}">
+      ${besideArchive ? '' : html`<h3>${t('replay.title')}</h3>`}
+      <p class="note">${t('replay.note')} <a href="${href}" target="_blank" rel="noopener noreferrer" id="replay-open">${t('replay.open')}</a></p>
+      ${besideArchive ? '' : html`<p><button type="button" id="replay-start">${t('replay.title')}</button></p>`}
+      <iframe class="replay" id="replay-frame" title="${t('replay.title')}: ${title}" referrerpolicy="no-referrer" allow="fullscreen" hidden></iframe>
+    </div>`;
 }
 
 /** For each done version, the one it is compared with: the one it was compared with when captured, else the next older done one. */
