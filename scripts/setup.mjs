@@ -105,9 +105,17 @@ function hasPostgresServer() {
   return versions.some((version) => fs.existsSync(path.join('/usr/lib/postgresql', version, 'bin', 'initdb'))) || has('initdb');
 }
 
+// PDF thumbnails and text (src/core/capture/pdf-render.ts looks in the same folders). Without it
+// PDFs are still captured, only without preview or text, so it never stops a start.
+const PopplerDirs = ['/usr/bin', '/usr/local/bin', '/opt/homebrew/bin', '/opt/local/bin'];
+function hasPoppler() {
+  return PopplerDirs.some((dir) => ['pdfinfo', 'pdftoppm', 'pdftotext'].every((tool) => fs.existsSync(path.join(dir, tool))));
+}
+
 function missingSystemPackages() {
   const missing = [];
   if (!findChrome()) missing.push('chromium');
+  if (!hasPoppler()) missing.push('poppler-utils');
   if (forTest && !hasPostgresServer()) missing.push('postgresql');
   const fonts = has('fc-list') ? spawnSync('fc-list', [], { encoding: 'utf8' }).stdout ?? '' : '';
   for (const [family, pkg] of FontPackages) if (!fonts.includes(family)) missing.push(pkg);
