@@ -26,9 +26,11 @@ Usage:
   linksnap settings [--workspace W] [--keep-versions N|all] [--drop-fullpage-after DAYS|never]
                     [--rot-alerts thread|channel|off] [--json]
                                                       show a workspace's settings (default: local), or change them
-  linksnap export [--tag T]… [--text Q] [--workspace W] --format wacz -o FILE
-                                                      the matching links in one file (-o -: standard output);
-                                                      wacz: one web archive with every page, for any WACZ tool
+  linksnap export [--tag T]… [--text Q] [--workspace W] --format wacz|netscape|json|zip -o FILE
+                                                      the matching links in one file (-o -: standard output):
+                                                      wacz: one web archive of every page, for any WACZ tool;
+                                                      netscape: a bookmark file; json: JSON lines with tags,
+                                                      shares, versions and hashes; zip: every artifact + index
   linksnap serve [--no-workers]                       web page, chat bots and capture workers (npm start);
                                                       --no-workers: web page and bots only
   linksnap worker                                     capture workers only (no web page, no bots)

@@ -1,8 +1,17 @@
 // The formats `linksnap export` and GET /api/export write, by the name both take (--format /
 // format=). Each streams to the writable it is given and says what it left out.
-import type { Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { exportLinks, type ExportOptions } from './export-links.js';
 import type { ExportQuery } from './export-matching.js';
-import { exportWacz, type ExportSource } from './wacz/export-wacz.js';
+import { exportZip, type ZipExportSource } from './export-zip.js';
+import { jsonLines } from './export/json-lines-writer.js';
+import { netscapeBookmarks } from './export/netscape-writer.js';
+import type { ExportLink } from './export/export-types.js';
+import { exportWacz } from './wacz/export-wacz.js';
+
+/** What every format reads: find, versions, shares and artifacts (the service). */
+export type ExportService = ZipExportSource;
 
 export interface ExportSummary {
   /** Links (or pages) written. */
@@ -13,7 +22,7 @@ export interface ExportSummary {
 export interface ExportFormat {
   mime: string;
   extension: string;
-  write(source: ExportSource, query: ExportQuery, out: Writable, title: string): Promise<ExportSummary>;
+  write(source: ExportService, query: ExportQuery, out: Writable, title: string, options?: ExportOptions): Promise<ExportSummary>;
 }
 
 export const ExportFormats: Record<string, ExportFormat> = {
@@ -23,6 +32,42 @@ export const ExportFormats: Record<string, ExportFormat> = {
     async write(source, query, out, title) {
       const summary = await exportWacz(source, query, out, title);
       return { count: summary.pages, leftOut: summary.leftOut };
+    },
+  },
+  netscape: {
+    mime: 'text/html; charset=utf-8',
+    extension: 'html',
+    async write(source, query, out, title, options) {
+      // One folder per first tag needs the links grouped; a bookmark file is small (no artifacts),
+      // so they are gathered first. Within a folder, the find's order (newest first) is kept.
+      const links: ExportLink[] = [];
+      for await (const { link } of exportLinks(source, query, options)) links.push(link);
+      const byFolder = links.map((link, i) => ({ link, i })).sort((a, b) => (a.link.tags[0] ?? '').localeCompare(b.link.tags[0] ?? '') || a.i - b.i);
+      await pipeline(Readable.from(netscapeBookmarks(byFolder.map((entry) => entry.link), { title })), out);
+      return { count: links.length, leftOut: [] };
+    },
+  },
+  json: {
+    mime: 'application/x-ndjson; charset=utf-8',
+    extension: 'jsonl',
+    async write(source, query, out, _title, options) {
+      let count = 0;
+      async function* counted() {
+        for await (const { link } of exportLinks(source, query, options)) {
+          count += 1;
+          yield link;
+        }
+      }
+      await pipeline(Readable.from(jsonLines(counted())), out);
+      return { count, leftOut: [] };
+    },
+  },
+  zip: {
+    mime: 'application/zip',
+    extension: 'zip',
+    async write(source, query, out, title, options) {
+      const summary = await exportZip(source, query, out, title, options);
+      return { count: summary.links, leftOut: summary.leftOut };
     },
   },
 };

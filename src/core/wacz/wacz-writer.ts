@@ -3,9 +3,8 @@
 // size (plus datapackage-digest.json, the hash of that). One capture's package and an export of
 // thousands of snapshots are the same code: files are hashed while they stream into the zip, so
 // an export never holds more than one snapshot's archive in memory.
-import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
-import yazl from 'yazl';
+import type { Readable } from 'node:stream';
+import { ZipWriter } from '../zip-writer.js';
 import { cdxjLines, type CdxjEntry } from './warc-file.js';
 
 export const WaczVersion = '1.1.1';
@@ -36,15 +35,16 @@ interface Resource {
 export class WaczWriter {
   /** The zip bytes; start reading (or piping) it before adding files, or adding waits forever. */
   readonly stream: Readable;
-  readonly #zip = new yazl.ZipFile();
+  readonly #zip: ZipWriter;
   readonly #resources: Resource[] = [];
   readonly #index: CdxjEntry[] = [];
   readonly #pages: WaczPage[] = [];
-  readonly #mtime: Date;
+  readonly #created: Date;
 
   constructor(created: Date = new Date()) {
-    this.#mtime = created;
-    this.stream = this.#zip.outputStream as Readable;
+    this.#created = created;
+    this.#zip = new ZipWriter(created);
+    this.stream = this.#zip.stream;
   }
 
   /** A WARC file (gzip members already), stored as is: replay tools seek into it by offset. */
@@ -64,7 +64,7 @@ export class WaczWriter {
 
   /** Index, pages, datapackage; then the zip ends. Resolves once the last byte is written out. */
   async finish(meta: WaczMeta): Promise<void> {
-    const created = this.#mtime.toISOString();
+    const created = this.#created.toISOString();
     await this.#add('indexes/index.cdx', Buffer.from(cdxjLines(this.#index).map((line) => `${line}\n`).join(''), 'utf8'));
     const hasText = this.#pages.some((page) => page.text);
     const pages = [
@@ -92,57 +92,19 @@ export class WaczWriter {
       ),
       'utf8',
     );
-    const digest = { path: 'datapackage.json', hash: `sha256:${sha256(datapackage)}` };
-    this.#zip.addBuffer(datapackage, 'datapackage.json', { compress: true, mtime: this.#mtime });
-    this.#zip.addBuffer(Buffer.from(JSON.stringify(digest, null, 2), 'utf8'), 'datapackage-digest.json', { compress: true, mtime: this.#mtime });
-    const ended = new Promise<void>((resolve, reject) => {
-      this.stream.once('end', resolve);
-      this.stream.once('error', reject);
-    });
-    this.#zip.end();
-    await ended;
+    const written = await this.#zip.add('datapackage.json', datapackage);
+    const digest = { path: 'datapackage.json', hash: `sha256:${written.sha256}` };
+    await this.#zip.add('datapackage-digest.json', Buffer.from(JSON.stringify(digest, null, 2), 'utf8'));
+    await this.#zip.end();
   }
 
   /** Abandons the package (the reader sees an error, not a truncated zip that looks whole). */
   abort(reason: Error): void {
-    this.stream.destroy(reason);
+    this.#zip.abort(reason);
   }
 
   async #add(path: string, data: Buffer | Readable): Promise<void> {
-    const name = path.split('/').pop() ?? path;
-    // WARCs and other already-compressed files are stored: deflating gzip gains nothing, and a
-    // stored entry can be read by byte range, which is how replay tools read big archives.
-    const compress = !/\.(gz|wacz|png|jpe?g|webp|zip)$/i.test(path);
-    if (Buffer.isBuffer(data)) {
-      this.#resources.push({ name, path, hash: `sha256:${sha256(data)}`, bytes: data.length });
-      this.#zip.addBuffer(data, path, { compress, mtime: this.#mtime });
-      return;
-    }
-    const hash = createHash('sha256');
-    let bytes = 0;
-    // Hashed as yazl reads it (a 'data' listener would drain it before the zip saw it).
-    const counted = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        callback(null, chunk);
-      },
-    });
-    const done = new Promise<void>((resolve, reject) => {
-      counted.once('end', resolve);
-      counted.once('error', reject);
-      data.once('error', (error) => {
-        counted.destroy(error);
-        reject(error);
-      });
-    });
-    data.pipe(counted);
-    this.#zip.addReadStream(counted, path, { compress, mtime: this.#mtime });
-    await done;
-    this.#resources.push({ name, path, hash: `sha256:${hash.digest('hex')}`, bytes });
+    const file = await this.#zip.add(path, data);
+    this.#resources.push({ name: path.split('/').pop() ?? path, path, hash: `sha256:${file.sha256}`, bytes: file.bytes });
   }
-}
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }

@@ -1,8 +1,9 @@
-// Export of a tag as one multi-page WACZ: three pages captured through the real service (real
-// Chromium), one more link with another tag, and one older snapshot without a web archive. The
-// CLI (its own process, as a user runs it) and GET /api/export both write one package that lists
-// the three tagged pages, whose merged index finds each page's document in the WARC it names, and
-// whose hashes match; the link without a WACZ is named as left out.
+// Exports of a tag: three pages captured through the real service (real Chromium), one more link
+// with another tag, and one older snapshot without a web archive. WACZ: the CLI (its own process,
+// as a user runs it) and GET /api/export both write one package that lists the three tagged pages,
+// whose merged index finds each page's document in the WARC it names, and whose hashes match; the
+// link without a WACZ is named as left out. Netscape and JSON lines read back through the import
+// parser to the same links and tags; zip holds every artifact with hashes that match the store.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -10,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WARCParser } from 'warcio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseImportFile } from '../src/core/import/index.js';
 import { readWaczFiles } from '../src/core/wacz/wacz-reader.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { runCli } from './helpers/cli.js';
@@ -38,7 +40,7 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   t = await startTestApp({ env: { LINKSNAP_PORT: '0' } });
   for (const name of Pages) {
-    const accepted = await t.service.snap({ url: `${origin}/${name}.html`, tags: [name === 'other' ? 'elsewhere' : 'reading'], ...Local });
+    const accepted = await t.service.snap({ url: `${origin}/${name}.html`, tags: name === 'other' ? ['elsewhere'] : ['reading', `t-${name}`, '中文'], ...Local });
     expect((await t.service.waitFor(accepted.snapshot.id, AbortSignal.timeout(90_000))).status).toBe('done');
   }
   web = await startWeb(t, t.config);
@@ -105,7 +107,7 @@ describe('export --format wacz', () => {
     expect(pages.map((p) => p.title)).toEqual(['Page beta']);
     const bad = await runCli(t.dataDir, 'export', '--tag', 'reading', '-o', out);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('export needs --format, one of wacz');
+    expect(bad.stderr).toContain('export needs --format, one of wacz, netscape, json, zip');
   }, 120_000);
 
   it('names the links it leaves out: captured without a web archive', async () => {
@@ -134,5 +136,64 @@ describe('export --format wacz', () => {
     const bad = await fetch(`${web.base}/api/export?tag=reading&format=pdf`);
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('format must be one of');
+  }, 60_000);
+});
+
+describe('export --format netscape | json | zip', () => {
+  it('netscape: a bookmark file that imports back to the same links and tags', async () => {
+    const out = path.join(t.dataDir, 'reading.html');
+    const result = await runCli(t.dataDir, 'export', '--tag', 'reading', '--format', 'netscape', '-o', out);
+    expect(result.code, result.stderr).toBe(0);
+    const html = fs.readFileSync(out, 'utf8');
+    expect(html.startsWith('<!DOCTYPE NETSCAPE-Bookmark-file-1>')).toBe(true);
+    const parsed = parseImportFile('reading.html', html);
+    expect(parsed.format).toBe('netscape');
+    expect(parsed.errors).toEqual([]);
+    const found = await t.service.find({ workspaceId: 'local', tags: ['reading'], limit: 100 });
+    expect(parsed.items.map((i) => i.url).sort()).toEqual(found.items.map((i) => i.link.url).sort());
+    for (const item of found.items) {
+      const back = parsed.items.find((i) => i.url === item.link.url)!;
+      expect([...back.tags].sort()).toEqual([...item.link.tags].sort());
+      expect(back.addedAt!.getTime()).toBe(Math.floor(Date.parse(item.link.createdAt) / 1000) * 1000);
+    }
+  }, 60_000);
+
+  it('json: one line per link with tags, shares, versions and artifact hashes, importable again', async () => {
+    const response = await fetch(`${web.base}/api/export?tag=reading&format=json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toMatch(/\.jsonl"/);
+    const text = await response.text();
+    const lines = text.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    const alpha = lines.find((l) => l.url === `${origin}/alpha.html`);
+    expect(alpha.tags.sort()).toEqual(['reading', 't-alpha', '中文'].sort());
+    expect(alpha.shares[0]).toMatchObject({ platform: 'cli', auto: false });
+    expect(alpha.versions[0].status).toBe('done');
+    const snapshot = await t.service.getSnapshotById(alpha.versions.at(-1).id);
+    expect(alpha.versions.at(-1).sha256.screenshot).toBe(snapshot.artifacts.screenshot!.sha256);
+    expect(alpha.versions.at(-1).sha256.wacz).toBe(snapshot.artifacts.wacz!.sha256);
+    const parsed = parseImportFile('reading.jsonl', text);
+    expect(parsed.items.map((i) => i.url).sort()).toEqual(lines.map((l) => l.url).sort());
+  }, 60_000);
+
+  it('zip: every artifact of each matching snapshot, hashes as stored, and an index', async () => {
+    const out = path.join(t.dataDir, 'reading.zip');
+    const result = await runCli(t.dataDir, 'export', '--tag', 't-beta', '--format', 'zip', '-o', out);
+    expect(result.code, result.stderr).toBe(0);
+    const files = await readWaczFiles(fs.readFileSync(out));
+    const index = JSON.parse(files.get('index.json')!.toString('utf8'));
+    expect(index.links).toHaveLength(1);
+    const [entry] = index.links;
+    expect(entry.url).toBe(`${origin}/beta.html`);
+    const snapshot = await t.service.getSnapshotById(entry.snapshotId);
+    const kinds = Object.keys(snapshot.artifacts).sort();
+    expect(Object.keys(entry.files).sort()).toEqual(kinds);
+    for (const kind of kinds) {
+      const file = entry.files[kind];
+      const data = files.get(file.path)!;
+      expect(data, file.path).toBeDefined();
+      expect(sha256(data)).toBe(snapshot.artifacts[kind as keyof typeof snapshot.artifacts]!.sha256);
+      expect(file.sha256).toBe(sha256(data));
+    }
   }, 60_000);
 });
