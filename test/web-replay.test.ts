@@ -265,12 +265,14 @@ describe('the replay origin', () => {
 describe('replay in a real browser', () => {
   it('runs the archived page\'s script: the text it writes shows in the replay and not in the static archive', async () => {
     const page = await signedInPage();
+    const before = fixtures.requests.length;
     await openReplay(page, scripted);
     const frame = await replayedFrame(page, fixtures.url('/tides/'));
     await frame.waitForFunction(() => document.getElementById('loaded')?.textContent === 'Loaded 12 entries', { timeout: 30_000 });
     await frame.evaluate(() => (document.getElementById('more') as HTMLButtonElement).click());
     await frame.waitForFunction(() => document.getElementById('x')?.textContent === 'written by script: high water at 06:41', { timeout: 10_000 });
-    await page.screenshot({ path: '/tmp/linksnap-replay.png' });
+    // Page and data came from the WACZ: the page's own server heard nothing of the replay.
+    expect(fixtures.requests.slice(before)).toEqual([]);
 
     const archive = await (await fetch(`${base}/api/snapshots/${scripted.id}/archive`, { headers: { authorization: `Bearer ${Token}` } })).text();
     expect(archive).toContain('Tide tables');
@@ -294,6 +296,11 @@ describe('replay in a real browser', () => {
       fetch(origin + '/live-leak/isolated-fetch').catch(() => undefined);
       new Image().src = origin + '/live-leak/isolated-img';
     })()`);
+    // The service worker answers the replayed page's requests; served under the replay origin's
+    // CSP, it may not fetch from anywhere else either.
+    const sw = await page.browserContext().waitForTarget((target) => target.type() === 'service_worker' && target.url().startsWith(`${replayOrigin}/replay/sw.js`));
+    const swFetch = await (await sw.worker())!.evaluate((origin: string) => fetch(`${origin}/live-leak/service-worker`).then((r) => `reached ${r.status}`, (e: unknown) => `refused: ${String(e)}`), live.origin);
+    expect(swFetch).toMatch(/^refused/);
     await new Promise((resolve) => setTimeout(resolve, 1500));
 
     expect(new URL(frame.url()).origin).toBe(replayOrigin);
