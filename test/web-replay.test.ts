@@ -317,13 +317,32 @@ describe('replay in a real browser', () => {
     await page.browserContext().close();
   }, 120_000);
 
-  it('shows no Replay for a snapshot without a WACZ, and the static archive as before', async () => {
+  it('replays through a signed link too, in a fresh browser without the token', async () => {
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    await page.goto(web.snapshotUrl(scripted));
+    await page.waitForSelector('#tab-replay', { visible: true });
+    await page.click('#tab-replay');
+    const frame = await replayedFrame(page, fixtures.url('/tides/'));
+    await frame.waitForFunction(() => document.getElementById('loaded')?.textContent === 'Loaded 12 entries', { timeout: 30_000 });
+    // The viewer carries the link's own signature, not a fresh one.
+    const viewer = page.frames().find((f) => f.url().startsWith(`${replayOrigin}/view/`))!;
+    expect(new URL(viewer.url()).search).toBe(new URL(web.snapshotUrl(scripted)).search);
+    await context.close();
+  }, 120_000);
+
+  it('shows no Replay for a snapshot without a WACZ (the static archive as before) nor for a file', async () => {
     const page = await signedInPage();
     await page.goto(`${base}/s/${plain.id}`);
     await page.waitForSelector('#archive-frame', { visible: true });
     expect(await page.$('#tab-replay')).toBeNull();
     expect(await page.$('#replay-frame')).toBeNull();
     expect(await page.$('#panel-archive')).not.toBeNull();
+    // A file keeps its download: its one-response WACZ offers no replay.
+    const file = await snap(fixtures.url('/doc.pdf'));
+    expect(file.artifacts.original).toBeDefined();
+    await page.goto(`${base}/s/${file.id}`);
+    expect(await page.$('#panel-replay')).toBeNull();
     await page.browserContext().close();
   }, 60_000);
 });

@@ -44,8 +44,10 @@ export function snapshotPage(options: Omit<LayoutOptions, 'title' | 'active'>, d
   const title = snapshot.title?.trim() || t('untitled');
   const pending = snapshot.status === 'queued' || snapshot.status === 'capturing';
   const isHtmlArchive = Boolean(snapshot.artifacts.archive);
-  // Older snapshots and LINKSNAP_WACZ=0 have no WACZ: the static archive alone, as before.
-  const hasReplay = snapshot.status === 'done' && Boolean(snapshot.artifacts.wacz);
+  // Older snapshots and LINKSNAP_WACZ=0 have no WACZ: the static archive alone, as before. A
+  // file's one-response WACZ replays nothing its download does not show better (and Chromium
+  // will not show a PDF in the sandboxed replay frame).
+  const hasReplay = snapshot.status === 'done' && Boolean(snapshot.artifacts.wacz) && !snapshot.artifacts.original;
   const replayHref = `/s/${encodeURIComponent(snapshot.id)}/replay${grant ? `?${grant}` : ''}`;
   const meta: Array<[string, unknown]> = [
     [t('meta.status'), html`<span class="badge status-${snapshot.status}">${t(`status.${snapshot.status}`)}</span>`],
