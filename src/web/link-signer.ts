@@ -36,6 +36,10 @@ export class LinkSigner {
   }
 
   verify(snapshotId: string, sig: string | null, exp: string | null): boolean {
+    return this.#verifyMessage((expiry) => `snapshot:${snapshotId}:${expiry}`, sig, exp);
+  }
+
+  #verifyMessage(message: (expiry: string) => string, sig: string | null, exp: string | null): boolean {
     if (!sig || !/^[A-Za-z0-9_-]{43}$/.test(sig)) return false;
     let expiry = '';
     if (exp !== null && exp !== '') {
@@ -43,9 +47,22 @@ export class LinkSigner {
       if (Number(exp) * 1000 < this.#now()) return false;
       expiry = exp;
     }
-    const expected = Buffer.from(this.#mac(`snapshot:${snapshotId}:${expiry}`));
+    const expected = Buffer.from(this.#mac(message(expiry)));
     const given = Buffer.from(sig);
     return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /**
+   * The query string for a feed (`feed:<workspace>:<tag>`, the tag empty for the workspace's
+   * feed): a feed reader holds the link, never the API token. Expires like snapshot links.
+   */
+  feedQuery(workspaceId: string, tag: string | null): string {
+    const exp = this.#ttlSec ? Math.floor(this.#now() / 1000) + this.#ttlSec : undefined;
+    return `sig=${this.#mac(feedMessage(workspaceId, tag, String(exp ?? '')))}${exp ? `&exp=${exp}` : ''}`;
+  }
+
+  verifyFeed(workspaceId: string, tag: string | null, sig: string | null, exp: string | null): boolean {
+    return this.#verifyMessage((expiry) => feedMessage(workspaceId, tag, expiry), sig, exp);
   }
 
   /** A value for the login cookie that proves the holder knew the API token, without storing it. */
@@ -56,6 +73,11 @@ export class LinkSigner {
   #mac(message: string): string {
     return createHmac('sha256', this.#key).update(message).digest('base64url');
   }
+}
+
+/** JSON keeps workspace ids and tags with colons in them from running into each other. */
+function feedMessage(workspaceId: string, tag: string | null, expiry: string): string {
+  return `feed:${JSON.stringify([workspaceId, tag ?? ''])}:${expiry}`;
 }
 
 /**
