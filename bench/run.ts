@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark and writes BENCHMARKS.md. Each figure is measured in this
 // run, next to its baseline measured in the same process, so ratios compare like with like.
-// Flags: --only capture,find,find-postgres,discord,slack,chat-load,fair-lease,cross-process,artifacts,queue,watch   --pages N (corpus pages for capture)   --n N (find size; watch count)
+// Flags: --only capture,wacz,find,find-postgres,discord,slack,chat-load,fair-lease,cross-process,artifacts,queue,watch   --pages N (corpus pages for capture)   --n N (find size; watch count)
 //        --scenario 1,2,dead (parts of capture)   --concurrency default,4,8 (capture's product rows)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +17,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
   },
 });
-const only = new Set((values.only ?? 'capture,find,find-postgres,discord,slack,chat-load,fair-lease,cross-process,artifacts,queue,watch').split(','));
+const only = new Set((values.only ?? 'capture,wacz,find,find-postgres,discord,slack,chat-load,fair-lease,cross-process,artifacts,queue,watch').split(','));
 const corpusDir = path.resolve('..', 'shared', 'corpus', 'pages');
 const outFile = path.resolve(values.out ?? 'BENCHMARKS.md');
 
@@ -474,6 +474,44 @@ Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm ru
 (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}.
 All traffic stays on 127.0.0.1. Figures move with machine load; compare ratios within one run.
 `;
+
+if (only.has('wacz') && fs.existsSync(corpusDir)) {
+  // What recording every capture as WACZ costs, on the product path: the capture bench's simulated
+  // internet (every page's sub-resources arrive from "remote" hosts, so there is something to
+  // record), linksnap serve with and without LINKSNAP_WACZ, rows alternated so drifting machine
+  // load falls on both sides.
+  log('wacz: linksnap serve with and without recording WACZ, simulated internet, alternating rows …');
+  const { runCaptureBench } = await import('./capture-bench.js');
+  const pages = values.pages ? Number(values.pages) : undefined;
+  const result = await runCaptureBench({ corpusDir, pages, scenarios: ['2'], concurrencies: ['default', 'default/no-wacz', 'default', 'default/no-wacz'], log });
+  const rows = result.rows.filter((row) => row.kind === 'product');
+  const on = rows.filter((row) => !row.setting.endsWith('/no-wacz'));
+  const off = rows.filter((row) => row.setting.endsWith('/no-wacz'));
+  const sum = (list: typeof rows, pick: (row: (typeof rows)[number]) => number | null) => list.reduce((total, row) => total + (pick(row) ?? 0), 0);
+  const perMin = (list: typeof rows) => sum(list, (row) => row.capturesPerMinute) / list.length;
+  const cpu = (list: typeof rows) => sum(list, (row) => row.cpuMsPerCapture) / list.length;
+  const throughputRatio = perMin(on) / perMin(off);
+  const cpuRatio = cpu(on) / cpu(off);
+  const steps = (row: (typeof rows)[number]) => `record ${Math.round(row.stepsP50Ms?.record ?? 0)} ms, wacz ${Math.round(row.stepsP50Ms?.wacz ?? 0)} ms (whole capture ${Math.round(row.stepsP50Ms?.total ?? 0)} ms)`;
+  const lines = [
+    `## Recording WACZ: capture throughput and CPU with and without (${result.rows[0]?.pages ?? 0} corpus pages, simulated internet)`,
+    '',
+    `\`linksnap serve\` as in the capture benchmark's scenario 2 (every page posted at once to \`POST /api/snapshots\`,`,
+    `each awaited on its event stream), twice with recording on (the default) and twice with \`LINKSNAP_WACZ=0\`,`,
+    'alternating, each row in a fresh process on a fresh data folder. CPU is that of the server and its Chromium only.',
+    '',
+    '| row | LINKSNAP_WACZ | captures/min | p50 ms | p95 ms | CPU ms per capture | failures | median steps | others\' load (cores) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((row, i) => `| ${i + 1} | ${row.setting.endsWith('/no-wacz') ? '0' : '1 (default)'} | ${row.capturesPerMinute.toFixed(1)} | ${fmt(row.p50Ms)} | ${fmt(row.p95Ms)} | ${row.cpuMsPerCapture ?? '—'} | ${row.failures} | ${row.setting.endsWith('/no-wacz') ? '—' : steps(row)} | ${row.otherLoadCores?.toFixed(2) ?? '—'} |`),
+    '',
+    `Recording on against off (means of the two rows each): throughput **${throughputRatio.toFixed(2)}×**, CPU per capture **${cpuRatio.toFixed(2)}×**. ` +
+      `The issue's bar, at most 15% less throughput: **${throughputRatio >= 0.85 ? 'met' : 'not met'}**.`,
+    '',
+    'Run `npm run bench -- --only wacz` (`--pages N` for the first N corpus pages).',
+    '',
+  ];
+  sections.push(lines.join('\n'));
+}
 
 const previous = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : '';
 const merged = mergeSections(previous, sections);
