@@ -250,6 +250,17 @@ describe('the replay origin', () => {
     }
   });
 
+  it('fails the start, saying why, when the replay origin\'s port is taken', async () => {
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    const other = createWebServer({ service: t.service, config: { ...t.config, replayUrl: `http://127.0.0.1:${port}` }, logger: t.logger });
+    await expect(other.listen()).rejects.toThrow(new RegExp(`replay server could not listen on 127\\.0\\.0\\.1:${port}.*EADDRINUSE`));
+    expect(other.server.listening).toBe(false);
+    await other.close();
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
+  });
+
   it('frames the viewer from the web page only for a snapshot with a WACZ, and only for a reader allowed to see it', async () => {
     const noAuth = await fetch(`${base}/s/${scripted.id}/replay`, { redirect: 'manual' });
     expect(noAuth.status).toBe(303);

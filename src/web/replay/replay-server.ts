@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../config.js';
-import { asLinksnapError, ForbiddenError, NotFoundError } from '../../core/errors.js';
+import { asLinksnapError, ErrorCode, ForbiddenError, LinksnapError, NotFoundError } from '../../core/errors.js';
 import { localeFromAcceptLanguage } from '../../core/i18n.js';
 import type { Logger } from '../../core/logger.js';
 import type { SnapService } from '../../core/service-api.js';
@@ -138,13 +138,18 @@ export function createReplayServer({ service, config, logger, signer }: ReplaySe
     },
     async listen() {
       const port = listenPort(config);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, config.host, () => {
-          server.off('error', reject);
-          resolve();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, config.host, () => {
+            server.off('error', reject);
+            resolve();
+          });
         });
-      });
+      } catch (error) {
+        // The port is not one the admin typed (LINKSNAP_PORT + 1 by default): say where it came from.
+        throw new LinksnapError(ErrorCode.Internal, `The replay server could not listen on ${config.host}:${port} (LINKSNAP_REPLAY_URL ${config.replayUrl}, or LINKSNAP_PORT + 1): ${(error as Error).message}`, { cause: error });
+      }
       const configured = new URL(config.replayUrl);
       if (configured.port === '0') {
         configured.port = String((server.address() as AddressInfo).port);
