@@ -244,6 +244,7 @@ describe('the replay origin', () => {
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
       expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
       const csp = response.headers.get('content-security-policy') ?? '';
       expect(csp).toMatch(/default-src '(self|none)'/);
       expect(csp).not.toMatch(/https?:|\*/);

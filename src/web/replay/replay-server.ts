@@ -33,6 +33,8 @@ const CommonHeaders: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   // Viewer and WACZ URLs carry the signature; never hand it to another site.
   'referrer-policy': 'no-referrer',
+  // Nothing here is for other origins to load as a script or an image.
+  'cross-origin-resource-policy': 'same-origin',
 };
 
 /** The one signed link per snapshot this origin answers to; the `.wacz` ending tells the viewer what it loads. */
