@@ -102,6 +102,8 @@ export interface Config {
   /** The adaptive range's ceiling; equal to `concurrency` when LINKSNAP_CONCURRENCY is a number. */
   concurrencyMax: number;
   dedupWindowMs: number;
+  /** LINKSNAP_IMPORT_HOST_INTERVAL: an import's captures of one host are queued at least this far apart. */
+  importHostIntervalMs: number;
   allowNets: string[];
   onlyAllowed: boolean;
   /** LINKSNAP_ALLOW_PORTS: captures may use only these ports; null: every port but the ones browsers refuse. */
@@ -187,6 +189,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     linkTtlSec: env.LINKSNAP_LINK_TTL ? Math.round(duration(env, 'LINKSNAP_LINK_TTL', 0) / 1000) : null,
     ...concurrencyFrom(env),
     dedupWindowMs: duration(env, 'LINKSNAP_DEDUP_WINDOW', 10 * 60_000),
+    importHostIntervalMs: duration(env, 'LINKSNAP_IMPORT_HOST_INTERVAL', 10_000),
     allowNets: list(env, 'LINKSNAP_ALLOW_NETS'),
     onlyAllowed: bool(env, 'LINKSNAP_ONLY_ALLOWED', false),
     allowPorts: portList(env, 'LINKSNAP_ALLOW_PORTS'),

@@ -5,6 +5,12 @@
 import { LeaseLostError } from './errors.js';
 import type { Logger } from './logger.js';
 
+/**
+ * Lower goes first. Imports are background work: their captures wait behind everything a person or
+ * a channel asked for, in any workspace (see storage/jobs.ts leaseNextJob).
+ */
+export const JobPriority = { asked: 0, fromMessage: 1, imported: 2 } as const;
+
 export interface LeasedJob {
   id: string;
   snapshotId: string;

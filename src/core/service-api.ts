@@ -28,6 +28,7 @@ import type {
   WatchRequest,
   WatchRunReport,
 } from './types.js';
+import type { ImportReport, ImportRequest } from './import-links.js';
 import type { LinkCheckReport } from './link-check.js';
 import type { NoticeSubscription } from './notices.js';
 
@@ -38,6 +39,15 @@ export interface SnapService {
    * Throws InvalidUrlError / UnsupportedSchemeError / BlockedAddressError for refused input.
    */
   snap(request: SnapRequest): Promise<SnapAccepted>;
+
+  /**
+   * Brings in the links of a bookmark file (Netscape HTML, Pocket CSV, Karakeep or Linkwarden JSON,
+   * a URL list): new links with a share at the file's saved time, their tags and folders as tags,
+   * and a capture queued behind everything people asked for (`capture`), spaced per host, or kept
+   * as not_captured. Links already there gain only the tags they lack. Bad lines are reported and
+   * skipped. Throws InvalidInputError / TooLargeError for a file it cannot read.
+   */
+  importLinks(request: ImportRequest): Promise<ImportReport>;
 
   /** Resolves when the snapshot is done or failed (or the signal aborts). */
   waitFor(snapshotId: string, signal?: AbortSignal): Promise<Snapshot>;

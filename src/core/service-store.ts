@@ -47,6 +47,36 @@ export interface StoredArtifact {
   mime: string;
 }
 
+/** One link of an import as the store writes it (URL and tags already normalised). */
+export interface ImportRow {
+  url: string;
+  title: string | null;
+  tags: string[];
+  /** Kept as the share time; null: the import's time. */
+  addedAt: Date | null;
+}
+
+export interface ImportBatchOptions {
+  workspaceId: string;
+  platform: Platform;
+  userId: string;
+  userName: string | null;
+  /** Queue a capture for every new link and every link kept without one; null: keep links only (not_captured). */
+  capture: { maxAttempts: number; priority: number; hostIntervalMs: number } | null;
+  now: Date;
+}
+
+export interface ImportBatchResult {
+  /** Links that were not in the workspace (each with a share and a snapshot, queued or not_captured). */
+  added: number;
+  /** Links the workspace already had: they gain the tags they lack, nothing else. */
+  existing: number;
+  /** Existing links that gained at least one tag. */
+  tagged: number;
+  /** Captures queued. */
+  queued: number;
+}
+
 export interface ServiceStore extends NotificationStore, WatchStore, NoticeStore, LinkCheckStore, Omit<DigestDeps, 'notices'> {
   /** The link's newest done snapshot (the page as it was, for a dead link). */
   latestDoneSnapshot(linkId: string): Promise<Snapshot | null>;
@@ -69,6 +99,10 @@ export interface ServiceStore extends NotificationStore, WatchStore, NoticeStore
   /** A queued snapshot and its capture job, in one transaction. */
   /** priority 0: asked for (/snap, web, CLI); 1: captured from a posted message. */
   createSnapshotWithJob(workspaceId: string, linkId: string, url: string, maxAttempts: number, now: Date, priority?: number): Promise<Snapshot>;
+  /** The link's latest snapshot, if it is not_captured, queued for capture with its job (moving the link to the top); else null. */
+  queueUncaptured(workspaceId: string, linkId: string, maxAttempts: number, now: Date, priority: number): Promise<Snapshot | null>;
+  /** Writes one batch of an import in one transaction (see storage/imports.ts). */
+  importBatch(rows: ImportRow[], options: ImportBatchOptions): Promise<ImportBatchResult>;
   getSnapshot(workspaceId: string, snapshotId: string): Promise<Snapshot>;
   /** The newest done snapshot of the link created before this one (what a new capture is compared with). */
   previousDoneSnapshot(snapshotId: string): Promise<Snapshot | null>;

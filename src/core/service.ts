@@ -9,7 +9,8 @@ import type { EgressPolicy } from './egress/policy.js';
 import { runInCaptureScope, type CaptureScope } from './capture-scope.js';
 import { asLinksnapError, CaptureCrashError, ErrorCode, InvalidInputError, isTransientStoreError, LeaseLostError, LinksnapError, QuotaExceededError } from './errors.js';
 import type { Logger } from './logger.js';
-import { JobRunner, type LeasedJob } from './queue.js';
+import { JobPriority, JobRunner, type LeasedJob } from './queue.js';
+import { importLinks, type ImportReport, type ImportRequest } from './import-links.js';
 import type { SnapService } from './service-api.js';
 import { SnapshotEvents, type SubscribeOptions } from './snapshot-events.js';
 import type { ServiceStore } from './service-store.js';
@@ -55,7 +56,7 @@ export interface ServiceDeps {
   /** Where artifacts are read from, for the web page and the chat adapters. */
   blobs: { open(sha256: string, range?: ByteRange): Promise<OpenedArtifact> };
   policy: EgressPolicy;
-  config: Pick<Config, 'dedupWindowMs' | 'concurrency' | 'jobMaxAttempts' | 'jobLeaseMs' | 'watches'> & Partial<Pick<Config, 'workspaceQuotaBytes'>>;
+  config: Pick<Config, 'dedupWindowMs' | 'concurrency' | 'jobMaxAttempts' | 'jobLeaseMs' | 'watches'> & Partial<Pick<Config, 'workspaceQuotaBytes' | 'importHostIntervalMs'>>;
   logger: Logger;
   /** What a job does; absent when this process only accepts work (another process captures). */
   capture: CaptureDeps | null;
@@ -164,8 +165,8 @@ export class LinksnapService implements SnapService {
       deduplicated = true;
     } else {
       // A link someone asked for goes before links captured from posted messages.
-      const priority = request.source.auto ? 1 : 0;
-      snapshot = await this.#store.createSnapshotWithJob(workspace.id, link.id, url, this.#deps.config.jobMaxAttempts, now, priority);
+      const priority = request.source.auto ? JobPriority.fromMessage : JobPriority.asked;
+      snapshot = await this.#newCapture(workspace.id, link.id, url, now, priority);
     }
     const share = await this.#store.createShare({
       workspaceId: workspace.id,
@@ -195,9 +196,42 @@ export class LinksnapService implements SnapService {
       await this.#store.announceJob().catch((error) => this.#deps.logger({ level: 'warn', context: 'service', message: 'Could not announce a queued job; workers will find it at their next poll', details: { error } }));
     }
     // Progress goes out after snap() returned, so the adapter has its answer first.
-    setImmediate(() => void this.events.deliver({ type: snapshot.status, share, snapshot }));
+    // Never not_captured here: a link kept without a capture was just queued (#newCapture).
+    const type = snapshot.status === 'not_captured' ? 'queued' : snapshot.status;
+    setImmediate(() => void this.events.deliver({ type, share, snapshot }));
     const freshLink = await this.#store.getLink(workspace.id, link.id);
     return { snapshot, link: freshLink, share, deduplicated, firstShare };
+  }
+
+  /**
+   * A new capture of the link: a link an import kept without one ("not captured yet") has it made
+   * in that snapshot, which the import's share already points at, rather than in a second version.
+   */
+  async #newCapture(workspaceId: string, linkId: string, url: string, now: Date, priority: number): Promise<Snapshot> {
+    const maxAttempts = this.#deps.config.jobMaxAttempts;
+    return (await this.#store.queueUncaptured(workspaceId, linkId, maxAttempts, now, priority)) ?? this.#store.createSnapshotWithJob(workspaceId, linkId, url, maxAttempts, now, priority);
+  }
+
+  /**
+   * Brings links in from a file (Netscape bookmarks, Pocket CSV, Karakeep or Linkwarden JSON, a URL
+   * list): see import-links.ts. Throws InvalidInputError / TooLargeError for a file it cannot read,
+   * QuotaExceededError when captures are asked for at the workspace's quota.
+   */
+  async importLinks(request: ImportRequest): Promise<ImportReport> {
+    const { config } = this.#deps;
+    return importLinks(
+      {
+        store: this.#store,
+        config: { jobMaxAttempts: config.jobMaxAttempts, importHostIntervalMs: config.importHostIntervalMs ?? DefaultImportHostIntervalMs, workspaceQuotaBytes: config.workspaceQuotaBytes ?? null },
+        logger: this.#deps.logger,
+        announce: async () => {
+          this.runner?.wake();
+          await this.#store.announceJob().catch((error) => this.#deps.logger({ level: 'warn', context: 'service', message: 'Could not announce queued imports; workers will find them at their next poll', details: { error } }));
+        },
+        now: () => this.#now(),
+      },
+      request,
+    );
   }
 
   /**
@@ -462,7 +496,7 @@ export class LinksnapService implements SnapService {
     // A watch stores a new version on every run: a workspace at its quota stores no more.
     await this.#checkQuota(workspaceId, link.url, this.#now(), true);
     // Behind anything a person asked for.
-    const snapshot = await this.#store.createSnapshotWithJob(workspaceId, linkId, link.url, this.#deps.config.jobMaxAttempts, this.#now(), 1);
+    const snapshot = await this.#newCapture(workspaceId, linkId, link.url, this.#now(), JobPriority.fromMessage);
     this.runner?.wake();
     await this.#store.announceJob().catch(() => undefined);
     return snapshot;
@@ -684,6 +718,9 @@ function platformOfWorkspace(workspaceId: string): Platform {
   const prefix = workspaceId.split(':')[0];
   return prefix === 'discord' || prefix === 'slack' ? prefix : 'web';
 }
+
+/** LINKSNAP_IMPORT_HOST_INTERVAL's default, for a service built without it (tests). */
+const DefaultImportHostIntervalMs = 10_000;
 
 /** A link checked within this window is not checked again by the scheduled check. */
 const RecheckAfterMs = 20 * 3_600_000;

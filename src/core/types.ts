@@ -46,7 +46,11 @@ export interface SnapRequest {
   force?: boolean;
 }
 
-export type SnapshotStatus = 'queued' | 'capturing' | 'done' | 'failed';
+/**
+ * 'not_captured': a link kept without a capture (an import with --no-capture); it has no job until
+ * someone snaps it or a later import captures it.
+ */
+export type SnapshotStatus = 'queued' | 'capturing' | 'done' | 'failed' | 'not_captured';
 
 export type ArtifactKind =
   | 'screenshot' // viewport PNG, 1280x800

@@ -3,6 +3,7 @@
 // can give up on a job that keeps killing its process (attempts > maxAttempts).
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { NotFoundError } from '../core/errors.js';
+import { JobPriority } from '../core/queue.js';
 import { isPostgres } from './dialect.js';
 import { isoNow, newId } from './ids.js';
 import type { Database, Db, JobRow } from './schema.js';
@@ -24,14 +25,23 @@ export interface LeasedJob {
 export async function enqueueJob(db: Db, snapshotId: string, maxAttempts: number, now: Date = new Date(), priority = 0): Promise<string> {
   const at = isoNow(now);
   const id = newId();
-  const snapshot = await db.selectFrom('snapshots').select('workspace_id').where('id', '=', snapshotId).executeTakeFirst();
+  const snapshot = await db.selectFrom('snapshots').select(['workspace_id', 'url']).where('id', '=', snapshotId).executeTakeFirst();
   if (!snapshot) throw new NotFoundError('snapshot', snapshotId);
   await db
     .insertInto('jobs')
-    .values({ id, snapshot_id: snapshotId, workspace_id: snapshot.workspace_id, priority, status: 'queued', attempts: 0, max_attempts: maxAttempts, run_after: at, lease_owner: null, lease_expires_at: null, last_error: null, created_at: at, updated_at: at })
+    .values({ id, snapshot_id: snapshotId, workspace_id: snapshot.workspace_id, priority, status: 'queued', attempts: 0, max_attempts: maxAttempts, run_after: at, lease_owner: null, lease_expires_at: null, last_error: null, created_at: at, updated_at: at, host: jobHost(snapshot.url) })
     .execute();
   await announceJob(db);
   return id;
+}
+
+/** The host a job captures, as jobs.host stores it (null for an address that does not parse). */
+export function jobHost(url: string): string | null {
+  try {
+    return new URL(url).hostname || null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -48,38 +58,58 @@ export async function announceJob(db: Db): Promise<void> {
  * (so one workspace posting a thousand links delays another's /snap by at most the captures
  * already running), then the workspace with the fewest running; within that, priority (an asked-for
  * capture before one from a message), then the oldest. Two processes never hold the same job.
+ * Imported captures (JobPriority.imported) are only looked at when nothing else is due, in any
+ * workspace, and one is held back while another capture of its host runs: with the run_after
+ * spacing an import gives them, one import never has two captures on one site at once.
  */
 export async function leaseNextJob(db: Db, owner: string, leaseMs: number, now: Date = new Date()): Promise<LeasedJob | null> {
   const at = isoNow(now);
   const expires = isoNow(new Date(now.getTime() + leaseMs));
-  if (isPostgres(db)) return leaseNextJobPostgres(db, owner, at, expires);
-  const leasable = sql<boolean>`((status = 'queued' AND run_after <= ${at}) OR (status = 'leased' AND lease_expires_at <= ${at}))`;
+  if (isPostgres(db)) {
+    return (await leaseNextJobPostgres(db, owner, at, expires, sql`j.priority < ${JobPriority.imported}`)) ?? leaseNextJobPostgres(db, owner, at, expires, importedAndHostFree('j', at));
+  }
+  const due = sql<boolean>`((status = 'queued' AND run_after <= ${at}) OR (status = 'leased' AND lease_expires_at <= ${at}))`;
   // BEGIN IMMEDIATE takes SQLite's write lock first, so the pick and the claim are one step across
   // connections and processes.
   return writeTransaction(db, async (trx) => {
-    const busyRows = await trx
-      .selectFrom('jobs')
-      .select(['workspace_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('status', '=', 'leased')
-      .where('lease_expires_at', '>', at)
-      .groupBy('workspace_id')
-      .execute();
-    const busy = busyRows.map((row) => ({ workspace: row.workspace_id, running: Number(row.n) })).sort((a, b) => a.running - b.running);
-    const byOrder = (query: ReturnType<typeof leasableJobs>) => query.orderBy('priority').orderBy('run_after').orderBy('created_at').orderBy('id').limit(1);
-    let chosen = await byOrder(leasableJobs(trx, leasable).where('workspace_id', 'not in', busy.length ? busy.map((entry) => entry.workspace) : [''])).executeTakeFirst();
-    for (let i = 0; !chosen && i < busy.length; i += 1) {
-      chosen = await byOrder(leasableJobs(trx, leasable).where('workspace_id', '=', busy[i].workspace)).executeTakeFirst();
+    for (const band of [sql<boolean>`priority < ${JobPriority.imported}`, importedAndHostFree('jobs', at)]) {
+      const leased = await leaseFromBand(trx, owner, at, expires, sql<boolean>`(${due} AND ${band})`);
+      if (leased) return leased;
     }
-    if (!chosen) return null;
-    const row = await trx
-      .updateTable('jobs')
-      .set((eb) => ({ status: 'leased', lease_owner: owner, lease_expires_at: expires, attempts: eb('attempts', '+', 1), updated_at: at }))
-      .where('id', '=', chosen.id)
-      .where(leasable)
-      .returning(['id', 'snapshot_id', 'attempts', 'max_attempts'])
-      .executeTakeFirst();
-    return row ? { id: row.id, snapshotId: row.snapshot_id, attempts: Number(row.attempts), maxAttempts: Number(row.max_attempts) } : null;
+    return null;
   });
+}
+
+/** Imported jobs whose host has no capture running (a job without a host is never held). */
+function importedAndHostFree(table: 'j' | 'jobs', at: string): RawBuilder<boolean> {
+  const job = sql.table(table);
+  return sql<boolean>`(${job}.priority >= ${JobPriority.imported} AND (${job}.host IS NULL OR NOT EXISTS (
+    SELECT 1 FROM jobs h WHERE h.host = ${job}.host AND h.status = 'leased' AND h.lease_expires_at > ${at})))`;
+}
+
+async function leaseFromBand(trx: Kysely<Database>, owner: string, at: string, expires: string, leasable: RawBuilder<boolean>): Promise<LeasedJob | null> {
+  const busyRows = await trx
+    .selectFrom('jobs')
+    .select(['workspace_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', '=', 'leased')
+    .where('lease_expires_at', '>', at)
+    .groupBy('workspace_id')
+    .execute();
+  const busy = busyRows.map((row) => ({ workspace: row.workspace_id, running: Number(row.n) })).sort((a, b) => a.running - b.running);
+  const byOrder = (query: ReturnType<typeof leasableJobs>) => query.orderBy('priority').orderBy('run_after').orderBy('created_at').orderBy('id').limit(1);
+  let chosen = await byOrder(leasableJobs(trx, leasable).where('workspace_id', 'not in', busy.length ? busy.map((entry) => entry.workspace) : [''])).executeTakeFirst();
+  for (let i = 0; !chosen && i < busy.length; i += 1) {
+    chosen = await byOrder(leasableJobs(trx, leasable).where('workspace_id', '=', busy[i].workspace)).executeTakeFirst();
+  }
+  if (!chosen) return null;
+  const row = await trx
+    .updateTable('jobs')
+    .set((eb) => ({ status: 'leased', lease_owner: owner, lease_expires_at: expires, attempts: eb('attempts', '+', 1), updated_at: at }))
+    .where('id', '=', chosen.id)
+    .where(leasable)
+    .returning(['id', 'snapshot_id', 'attempts', 'max_attempts'])
+    .executeTakeFirst();
+  return row ? { id: row.id, snapshotId: row.snapshot_id, attempts: Number(row.attempts), maxAttempts: Number(row.max_attempts) } : null;
 }
 
 /**
@@ -87,13 +117,13 @@ export async function leaseNextJob(db: Db, owner: string, leaseMs: number, now: 
  * is locked with FOR UPDATE SKIP LOCKED, so concurrent claims pass over each other's rows instead
  * of queueing behind one lock, and no two claim the same job.
  */
-async function leaseNextJobPostgres(db: Db, owner: string, at: string, expires: string): Promise<LeasedJob | null> {
+async function leaseNextJobPostgres(db: Db, owner: string, at: string, expires: string, band: RawBuilder<boolean>): Promise<LeasedJob | null> {
   const result = await sql<{ id: string; snapshot_id: string; attempts: number; max_attempts: number }>`
     WITH busy AS (
       SELECT workspace_id, count(*) AS running FROM jobs WHERE status = 'leased' AND lease_expires_at > ${at} GROUP BY workspace_id
     ), picked AS (
       SELECT j.id FROM jobs j LEFT JOIN busy b ON b.workspace_id = j.workspace_id
-      WHERE (j.status = 'queued' AND j.run_after <= ${at}) OR (j.status = 'leased' AND j.lease_expires_at <= ${at})
+      WHERE ((j.status = 'queued' AND j.run_after <= ${at}) OR (j.status = 'leased' AND j.lease_expires_at <= ${at})) AND ${band}
       ORDER BY coalesce(b.running, 0), j.priority, j.run_after, j.created_at, j.id
       LIMIT 1 FOR UPDATE OF j SKIP LOCKED
     )

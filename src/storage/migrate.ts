@@ -12,6 +12,7 @@ import * as scheduleRuns from '../../migrations/0008_schedule_runs.js';
 import * as postgresSearch from '../../migrations/0009_postgres_search_and_seq.js';
 import * as findTagIndex from '../../migrations/0010_find_tag_index.js';
 import * as watchesChangesRot from '../../migrations/0011_watches_changes_rot.js';
+import * as importHostSpacing from '../../migrations/0013_import_host_spacing.js';
 import { MigrationError } from './errors.js';
 
 export const Migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ export const Migrations: Record<string, Migration> = {
   '0009_postgres_search_and_seq': postgresSearch,
   '0010_find_tag_index': findTagIndex,
   '0011_watches_changes_rot': watchesChangesRot,
+  '0013_import_host_spacing': importHostSpacing,
 };
 
 /** Applies every pending migration in order; returns the names applied (empty when up to date). */

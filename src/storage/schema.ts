@@ -134,7 +134,7 @@ export interface JobRow {
   snapshot_id: string;
   /** The workspace the capture is for: leases are shared fairly between workspaces. */
   workspace_id: string;
-  /** 0: asked for explicitly (/snap, web, CLI); 1: captured from a posted message. Lower goes first. */
+  /** 0: asked for explicitly (/snap, web, CLI); 1: captured from a posted message or a watch; 2: an import. Lower goes first. */
   priority: number;
   status: string;
   attempts: number;
@@ -145,6 +145,8 @@ export interface JobRow {
   last_error: string | null;
   created_at: string;
   updated_at: string;
+  /** The host the job captures (migration 0013): imported captures are spaced and held per host. Null on older jobs. */
+  host: string | null;
 }
 
 export interface LinkCheckRow {

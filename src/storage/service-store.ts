@@ -11,6 +11,7 @@ import * as snapshots from './snapshots.js';
 import * as tags from './tags.js';
 import * as workspaces from './workspaces.js';
 import * as digests from './digests.js';
+import { importBatch } from './imports.js';
 import { createLinkCheckStore, findDead } from './link-checks.js';
 import { createNoticeStore } from './notices.js';
 import { createWatchStore } from './watches.js';
@@ -37,6 +38,8 @@ export function createServiceStore(db: Db): ServiceStore {
     recentSnapshot: (workspaceId, linkId, since) => snapshots.recentSnapshot(db, workspaceId, linkId, since),
     createSnapshotWithJob: (workspaceId, linkId, url, maxAttempts, now, priority) =>
       snapshots.createSnapshot(db, { workspaceId, linkId, url, now, job: { maxAttempts, priority } }),
+    queueUncaptured: (workspaceId, linkId, maxAttempts, now, priority) => snapshots.queueUncaptured(db, workspaceId, linkId, { maxAttempts, priority }, now),
+    importBatch: (rows, options) => importBatch(db, rows, options),
     getSnapshot: (workspaceId, snapshotId) => snapshots.getSnapshot(db, workspaceId, snapshotId),
     getSnapshotById: (snapshotId) => snapshots.getSnapshotById(db, snapshotId),
     previousDoneSnapshot: (snapshotId) => snapshots.previousDoneSnapshot(db, snapshotId),

@@ -4,7 +4,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { ArtifactKind, ArtifactRef, Snapshot, SnapshotStatus } from '../core/types.js';
 import { isPostgres } from './dialect.js';
 import { isoNow, newId } from './ids.js';
-import { finishLeasedJob, jobOutcome } from './jobs.js';
+import { finishLeasedJob, jobHost, jobOutcome } from './jobs.js';
 import { assertLink, touchLink } from './links.js';
 import type { Database, Db, SnapshotRow } from './schema.js';
 import { putDocument, type SearchDocument } from './search-index.js';
@@ -79,6 +79,7 @@ export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapsh
           last_error: null,
           created_at: at,
           updated_at: at,
+          host: jobHost(input.url),
         })
         .execute();
       // Not announced here (see ServiceStore.announceJob): a worker woken now could start before
@@ -86,6 +87,35 @@ export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapsh
     }
   });
   return toSnapshot(row, []);
+}
+
+/**
+ * The link's latest snapshot, when it is a link kept without a capture (status not_captured, from an
+ * import), becomes a queued capture with its job, so the capture fills in the row the import's share
+ * already points at instead of leaving a "not captured yet" version behind. Null when the link's
+ * latest snapshot is anything else.
+ */
+export async function queueUncaptured(db: Db, workspaceId: string, linkId: string, job: { maxAttempts: number; priority: number }, now: Date = new Date()): Promise<Snapshot | null> {
+  const at = isoNow(now);
+  const id = await writeTransaction(db, async (trx) => {
+    const link = await trx.selectFrom('links').select('latest_snapshot_id').where('workspace_id', '=', workspaceId).where('id', '=', linkId).executeTakeFirst();
+    if (!link?.latest_snapshot_id) return null;
+    const updated = await trx
+      .updateTable('snapshots')
+      .set({ status: 'queued', created_at: at })
+      .where('id', '=', link.latest_snapshot_id)
+      .where('status', '=', 'not_captured')
+      .returning(['id', 'url'])
+      .executeTakeFirst();
+    if (!updated) return null;
+    await trx
+      .insertInto('jobs')
+      .values({ id: newId(), snapshot_id: updated.id, workspace_id: workspaceId, priority: job.priority, status: 'queued', attempts: 0, max_attempts: job.maxAttempts, run_after: at, lease_owner: null, lease_expires_at: null, last_error: null, created_at: at, updated_at: at, host: jobHost(updated.url) })
+      .execute();
+    await touchLink(trx, linkId, updated.id, at);
+    return updated.id;
+  });
+  return id ? getSnapshotById(db, id) : null;
 }
 
 export async function updateSnapshot(db: Db, snapshotId: string, patch: SnapshotPatch): Promise<void> {

@@ -77,7 +77,8 @@ export class ShareReplies {
 
   /** Renders the share's current state now (used when snap() returned an already finished snapshot). */
   deliver(share: Share, snapshot: Snapshot): Promise<void> {
-    return this.handle({ type: snapshot.status, share, snapshot });
+    // snap() never answers with a link kept uncaptured (it queues it), but the type allows one.
+    return this.handle({ type: snapshot.status === 'not_captured' ? 'queued' : snapshot.status, share, snapshot });
   }
 
   #serial(key: string, fn: () => Promise<void>): Promise<void> {
