@@ -1,4 +1,4 @@
-// `linksnap` command line: snap | find | show | diff | tags | watch | check-links | settings | export | serve
+// `linksnap` command line: snap | find | show | diff | tags | watch | check-links | settings | export | import | serve
 // [--no-workers] | worker | gc | migrate | discord:register. A thin adapter like the chat bots: it
 // parses arguments, calls the service, prints the result. Issue 12's commands (watch, diff,
 // check-links, settings) live in src/cli/, with what the commands share (common.ts).
@@ -14,6 +14,7 @@ import { checkLinksCommand } from './cli/check-links.js';
 import { fail, idsAsPositionals, LocalWorkspace, printJson, Usage, usageError, when } from './cli/common.js';
 import { diffCommand } from './cli/diff.js';
 import { exportCommand } from './cli/export.js';
+import { importCommand } from './cli/import.js';
 import { settingsCommand } from './cli/settings.js';
 import { watchCommand } from './cli/watch.js';
 import { createJsonLogger, type Logger } from './core/logger.js';
@@ -62,6 +63,9 @@ export async function main(argv: string[]): Promise<number> {
       return withApp(config, logger, false, (app) => settingsCommand(app, rest));
     case 'export':
       return withApp(config, logger, false, (app) => exportCommand(app, rest));
+    case 'import':
+      // Queues captures (with --capture) for `serve` or a worker; it captures nothing itself.
+      return withApp(config, logger, false, (app) => importCommand(app, rest));
     case 'migrate':
       return migrate(config, rest);
     case 'gc':

@@ -31,6 +31,11 @@ Usage:
                                                       wacz: one web archive of every page, for any WACZ tool;
                                                       netscape: a bookmark file; json: JSON lines with tags,
                                                       shares, versions and hashes; zip: every artifact + index
+  linksnap import <file> [--tag T]… [--capture | --no-capture] [--workspace W] [--json]
+                                                      bring links in from a browser's bookmark file, Pocket CSV,
+                                                      Karakeep or Linkwarden JSON, or a list of URLs; --capture
+                                                      queues captures (behind chat, spaced per site), default:
+                                                      links only, "not captured yet"
   linksnap serve [--no-workers]                       web page, chat bots and capture workers (npm start);
                                                       --no-workers: web page and bots only
   linksnap worker                                     capture workers only (no web page, no bots)
