@@ -11,6 +11,7 @@ import { linkJson, ServedKinds, snapshotJson } from './snapshot-json.js';
 import { checkId, checkWorkspaceId, LocalWorkspace, requireAuth, signedMayShow, snapshotGrant, type WebContext, type WebDeps } from './web-context.js';
 import { BadRequestError } from './web-errors.js';
 import { registerExportRoutes } from './export-routes.js';
+import { registerImportRoutes } from './import-routes.js';
 import { registerFeedRoutes } from './feed-routes.js';
 
 const MaxTags = 50;
@@ -20,6 +21,7 @@ const MaxPageSize = 100;
 export function registerApiRoutes(router: Router<WebContext>, deps: WebDeps): void {
   const { service } = deps;
   registerExportRoutes(router, deps);
+  registerImportRoutes(router, deps);
   registerFeedRoutes(router, deps);
 
   router.on('GET', '/api/workspaces', async (ctx) => {

@@ -15,7 +15,7 @@ import { StyleSheet } from './assets/style-sheet.js';
 import { cookie, readForm, redirect, sendHtml } from './http-io.js';
 import type { Router } from './router.js';
 import { checkId, checkWorkspaceId, requireAuth, signedMayShow, snapshotGrant, WorkspaceCookie, type WebContext, type WebDeps } from './web-context.js';
-import type { AddFormState } from './views/add-form.js';
+import type { AddFormState, ImportFormState } from './views/add-form.js';
 import type { LayoutOptions } from './views/layout.js';
 import { linksPage } from './views/links-page.js';
 import { loginPage } from './views/login-page.js';
@@ -111,8 +111,11 @@ export async function layoutOptions(ctx: WebContext, deps: WebDeps, minimal = fa
   return { ...base, workspaces, signOut: deps.policy.tokenRequired };
 }
 
-/** The home page: the add form (re-shown with `add` after a refused link) on top of the link list. */
-async function renderHome(ctx: WebContext, deps: WebDeps, status: number, add: AddFormState): Promise<void> {
+/**
+ * The home page: the add form (re-shown with `add` after a refused link) on top of the link list;
+ * `imported` is what an upload through the import form did (import-routes.ts).
+ */
+export async function renderHome(ctx: WebContext, deps: WebDeps, status: number, add: AddFormState, imported: ImportFormState | null = null, headers: Record<string, string> = {}): Promise<void> {
   const params = new URLSearchParams(ctx.url.searchParams);
   params.set('workspace', ctx.pageWorkspace);
   const query = findQueryFrom(params);
@@ -133,7 +136,9 @@ async function renderHome(ctx: WebContext, deps: WebDeps, status: number, add: A
       cursor: query.cursor,
       watches: byLink(watches),
       add,
+      imported,
     }),
+    headers,
   );
 }
 

@@ -2,7 +2,7 @@
 // (ANDed), full-text search, dead links only, cursor paging, the tag list with counts beside it.
 import type { FindResult, TagCount, Watch } from '../../core/types.js';
 import { html, raw } from '../html.js';
-import { addForm, type AddFormState } from './add-form.js';
+import { addForm, importForm, type AddFormState, type ImportFormState } from './add-form.js';
 import { layout, type LayoutOptions } from './layout.js';
 import { snapshotCard } from './snapshot-card.js';
 
@@ -17,6 +17,8 @@ export interface LinksPageData {
   /** The workspace's watches by link id, to mark watched cards. */
   watches: Map<string, Watch[]>;
   add: AddFormState;
+  /** What the import form's upload did, shown under it. */
+  imported?: ImportFormState | null;
 }
 
 export function linksPage(options: Omit<LayoutOptions, 'title' | 'active'>, data: LinksPageData) {
@@ -39,6 +41,7 @@ export function linksPage(options: Omit<LayoutOptions, 'title' | 'active'>, data
   return layout(
     { ...options, title: t('nav.links'), active: 'links' },
     html`${addForm(t, options.workspace ?? 'local', data.add)}
+${importForm(t, data.imported ?? null)}
 <div class="links-layout">
 <section class="results" id="links" aria-labelledby="links-heading">
   <h2 id="links-heading">${t('nav.links')}</h2>
