@@ -129,7 +129,9 @@ export function findReply(page: FindPage, options: { locale: string; queryText: 
     const title = truncateText(card.title, 120).replace(/[[\]]/g, '');
     const check = item.link.lastCheck;
     const dead = check?.deadSince ? ` · ⚠️ *${chatText(locale, 'find.dead', { since: discordTime(check.deadSince) ?? shortDate(check.deadSince), reason: check.deadReason ?? 'gone' })}*` : '';
-    return `**${page.from + offset}.** [${title}](${card.viewUrl}) · ${truncateText(card.url, 200)}${tags}${when ? ` · ${when}` : ''}${dead}`;
+    // An imported link kept without a capture: its time is when it was imported, not captured.
+    const uncaptured = card.status === 'not_captured' ? ` · *${chatText(locale, 'find.notCaptured')}*` : '';
+    return `**${page.from + offset}.** [${title}](${card.viewUrl}) · ${truncateText(card.url, 200)}${tags}${when ? ` · ${when}` : ''}${uncaptured}${dead}`;
   });
   const embed = new EmbedBuilder()
     .setColor(EmbedColour.list)

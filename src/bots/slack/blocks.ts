@@ -59,6 +59,11 @@ export function snapshotCardMessage(card: SnapshotCard, locale: Locale, extras: 
       ],
     };
   }
+  if (card.status === 'not_captured') {
+    // An imported link nobody captured yet: say so rather than "Queued", which would promise a capture.
+    const text = `${card.url}: ${chatText(locale, 'find.notCaptured')}`;
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } }, ...contextBlock(notes)] };
+  }
   if (card.status !== 'done') {
     const text = t(locale, card.status === 'capturing' ? 'snap.capturing' : 'snap.queued', { url: card.url });
     return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:hourglass: ${escapeMrkdwn(text)}` } }, ...contextBlock(notes)] };
@@ -129,6 +134,7 @@ export function findPageMessage(
     const deadNote = deadNotes[position] ?? null;
     const details = [escapeMrkdwn(card.site)];
     if (card.capturedAt) details.push(slackDate(card.capturedAt));
+    if (card.status === 'not_captured') details.push(`_${escapeMrkdwn(chatText(locale, 'find.notCaptured'))}_`);
     if (card.tags.length) details.push(card.tags.map((tag) => `\`${escapeMrkdwn(tag)}\``).join(' '));
     const section: types.SectionBlock = {
       type: 'section',
