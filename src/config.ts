@@ -55,6 +55,9 @@ export const DefaultCaptureLimits = {
   maxWaczBytes: 80 * 1024 * 1024,
 } as const satisfies CaptureLimits;
 
+/** The largest saved page accepted for "upload your own" (LINKSNAP_MAX_UPLOAD). */
+export const DefaultMaxUploadBytes = 50 * 1024 * 1024;
+
 /** Where artifact blobs live (LINKSNAP_BLOBS): files under the data folder, or an S3-compatible bucket. */
 export type BlobSettings = { kind: 'file'; dir: string } | S3BlobSettings;
 
@@ -84,6 +87,8 @@ export interface Config {
   host: string;
   port: number;
   publicUrl: string;
+  /** LINKSNAP_MAX_UPLOAD: the largest saved page ("upload your own") accepted. */
+  maxUploadBytes: number;
   /** LINKSNAP_WACZ: record every capture as a WACZ web archive (on by default). */
   recordWacz: boolean;
   /**
@@ -183,6 +188,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port,
     publicUrl,
     recordWacz: bool(env, 'LINKSNAP_WACZ', true),
+    maxUploadBytes: bytes(env, 'LINKSNAP_MAX_UPLOAD', DefaultMaxUploadBytes),
     replayUrl: replayUrl(env, host, port, publicUrl),
     apiToken,
     linkSecret: str(env, 'LINKSNAP_LINK_SECRET'),

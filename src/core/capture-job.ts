@@ -10,6 +10,8 @@ import type { CaptureLimits } from '../config.js';
 import { normalisedTextHash } from './text-hash.js';
 import type { BrowserPool } from './capture/browser-pool.js';
 import { captureUrl } from './capture/capture-url.js';
+import { renderOffline } from './capture/offline-render.js';
+import { readUploadedPage } from './upload/uploaded-page.js';
 import type { CaptureOutput } from './capture/types.js';
 import type { EgressPolicy } from './egress/policy.js';
 import type { Logger } from './logger.js';
@@ -38,6 +40,17 @@ export interface CaptureDeps {
   captureUrl?: typeof captureUrl;
 }
 
+/** A version made from an uploaded page: rendered from the stored upload, reaching nothing. */
+async function renderUpload(deps: CaptureDeps, snapshot: Snapshot, sha256: string, signal: AbortSignal): Promise<CaptureOutput> {
+  const upload = await readUploadedPage(await deps.blobs.read(sha256), snapshot.url, {
+    maxBytes: Number.MAX_SAFE_INTEGER, // checked when it was uploaded
+    maxArchiveBytes: deps.limits.maxArchiveBytes,
+    signal,
+  });
+  const { output } = await renderOffline(upload, { pool: deps.pool, limits: deps.limits, logger: deps.logger, signal });
+  return output;
+}
+
 export async function captureSnapshot(
   deps: CaptureDeps,
   store: Pick<ServiceStore, 'completeCapture' | 'previousDoneSnapshot'>,
@@ -48,16 +61,18 @@ export async function captureSnapshot(
   timeoutMs: number = deps.limits.captureTimeoutMs,
 ): Promise<CaptureOutput> {
   const capture = deps.captureUrl ?? captureUrl;
-  const output = await capture(snapshot.url, {
-    pool: deps.pool,
-    policy: deps.policy,
-    limits: { ...deps.limits, captureTimeoutMs: timeoutMs },
-    blockAds: deps.blockAds,
-    recordWacz: deps.recordWacz,
-    logger: deps.logger,
-    signal,
-    jobId: lease.jobId,
-  });
+  const output = snapshot.uploadSha256
+    ? await renderUpload(deps, snapshot, snapshot.uploadSha256, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]))
+    : await capture(snapshot.url, {
+        pool: deps.pool,
+        policy: deps.policy,
+        limits: { ...deps.limits, captureTimeoutMs: timeoutMs },
+        blockAds: deps.blockAds,
+        recordWacz: deps.recordWacz,
+        logger: deps.logger,
+        signal,
+        jobId: lease.jobId,
+      });
   signal.throwIfAborted();
 
   const stored: StoredArtifact[] = [];

@@ -29,6 +29,7 @@ import type {
   WatchRunReport,
 } from './types.js';
 import type { ImportReport, ImportRequest } from './import-links.js';
+import type { UploadRequest } from './service.js';
 import type { LinkCheckReport } from './link-check.js';
 import type { NoticeSubscription } from './notices.js';
 
@@ -48,6 +49,8 @@ export interface SnapService {
    * skipped. Throws InvalidInputError / TooLargeError for a file it cannot read.
    */
   importLinks(request: ImportRequest): Promise<ImportReport>;
+  /** "Upload your own": a saved page becomes a new version of a link whose capture failed or came out incomplete. */
+  uploadVersion(request: UploadRequest): Promise<Snapshot>;
 
   /** Resolves when the snapshot is done or failed (or the signal aborts). */
   waitFor(snapshotId: string, signal?: AbortSignal): Promise<Snapshot>;

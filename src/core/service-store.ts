@@ -38,7 +38,8 @@ export interface JobLease {
 export type NewShare = Omit<Share, 'id' | 'createdAt'> & { createdAt: Date };
 
 /** The fields of a snapshot a capture may change; identity, link and artifacts are not among them. */
-export type SnapshotPatch = Partial<Omit<Snapshot, 'id' | 'linkId' | 'workspaceId' | 'url' | 'createdAt' | 'artifacts'>>;
+/** What a capture may change; who uploaded a version is set when the version is made, never after. */
+export type SnapshotPatch = Partial<Omit<Snapshot, 'id' | 'linkId' | 'workspaceId' | 'url' | 'createdAt' | 'artifacts' | 'uploadedBy' | 'uploadSha256'>>;
 
 export interface StoredArtifact {
   kind: ArtifactKind;
@@ -99,6 +100,8 @@ export interface ServiceStore extends NotificationStore, WatchStore, NoticeStore
   /** A queued snapshot and its capture job, in one transaction. */
   /** priority 0: asked for (/snap, web, CLI); 1: captured from a posted message. */
   createSnapshotWithJob(workspaceId: string, linkId: string, url: string, maxAttempts: number, now: Date, priority?: number): Promise<Snapshot>;
+  /** A new version of the link made from an uploaded page: queued like a /snap, rendered offline. */
+  createUploadedVersion(workspaceId: string, linkId: string, url: string, upload: { by: string; sha256: string }, maxAttempts: number, now: Date): Promise<Snapshot>;
   /** The link's latest snapshot, if it is not_captured, queued for capture with its job (moving the link to the top); else null. */
   queueUncaptured(workspaceId: string, linkId: string, maxAttempts: number, now: Date, priority: number): Promise<Snapshot | null>;
   /** Writes one batch of an import in one transaction (see storage/imports.ts). */

@@ -2,7 +2,7 @@
 // egress policy before accepting a link, records the request durably, and leaves the capture to the
 // job runner, so adapters get an answer at once and nothing accepted is lost.
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config.js';
+import { DefaultCaptureLimits, DefaultMaxUploadBytes, type Config } from '../config.js';
 import { captureSnapshot, type CaptureDeps } from './capture-job.js';
 import { unusableTerm } from './search-terms.js';
 import type { EgressPolicy } from './egress/policy.js';
@@ -43,6 +43,7 @@ import type {
   WatchRunReport,
 } from './types.js';
 import { normalizeUrl } from './url.js';
+import { readUploadedPage } from './upload/uploaded-page.js';
 import { compareTexts } from './change.js';
 import { postDigests, type DigestReport } from './digests.js';
 import { checkLinks, type LinkCheckReport } from './link-check.js';
@@ -54,9 +55,9 @@ import { WatchRunner, type WatchTickReport } from './watches.js';
 export interface ServiceDeps {
   store: ServiceStore;
   /** Where artifacts are read from, for the web page and the chat adapters. */
-  blobs: { open(sha256: string, range?: ByteRange): Promise<OpenedArtifact> };
+  blobs: { open(sha256: string, range?: ByteRange): Promise<OpenedArtifact>; put(data: Buffer): Promise<{ sha256: string; size: number }> };
   policy: EgressPolicy;
-  config: Pick<Config, 'dedupWindowMs' | 'concurrency' | 'jobMaxAttempts' | 'jobLeaseMs' | 'watches'> & Partial<Pick<Config, 'workspaceQuotaBytes' | 'importHostIntervalMs'>>;
+  config: Pick<Config, 'dedupWindowMs' | 'concurrency' | 'jobMaxAttempts' | 'jobLeaseMs' | 'watches'> & Partial<Pick<Config, 'workspaceQuotaBytes' | 'importHostIntervalMs' | 'maxUploadBytes'>> & { capture?: Pick<Config['capture'], 'maxArchiveBytes'> };
   logger: Logger;
   /** What a job does; absent when this process only accepts work (another process captures). */
   capture: CaptureDeps | null;
@@ -77,6 +78,14 @@ export interface ServiceDeps {
 }
 
 const MaxTagsPerRequest = 25;
+
+export interface UploadRequest {
+  /** The version whose capture could not see the page. */
+  snapshotId: string;
+  data: Buffer;
+  /** Shown as "uploaded by <who>". */
+  uploadedBy: string;
+}
 
 export class LinksnapService implements SnapService {
   readonly #deps: ServiceDeps;
@@ -232,6 +241,41 @@ export class LinksnapService implements SnapService {
       },
       request,
     );
+  }
+
+  /**
+   * "Upload your own": the page someone saved in their own browser (SingleFile HTML, MHTML or WACZ)
+   * becomes a new version of a link whose capture was degraded or failed, rendered offline by a
+   * capture job. Only the newest version can take an upload, so an upload link works once.
+   */
+  async uploadVersion(request: UploadRequest): Promise<Snapshot> {
+    const snapshot = await this.#store.getSnapshotById(request.snapshotId);
+    const [newest] = await this.#store.listVersions(snapshot.workspaceId, snapshot.linkId);
+    if (newest && newest.id !== snapshot.id) {
+      throw new InvalidInputError('This link has a newer version already; an upload link works once, for the newest version');
+    }
+    const blocked = snapshot.status === 'failed' || (snapshot.status === 'done' && snapshot.degraded);
+    if (!blocked) throw new InvalidInputError('Only a capture that failed or came out incomplete (a login, a paywall, a bot wall) takes an upload');
+    // Read now, not only in the job: the person uploading hears at once what is wrong with the file.
+    await readUploadedPage(request.data, snapshot.url, {
+      maxBytes: this.#deps.config.maxUploadBytes ?? DefaultMaxUploadBytes,
+      maxArchiveBytes: this.#deps.config.capture?.maxArchiveBytes ?? DefaultCaptureLimits.maxArchiveBytes,
+    });
+    const now = this.#now();
+    await this.#checkQuota(snapshot.workspaceId, snapshot.url, now, true);
+    const blob = await this.#deps.blobs.put(request.data);
+    const version = await this.#store.createUploadedVersion(
+      snapshot.workspaceId,
+      snapshot.linkId,
+      snapshot.url,
+      { by: request.uploadedBy, sha256: blob.sha256 },
+      this.#deps.config.jobMaxAttempts,
+      now,
+    );
+    this.#deps.logger({ level: 'info', context: 'service', message: 'A saved page was uploaded as a new version', details: { workspace: snapshot.workspaceId, snapshotId: version.id, from: snapshot.id, bytes: request.data.length } });
+    this.runner?.wake();
+    await this.#store.announceJob().catch((error) => this.#deps.logger({ level: 'warn', context: 'service', message: 'Could not announce a queued job; workers will find it at their next poll', details: { error } }));
+    return version;
   }
 
   /**

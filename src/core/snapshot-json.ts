@@ -34,6 +34,8 @@ export interface SnapshotJson {
    * (`changed: false`: only what changes on every load changed, a re-capture).
    */
   change: SnapshotChange | null;
+  /** Made from a page someone saved in their browser and uploaded ("upload your own"): who; null for a capture. */
+  uploadedBy: string | null;
 }
 
 const Kinds: ArtifactKind[] = ['screenshot', 'thumbnail', 'fullpage', 'archive', 'mhtml', 'text', 'visibleText', 'original', 'wacz'];
@@ -77,5 +79,6 @@ export function snapshotJson(snapshot: Snapshot, link: Link | null, locate: (sha
     artifacts,
     sha256,
     change: snapshot.change,
+    uploadedBy: snapshot.uploadedBy ?? null,
   };
 }

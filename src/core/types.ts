@@ -120,6 +120,10 @@ export interface Snapshot extends PageMetadata {
    * (times, counters, tokens) ignored: null for a first version, a failed capture, or one not compared.
    */
   change: SnapshotChange | null;
+  /** Made from a page someone uploaded ("upload your own"), and who; absent or null for a capture. */
+  uploadedBy?: string | null;
+  /** The uploaded file's blob the capture job renders offline (internal; never in the JSON). */
+  uploadSha256?: string | null;
 }
 
 export interface SnapshotChange {

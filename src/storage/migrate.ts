@@ -13,6 +13,7 @@ import * as postgresSearch from '../../migrations/0009_postgres_search_and_seq.j
 import * as findTagIndex from '../../migrations/0010_find_tag_index.js';
 import * as watchesChangesRot from '../../migrations/0011_watches_changes_rot.js';
 import * as importHostSpacing from '../../migrations/0013_import_host_spacing.js';
+import * as uploadedVersions from '../../migrations/0014_uploaded_versions.js';
 import { MigrationError } from './errors.js';
 
 export const Migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const Migrations: Record<string, Migration> = {
   '0010_find_tag_index': findTagIndex,
   '0011_watches_changes_rot': watchesChangesRot,
   '0013_import_host_spacing': importHostSpacing,
+  '0014_uploaded_versions': uploadedVersions,
 };
 
 /** Applies every pending migration in order; returns the names applied (empty when up to date). */

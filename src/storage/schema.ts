@@ -63,6 +63,10 @@ export interface SnapshotRow {
   /** Lines of readable text added and removed against change_previous_id. */
   change_added: number | null;
   change_removed: number | null;
+  /** Who uploaded the page this version was made from (migration 0014); null for a capture. */
+  uploaded_by?: string | null;
+  /** The uploaded file's blob, rendered offline by the capture job instead of fetching the URL. */
+  upload_sha256?: string | null;
 }
 
 export interface ArtifactRow {

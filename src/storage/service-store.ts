@@ -38,6 +38,8 @@ export function createServiceStore(db: Db): ServiceStore {
     recentSnapshot: (workspaceId, linkId, since) => snapshots.recentSnapshot(db, workspaceId, linkId, since),
     createSnapshotWithJob: (workspaceId, linkId, url, maxAttempts, now, priority) =>
       snapshots.createSnapshot(db, { workspaceId, linkId, url, now, job: { maxAttempts, priority } }),
+    createUploadedVersion: (workspaceId, linkId, url, upload, maxAttempts, now) =>
+      snapshots.createSnapshot(db, { workspaceId, linkId, url, now, job: { maxAttempts, priority: 0 }, upload }),
     queueUncaptured: (workspaceId, linkId, maxAttempts, now, priority) => snapshots.queueUncaptured(db, workspaceId, linkId, { maxAttempts, priority }, now),
     importBatch: (rows, options) => importBatch(db, rows, options),
     getSnapshot: (workspaceId, snapshotId) => snapshots.getSnapshot(db, workspaceId, snapshotId),

@@ -21,6 +21,8 @@ export interface NewSnapshot {
   now?: Date;
   /** Also persist a capture job for it, in the same transaction; priority 0 (asked for) goes before 1 (from a message). */
   job?: { maxAttempts: number; priority?: number };
+  /** A version made from an uploaded page: who uploaded it, and the uploaded file's blob. */
+  upload?: { by: string; sha256: string };
 }
 
 /** A queued snapshot (and optionally its job); the link moves to the top of the newest-first order. */
@@ -57,6 +59,7 @@ export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapsh
     change_changed: null,
     change_added: null,
     change_removed: null,
+    ...(input.upload ? { uploaded_by: input.upload.by, upload_sha256: input.upload.sha256 } : {}),
   };
   await writeTransaction(db, async (trx) => {
     await assertLink(trx, input.workspaceId, input.linkId);
@@ -368,6 +371,8 @@ function toSnapshot(row: SnapshotRow, artifacts: ArtifactRef[]): Snapshot {
       row.change_previous_id === null || row.change_changed === null
         ? null
         : { previousId: row.change_previous_id, previousCapturedAt: row.change_previous_at, changed: Number(row.change_changed) === 1, added: Number(row.change_added ?? 0), removed: Number(row.change_removed ?? 0) },
+    uploadedBy: row.uploaded_by ?? null,
+    uploadSha256: row.upload_sha256 ?? null,
   };
 }
 

@@ -9,7 +9,7 @@ export interface ArtifactJson {
   url: string;
 }
 
-export type SnapshotJson = Omit<Snapshot, 'artifacts'> & { artifacts: Partial<Record<ArtifactKind, ArtifactJson>>; viewUrl: string };
+export type SnapshotJson = Omit<Snapshot, 'artifacts' | 'uploadSha256'> & { artifacts: Partial<Record<ArtifactKind, ArtifactJson>>; viewUrl: string };
 
 /** `grantQuery` (`sig=…`) is appended when the caller reached the snapshot through a signed link. */
 export function snapshotJson(snapshot: Snapshot, grantQuery: string | null = null): SnapshotJson {
@@ -18,8 +18,8 @@ export function snapshotJson(snapshot: Snapshot, grantQuery: string | null = nul
   for (const [kind, ref] of Object.entries(snapshot.artifacts) as Array<[ArtifactKind, NonNullable<Snapshot['artifacts'][ArtifactKind]>]>) {
     artifacts[kind] = { kind, sha256: ref.sha256, size: ref.size, mime: ref.mime, url: artifactPath(snapshot.id, kind) + suffix };
   }
-  const { artifacts: _paths, ...rest } = snapshot;
-  return { ...rest, artifacts, viewUrl: `/s/${encodeURIComponent(snapshot.id)}${suffix}` };
+  const { artifacts: _paths, uploadSha256: _upload, ...rest } = snapshot;
+  return { ...rest, uploadedBy: snapshot.uploadedBy ?? null, artifacts, viewUrl: `/s/${encodeURIComponent(snapshot.id)}${suffix}` };
 }
 
 export function linkJson(link: Link): Link {
