@@ -3,8 +3,8 @@
 // import's summary). Both behind the API token like every other write to a workspace. The upload is
 // read as a stream and cut off at the import's size cap, so an endless body never fills memory.
 import type http from 'node:http';
-import busboy from 'busboy';
 import { LinksnapError, TooLargeError } from '../core/errors.js';
+import { readFileUpload, type FileUpload } from './multipart-upload.js';
 import type { ImportReport } from '../core/import-links.js';
 import { MaxImportBytes } from '../core/import/index.js';
 import { errorMessage } from '../core/chat/present.js';
@@ -19,12 +19,7 @@ import { BadRequestError } from './web-errors.js';
 /** The file's cap plus room for the form fields and multipart framing. */
 export const MaxImportUploadBytes = MaxImportBytes + 64 * 1024;
 
-export interface ImportUpload {
-  fileName: string;
-  data: Buffer;
-  /** The other fields, each name with every value given. */
-  fields: Map<string, string[]>;
-}
+export type ImportUpload = FileUpload;
 
 export function registerImportRoutes(router: Router<WebContext>, deps: WebDeps): void {
   router.on('POST', '/api/import', async (ctx) => {
@@ -74,72 +69,7 @@ function isOn(value: string | null): boolean {
   return value !== null && ['1', 'on', 'true', 'yes'].includes(value.trim().toLowerCase());
 }
 
-/**
- * Reads a multipart/form-data upload with one file (field `file`) and a few short fields. Refused
- * with TooLargeError as soon as the declared length or the bytes received pass the cap; the rest
- * of such a body is never kept.
- */
+/** The import's file (field `file`) and its fields, within the import's cap. */
 export function readImportUpload(req: http.IncomingMessage): Promise<ImportUpload> {
-  const type = String(req.headers['content-type'] ?? '');
-  if (!/^multipart\/form-data\b/i.test(type)) {
-    req.resume();
-    return Promise.reject(new BadRequestError(`Send the file as multipart/form-data, in a field named "file" (got ${type || 'no content type'})`));
-  }
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > MaxImportUploadBytes) {
-    req.resume();
-    return Promise.reject(new TooLargeError('The file', MaxImportBytes));
-  }
-  return new Promise<ImportUpload>((resolve, reject) => {
-    let settled = false;
-    let file: { fileName: string; data: Buffer } | null = null;
-    const fields = new Map<string, string[]>();
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: MaxImportBytes, files: 1, fields: 20, fieldSize: 16 * 1024, parts: 24 } });
-    } catch (error) {
-      req.resume();
-      reject(new BadRequestError(`The upload is not valid multipart/form-data: ${(error as Error).message}`));
-      return;
-    }
-    const fail = (error: LinksnapError) => {
-      if (settled) return;
-      settled = true;
-      req.unpipe(parser);
-      // Drained, not kept: the answer goes out now and the connection closes after it.
-      req.resume();
-      reject(error);
-    };
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > MaxImportUploadBytes) fail(new TooLargeError('The file', MaxImportBytes));
-    });
-    parser.on('file', (name, stream, info) => {
-      if (name !== 'file' || file) {
-        stream.resume();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => fail(new TooLargeError('The file', MaxImportBytes)));
-      stream.on('end', () => {
-        if (!settled && !(stream as { truncated?: boolean }).truncated) file = { fileName: info.filename || 'upload', data: Buffer.concat(chunks) };
-      });
-    });
-    parser.on('field', (name, value, info) => {
-      if (info.valueTruncated) return fail(new BadRequestError(`The field "${name}" is too long`));
-      fields.set(name, [...(fields.get(name) ?? []), value]);
-    });
-    parser.on('partsLimit', () => fail(new BadRequestError('The upload has too many parts: send one file and a few fields')));
-    parser.on('fieldsLimit', () => fail(new BadRequestError('The upload has too many fields')));
-    parser.on('error', (error: Error) => fail(new BadRequestError(`The upload is not valid multipart/form-data: ${error.message}`)));
-    parser.on('close', () => {
-      if (settled) return;
-      settled = true;
-      if (!file) reject(new BadRequestError('Choose a file to import (the form field "file")'));
-      else resolve({ ...file, fields });
-    });
-    req.pipe(parser);
-  });
+  return readFileUpload(req, { maxFileBytes: MaxImportBytes, maxBodyBytes: MaxImportUploadBytes, missing: 'Choose a file to import (the form field "file")' });
 }
