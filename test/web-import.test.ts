@@ -77,7 +77,8 @@ describe('POST /api/import', () => {
     expect(detail.shares).toEqual([expect.objectContaining({ platform: 'web', createdAt: new Date(1700000400 * 1000).toISOString() })]);
     const view = await fetch(`${bed.open.base}/s/${vue.snapshot.id}`, { headers: { 'accept-language': 'en' } });
     expect(view.status).toBe(200);
-    expect(await view.text()).toContain('Not captured yet');
+    const viewPage = await view.text();
+    expect(viewPage).toContain('Not captured yet');
 
     // The same file again adds nothing.
     const again = await (await fetch(`${bed.open.base}/api/import`, { method: 'POST', body: upload('bookmarks.html', fixture('chrome-bookmarks.html'), { tags: 'web-import, 导入' }) })).json();
