@@ -92,6 +92,23 @@ describe('linksnap import', () => {
     expect(JSON.parse(tags.stdout)).toContainEqual({ tag: 'from-pocket', count: 4 });
   }, SlowTestMs);
 
+  it('queues captures with --capture for serve or a worker, and captures what an earlier run kept without', async () => {
+    const dir = dataFolder();
+    const file = path.join(dir, 'reading.txt');
+    fs.writeFileSync(file, 'https://one.example/a\nhttps://one.example/b\n');
+    const kept = await cli(dir, 'import', file);
+    expect(kept.code, kept.stderr).toBe(0);
+    fs.appendFileSync(file, 'https://two.example/c\n');
+    const captured = await cli(dir, 'import', file, '--capture');
+    expect(captured.code, captured.stderr).toBe(0);
+    expect(captured.stdout).toMatch(/: 1 new, 2 already there\.$/m);
+    expect(captured.stdout).toMatch(/^Queued 3 captures, behind chat and spaced per site; `linksnap serve` or `linksnap worker` makes them\.$/m);
+    const items = await findAll(dir);
+    expect(items.map((item) => item.status)).toEqual(['queued', 'queued', 'queued']);
+    const again = await cli(dir, 'import', file, '--capture', '--json');
+    expect(JSON.parse(again.stdout)).toMatchObject({ added: 0, existing: 3, queued: 0 });
+  }, SlowTestMs);
+
   it('says what is wrong with the command line or the file', async () => {
     const dir = dataFolder();
     const both = await cli(dir, 'import', fixtureFile('urls.txt'), '--capture', '--no-capture');
