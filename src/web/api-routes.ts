@@ -13,6 +13,7 @@ import { BadRequestError } from './web-errors.js';
 import { registerExportRoutes } from './export-routes.js';
 import { registerImportRoutes } from './import-routes.js';
 import { registerFeedRoutes } from './feed-routes.js';
+import { registerUploadRoutes } from './upload-routes.js';
 
 const MaxTags = 50;
 const DefaultPageSize = 24;
@@ -23,6 +24,7 @@ export function registerApiRoutes(router: Router<WebContext>, deps: WebDeps): vo
   registerExportRoutes(router, deps);
   registerImportRoutes(router, deps);
   registerFeedRoutes(router, deps);
+  registerUploadRoutes(router, deps);
 
   router.on('GET', '/api/workspaces', async (ctx) => {
     requireAuth(ctx);

@@ -150,14 +150,15 @@ export async function renderSnapshotPage(ctx: WebContext, deps: WebDeps, id: str
   const { service } = deps;
   const grant = snapshotGrant(ctx, deps, id);
   const snapshot = await service.getSnapshotById(id);
-  const [link, versions, shares, watches] = await Promise.all([
+  const [link, allVersions, shares, watches] = await Promise.all([
     // A signed link may be passed on: it shows only tags given in places open to the workspace.
     service.getLink(snapshot.workspaceId, snapshot.linkId, grant ? PublicViewer : null),
-    // A signed link shows its version and those before it, never a later one (nor offers it to compare).
-    service.listVersions(snapshot.workspaceId, snapshot.linkId).then((all) => (grant ? all.filter((version) => signedMayShow(version, snapshot)) : all)),
+    service.listVersions(snapshot.workspaceId, snapshot.linkId),
     grant ? Promise.resolve([]) : service.listShares(snapshot.workspaceId, snapshot.linkId),
     grant ? Promise.resolve([]) : service.listWatches(snapshot.workspaceId),
   ]);
+  // A signed link shows its version and those before it, never a later one (nor offers it to compare).
+  const versions = grant ? allVersions.filter((version) => signedMayShow(version, snapshot)) : allVersions;
   const options = await layoutOptions(ctx, deps, grant !== null);
   sendHtml(
     ctx.res,
@@ -166,6 +167,7 @@ export async function renderSnapshotPage(ctx: WebContext, deps: WebDeps, id: str
       snapshot,
       link,
       versions,
+      uploadable: uploadable(snapshot, allVersions),
       shares,
       text: await readText(deps, snapshot),
       grant,
@@ -173,6 +175,11 @@ export async function renderSnapshotPage(ctx: WebContext, deps: WebDeps, id: str
       watchForm,
     }),
   );
+}
+
+/** "Upload your own" is offered on the newest version of a link, when its capture failed or came out incomplete. */
+export function uploadable(snapshot: Snapshot, versions: Snapshot[]): boolean {
+  return versions[0]?.id === snapshot.id && (snapshot.status === 'failed' || (snapshot.status === 'done' && snapshot.degraded));
 }
 
 function byLink(watches: Watch[]): Map<string, Watch[]> {

@@ -25,6 +25,8 @@ export interface SnapshotPageData {
   watches: Watch[];
   /** What the watch form re-shows after a refused schedule. */
   watchForm?: WatchFormState;
+  /** Offer "upload your own": the newest version, and its capture failed or came out incomplete. */
+  uploadable?: boolean;
 }
 
 export interface WatchFormState {
@@ -95,7 +97,9 @@ export function snapshotPage(options: Omit<LayoutOptions, 'title' | 'active'>, d
     ${pending ? html`<p class="pending" role="status" id="pending">${t('view.pending')}</p>` : ''}
     ${snapshot.status === 'failed' ? html`<p class="error-text" role="alert">${describeError(locale, snapshot.errorCode, snapshot.error)}</p>` : ''}
     ${snapshot.degraded ? html`<p class="warning">${snapshot.degradedReason ?? ''}</p>` : ''}
+    ${snapshot.uploadedBy ? html`<p class="uploaded-by">${t('upload.uploadedBy', { who: snapshot.uploadedBy })}</p>` : ''}
   </header>
+  ${data.uploadable ? uploadSection(t, snapshot, grant) : ''}
 
   ${grant ? '' : watchSection(t, locale, snapshot, data.watches, data.watchForm)}
 
@@ -234,6 +238,19 @@ function changeSummary(
   if (!change.changed) return html`<p class="change same" id="change-summary">${raw(t('view.change.same', { date }))}</p>`;
   return html`<p class="change changed" id="change-summary">${raw(t('view.change.changed', { date, added: change.added, removed: change.removed }))}
       <a href="${diffHref(snapshot.id, change.previousId)}">${t('view.change.show')}</a></p>`;
+}
+
+/** A page the capture could not see (a login, a paywall, a bot wall), saved by the person and uploaded. */
+function uploadSection(t: Translate, snapshot: Snapshot, grant: string | null) {
+  const action = `/s/${encodeURIComponent(snapshot.id)}/upload${grant ? `?${grant}` : ''}`;
+  return html`<section class="upload-own" aria-labelledby="upload-heading">
+    <h2 id="upload-heading">${t('upload.title')}</h2>
+    <p>${t('upload.help')}</p>
+    <form method="post" action="${action}" enctype="multipart/form-data">
+      <input type="file" name="file" required accept=".html,.htm,.mhtml,.mht,.wacz,text/html,multipart/related,application/zip" aria-label="${t('upload.file')}">
+      <button type="submit">${t('upload.submit')}</button>
+    </form>
+  </section>`;
 }
 
 /** Under a signed link `versions` holds only this snapshot and older ones (page-routes.ts), so only those are offered. */
