@@ -82,6 +82,7 @@ interface ReadRecord {
   status: number | null;
   headers: Headers | null;
   body: Buffer;
+  payloadDigest: string | null;
 }
 
 async function warcRecords(warc: Buffer): Promise<ReadRecord[]> {
@@ -94,6 +95,7 @@ async function warcRecords(warc: Buffer): Promise<ReadRecord[]> {
       status: record.httpHeaders?.statusCode ? Number(record.httpHeaders.statusCode) : null,
       headers: record.httpHeaders ? new Headers(record.httpHeaders.headers as unknown as Headers) : null,
       body,
+      payloadDigest: record.warcHeaders.headers.get('WARC-Payload-Digest'),
     });
   }
   return records;
@@ -173,6 +175,7 @@ describe('a capture recorded as WACZ', () => {
       if (sent.contentType) expect(record!.headers!.get('content-type')).toBe(sent.contentType);
       // Stored decoded, as the page saw it: the gzip on the wire is undone and not claimed again.
       expect(record!.body.equals(sent.body), `${path} body`).toBe(true);
+      expect(record!.payloadDigest).toBe(`sha256:${sha256(sent.body)}`);
       expect(record!.headers!.get('content-encoding')).toBeNull();
       expect(Number(record!.headers!.get('content-length'))).toBe(sent.body.length);
     }
