@@ -461,7 +461,9 @@ async function snapAndWait(baseUrl: string, url: string): Promise<Outcome> {
     if (status !== 'done' && status !== 'failed') return fail('timeout', `no terminal status (last: ${status ?? 'unknown'})`);
     terminal = status;
   }
-  const read = await httpJson('GET', `${baseUrl}/api/snapshots/${encodeURIComponent(id)}`);
+  // A server that died mid-row is a row of failures to report, not a harness crash.
+  const read = await httpJson('GET', `${baseUrl}/api/snapshots/${encodeURIComponent(id)}`).catch((error: Error) => null as unknown as { body: unknown } | null);
+  if (!read) return fail('read', 'the server did not answer GET /api/snapshots/:id');
   const snapshot = (read.body as { snapshot: { status: string; error: string | null; errorCode: string | null; degraded: boolean; artifacts: Record<string, unknown> } }).snapshot;
   return {
     url,

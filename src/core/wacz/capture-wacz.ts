@@ -27,8 +27,15 @@ export async function captureWacz(input: CaptureWaczInput): Promise<Buffer> {
 
   const wacz = new WaczWriter(input.capturedAt);
   const bytes = buffer(wacz.stream);
-  await wacz.addWarc(file.name, file.data, file.index);
-  wacz.addPage({ id: randomUUID().replace(/-/g, ''), url: input.url, title: input.title, ts: input.capturedAt, text: input.text });
-  await wacz.finish({ title: input.title ?? input.url, software: WaczSoftware, mainPage: { url: input.url, ts: input.capturedAt } });
+  try {
+    await wacz.addWarc(file.name, file.data, file.index);
+    wacz.addPage({ id: randomUUID().replace(/-/g, ''), url: input.url, title: input.title, ts: input.capturedAt, text: input.text });
+    await wacz.finish({ title: input.title ?? input.url, software: WaczSoftware, mainPage: { url: input.url, ts: input.capturedAt } });
+  } catch (error) {
+    // The collected bytes would reject too; that rejection is this one, already being thrown.
+    bytes.catch(() => {});
+    wacz.abort(error as Error);
+    throw error;
+  }
   return bytes;
 }
