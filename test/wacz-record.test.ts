@@ -95,7 +95,7 @@ async function warcRecords(warc: Buffer): Promise<ReadRecord[]> {
       status: record.httpHeaders?.statusCode ? Number(record.httpHeaders.statusCode) : null,
       headers: record.httpHeaders ? new Headers(record.httpHeaders.headers as unknown as Headers) : null,
       body,
-      payloadDigest: record.warcHeaders.headers.get('WARC-Payload-Digest'),
+      payloadDigest: record.warcHeaders.headers.get('WARC-Payload-Digest') ?? null,
     });
   }
   return records;
