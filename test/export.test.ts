@@ -158,6 +158,23 @@ describe('export --format netscape | json | zip', () => {
     }
   }, 60_000);
 
+  it('round trip: export, then import into an empty workspace, gives the same links and tags', async () => {
+    const found = await t.service.find({ workspaceId: 'local', tags: ['reading'], limit: 100 });
+    const want = found.items.map((i) => [i.link.url, [...i.link.tags].sort()]).sort();
+    for (const format of ['netscape', 'json']) {
+      const fresh = fs.mkdtempSync(path.join(t.dataDir, `fresh-${format}-`));
+      const file = path.join(t.dataDir, `round-trip.${format}`);
+      const exported = await runCli(t.dataDir, 'export', '--tag', 'reading', '--format', format, '-o', file);
+      expect(exported.code, exported.stderr).toBe(0);
+      const imported = await runCli(fresh, 'import', file, '--json');
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(JSON.parse(imported.stdout)).toMatchObject({ added: want.length, errors: [] });
+      const back = await runCli(fresh, 'find', '--tag', 'reading', '--json', '--limit', '100');
+      const items = (JSON.parse(back.stdout) as { items: Array<{ url: string; tags: string[] }> }).items;
+      expect(items.map((i) => [i.url, [...i.tags].sort()]).sort(), format).toEqual(want);
+    }
+  }, 120_000);
+
   it('json: one line per link with tags, shares, versions and artifact hashes, importable again', async () => {
     const response = await fetch(`${web.base}/api/export?tag=reading&format=json`);
     expect(response.status).toBe(200);
