@@ -16,7 +16,7 @@ import { createMemoryLogger } from '../src/core/logger.js';
 import type { CaptureLimits } from '../src/config.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { startTestBrowser, type TestBrowser } from './helpers/browser.js';
-import { makePdf } from './helpers/fixture-server.js';
+import { makePdf, pdfFromObjects } from './helpers/fixture-server.js';
 
 const PrintedHtml = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Harbour Survey 2026</title>
 <style>body { font-family: 'Liberation Sans', sans-serif } h1 { color: #1a4f8b } .band { background: #e33; height: 200px }</style></head>
@@ -33,16 +33,7 @@ function passwordPdf(): Buffer {
     '<< /Length 10 >>\nstream\n0123456789\nendstream',
     `<< /Filter /Standard /V 1 /R 2 /O <${'ab'.repeat(32)}> /U <${'cd'.repeat(32)}> /P -4 >>`,
   ];
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((object, i) => {
-    offsets.push(Buffer.byteLength(body));
-    body += `${i + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xref = Buffer.byteLength(body);
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Encrypt 5 0 R /ID [<${'11'.repeat(16)}> <${'11'.repeat(16)}>] >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, 'latin1');
+  return pdfFromObjects(objects, ` /Encrypt 5 0 R /ID [<${'11'.repeat(16)}> <${'11'.repeat(16)}>]`);
 }
 
 let browser: TestBrowser;

@@ -2,7 +2,8 @@
 // exporter may see, and every version with its artifacts' SHA-256.
 import { matchingItems, type ExportQuery } from './export-matching.js';
 import type { ExportLink, ExportVersion } from './export/export-types.js';
-import type { ArtifactKind, FindItem, FindQuery, FindResult, Share, Snapshot } from './types.js';
+import { artifactHashes } from './snapshot-json.js';
+import type { FindItem, FindQuery, FindResult, Share, Snapshot } from './types.js';
 import { isVisible, sharePlace } from './visibility.js';
 
 export interface ExportLinkSource {
@@ -41,10 +42,6 @@ export async function exportLinkOf(source: ExportLinkSource, item: FindItem, que
 }
 
 function versionOf(snapshot: Snapshot, options: ExportOptions): ExportVersion {
-  const sha256: Partial<Record<ArtifactKind, string>> = {};
-  for (const [kind, ref] of Object.entries(snapshot.artifacts) as Array<[ArtifactKind, { sha256: string } | undefined]>) {
-    if (ref) sha256[kind] = ref.sha256;
-  }
   return {
     id: snapshot.id,
     createdAt: snapshot.createdAt,
@@ -52,7 +49,7 @@ function versionOf(snapshot: Snapshot, options: ExportOptions): ExportVersion {
     status: snapshot.status,
     httpStatus: snapshot.httpStatus,
     title: snapshot.title,
-    sha256,
+    sha256: artifactHashes(snapshot),
     viewUrl: options.viewUrl ? options.viewUrl(snapshot.id) : null,
   };
 }

@@ -3,6 +3,7 @@
 // the path, size and SHA-256 of each file) written last. Files go in one at a time as streams.
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { artifactExtension } from './artifact-files.js';
 import { exportLinks, type ExportLinkSource, type ExportOptions } from './export-links.js';
 import type { ExportQuery } from './export-matching.js';
 import type { ExportLink } from './export/export-types.js';
@@ -19,18 +20,6 @@ export interface ZipExportSummary {
   leftOut: Array<{ url: string; reason: string }>;
 }
 
-const Extension: Record<ArtifactKind, string> = {
-  screenshot: 'png',
-  fullpage: 'jpg',
-  thumbnail: 'webp',
-  mhtml: 'mhtml',
-  archive: 'html',
-  text: 'txt',
-  visibleText: 'visible.txt',
-  original: 'bin',
-  wacz: 'wacz',
-};
-
 export async function exportZip(source: ZipExportSource, query: ExportQuery, out: Writable, title: string, options: ExportOptions = {}): Promise<ZipExportSummary> {
   const zip = new ZipWriter();
   const written = pipeline(zip.stream, out);
@@ -42,7 +31,7 @@ export async function exportZip(source: ZipExportSource, query: ExportQuery, out
       const files: (typeof index)[number]['files'] = {};
       for (const [kind, ref] of Object.entries(snapshot.artifacts) as Array<[ArtifactKind, ArtifactRef | undefined]>) {
         if (!ref) continue;
-        const path = `snapshots/${snapshot.id}/${kind}.${kind === 'original' ? originalExtension(ref.mime) : Extension[kind]}`;
+        const path = `snapshots/${snapshot.id}/${kind}.${artifactExtension(kind, ref.mime)}`;
         try {
           const opened = await source.openArtifact(ref);
           const file = await zip.add(path, opened.stream as Readable);
@@ -66,9 +55,4 @@ export async function exportZip(source: ZipExportSource, query: ExportQuery, out
   }
   await written;
   return summary;
-}
-
-function originalExtension(mime: string): string {
-  const type = mime.split(';')[0].trim().toLowerCase();
-  return { 'application/pdf': 'pdf', 'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif', 'image/webp': 'webp', 'text/csv': 'csv', 'application/json': 'json', 'application/zip': 'zip' }[type] ?? 'bin';
 }

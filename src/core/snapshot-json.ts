@@ -40,6 +40,16 @@ export interface SnapshotJson {
 
 const Kinds: ArtifactKind[] = ['screenshot', 'thumbnail', 'fullpage', 'archive', 'mhtml', 'text', 'visibleText', 'original', 'wacz'];
 
+/** The SHA-256 of each stored artifact, by kind. */
+export function artifactHashes(snapshot: Snapshot): Partial<Record<ArtifactKind, string>> {
+  const sha256: Partial<Record<ArtifactKind, string>> = {};
+  for (const kind of Kinds) {
+    const ref = snapshot.artifacts[kind];
+    if (ref) sha256[kind] = ref.sha256;
+  }
+  return sha256;
+}
+
 /** `locate` names where a blob is stored (BlobStore.locator); the snapshot itself does not know. */
 export function snapshotJson(snapshot: Snapshot, link: Link | null, locate: (sha256: string) => string): SnapshotJson {
   const artifacts = Object.fromEntries(
@@ -48,11 +58,7 @@ export function snapshotJson(snapshot: Snapshot, link: Link | null, locate: (sha
       return [kind, ref ? locate(ref.sha256) : null];
     }),
   ) as Record<ArtifactKind, string | null>;
-  const sha256: Partial<Record<ArtifactKind, string>> = {};
-  for (const kind of Kinds) {
-    const ref = snapshot.artifacts[kind];
-    if (ref) sha256[kind] = ref.sha256;
-  }
+  const sha256 = artifactHashes(snapshot);
   return {
     id: snapshot.id,
     linkId: snapshot.linkId,

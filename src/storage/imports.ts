@@ -8,6 +8,7 @@ import { isoNow, newId } from './ids.js';
 import { jobHost } from './jobs.js';
 import type { Db, JobRow, LinkRow, ShareRow, SnapshotRow } from './schema.js';
 import { putNewDocuments, syncDocumentTags } from './search-index.js';
+import { blankSnapshotRow } from './snapshots.js';
 import { writeTransaction } from './transaction.js';
 
 export type { ImportBatchOptions, ImportBatchResult, ImportRow } from '../core/service-store.js';
@@ -128,39 +129,8 @@ async function takeSeqs(trx: Db, count: number): Promise<number[]> {
 }
 
 function newSnapshotRow(id: string, linkId: string, workspaceId: string, row: ImportRow, status: 'queued' | 'not_captured', at: string): SnapshotRow {
-  return {
-    id,
-    link_id: linkId,
-    workspace_id: workspaceId,
-    url: row.url,
-    status,
-    error: null,
-    error_code: null,
-    degraded: 0,
-    degraded_reason: null,
-    final_url: null,
-    http_status: null,
-    content_type: null,
-    content_hash: null,
-    // The bookmark's own title until a capture reads the page's: lists show something better than the address.
-    title: row.title,
-    description: null,
-    site_name: null,
-    author: null,
-    published_time: null,
-    lang: null,
-    dir: null,
-    favicon: null,
-    canonical_url: null,
-    created_at: at,
-    started_at: null,
-    captured_at: null,
-    change_previous_id: null,
-    change_previous_at: null,
-    change_changed: null,
-    change_added: null,
-    change_removed: null,
-  };
+  // The bookmark's own title until a capture reads the page's: lists show something better than the address.
+  return blankSnapshotRow({ id, linkId, workspaceId, url: row.url, status, title: row.title, at });
 }
 
 /** Who brought the link in, and when it was saved in the other tool (ADD_DATE), as the share time. */

@@ -25,15 +25,14 @@ export interface NewSnapshot {
   upload?: { by: string; sha256: string };
 }
 
-/** A queued snapshot (and optionally its job); the link moves to the top of the newest-first order. */
-export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapshot> {
-  const at = isoNow(input.now);
-  const row: SnapshotRow = {
-    id: newId(),
-    link_id: input.linkId,
-    workspace_id: input.workspaceId,
-    url: input.url,
-    status: 'queued',
+/** A snapshot row before any capture: every field a capture fills is empty. */
+export function blankSnapshotRow(fields: { id: string; linkId: string; workspaceId: string; url: string; status: string; title?: string | null; at: string }): SnapshotRow {
+  return {
+    id: fields.id,
+    link_id: fields.linkId,
+    workspace_id: fields.workspaceId,
+    url: fields.url,
+    status: fields.status,
     error: null,
     error_code: null,
     degraded: 0,
@@ -42,7 +41,7 @@ export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapsh
     http_status: null,
     content_type: null,
     content_hash: null,
-    title: null,
+    title: fields.title ?? null,
     description: null,
     site_name: null,
     author: null,
@@ -51,7 +50,7 @@ export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapsh
     dir: null,
     favicon: null,
     canonical_url: null,
-    created_at: at,
+    created_at: fields.at,
     started_at: null,
     captured_at: null,
     change_previous_id: null,
@@ -59,6 +58,14 @@ export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapsh
     change_changed: null,
     change_added: null,
     change_removed: null,
+  };
+}
+
+/** A queued snapshot (and optionally its job); the link moves to the top of the newest-first order. */
+export async function createSnapshot(db: Db, input: NewSnapshot): Promise<Snapshot> {
+  const at = isoNow(input.now);
+  const row: SnapshotRow = {
+    ...blankSnapshotRow({ id: newId(), linkId: input.linkId, workspaceId: input.workspaceId, url: input.url, status: 'queued', at }),
     ...(input.upload ? { uploaded_by: input.upload.by, upload_sha256: input.upload.sha256 } : {}),
   };
   await writeTransaction(db, async (trx) => {

@@ -2,6 +2,7 @@
 // CSP sandbox (no scripts, an opaque origin, so no cookies or storage of ours), nosniff, no cookies
 // set, streamed from the blob store (with single byte ranges, for media and resumed downloads).
 import type http from 'node:http';
+import { artifactExtension } from '../core/artifact-files.js';
 import { NotFoundError } from '../core/errors.js';
 import type { ArtifactKind, ArtifactRef, ByteRange, OpenedArtifact, Snapshot } from '../core/types.js';
 
@@ -9,17 +10,6 @@ import type { ArtifactKind, ArtifactRef, ByteRange, OpenedArtifact, Snapshot } f
 export const ArchiveCsp =
   "sandbox; default-src 'none'; img-src data: blob:; style-src 'unsafe-inline' data:; font-src data:; media-src data: blob:; " +
   "form-action 'none'; frame-ancestors 'self'; base-uri 'none'";
-
-const Extensions: Partial<Record<ArtifactKind, string>> = {
-  screenshot: 'png',
-  fullpage: 'jpg',
-  thumbnail: 'webp',
-  mhtml: 'mhtml',
-  archive: 'html',
-  text: 'txt',
-  visibleText: 'txt',
-  wacz: 'wacz',
-};
 
 /** Kinds shown in the browser; the rest download. */
 const Inline = new Set<ArtifactKind>(['screenshot', 'fullpage', 'thumbnail', 'archive', 'text', 'visibleText']);
@@ -116,6 +106,6 @@ function contentType(ref: ArtifactRef): string {
 }
 
 function fileName(snapshot: Snapshot, ref: ArtifactRef): string {
-  const ext = Extensions[ref.kind] ?? (ref.mime.split('/')[1]?.replace(/[^a-z0-9]/gi, '') || 'bin');
+  const ext = artifactExtension(ref.kind, ref.mime);
   return `linksnap-${snapshot.id.replace(/[^A-Za-z0-9_-]/g, '')}-${ref.kind}.${ext}`;
 }

@@ -55,7 +55,8 @@ export function findChrome(configured: string | null = null, searchPath = '', op
   return null;
 }
 
-function isExecutable(file: string): boolean {
+/** An executable file (Chromium here, poppler's tools in pdf-render.ts). */
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;

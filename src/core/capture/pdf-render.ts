@@ -8,7 +8,7 @@
 // removed afterwards), with -q so a damaged file cannot flood the log. pdfinfo has no -q in
 // poppler 22 (Debian 12); its stderr is read to tell a password-protected file from a broken one.
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { isExecutable } from './find-chrome.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,14 +43,6 @@ export function poppler(): PopplerTools | null {
   return found;
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface PdfRenderOptions {
   tools: PopplerTools;
