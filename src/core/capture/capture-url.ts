@@ -324,7 +324,7 @@ async function finishOutsideBrowser(part: BrowserPart, options: CaptureUrlOption
 async function keepFileWacz(
   url: string,
   checked: Extract<Awaited<ReturnType<typeof preflight>>, { kind: 'file' }>,
-  file: { metadata: { title: string | null }; artifacts: CaptureOutput['artifacts']; dropped: CaptureOutput['dropped'] },
+  file: { metadata: { title: string | null }; artifacts: CaptureOutput['artifacts']; dropped: CaptureOutput['dropped']; text: string },
   maxBytes: number,
 ): Promise<void> {
   const capturedAt = new Date();
@@ -336,6 +336,9 @@ async function keepFileWacz(
       ...checked.redirects.map((hop) => fetchedExchange(hop, checked.requestHeaders)),
       fetchedExchange({ url: checked.finalUrl, status: checked.status, statusText: '', headers: checked.headers, at: capturedAt }, checked.requestHeaders, checked.body),
     ],
+    // A PDF's first page and text, as a page's screenshot and text are.
+    screenshot: file.artifacts.screenshot?.data,
+    text: file.text || undefined,
   });
   if (wacz.length > maxBytes) file.dropped.push({ kind: 'wacz', reason: new TooLargeError('The web archive', maxBytes).message });
   else file.artifacts.wacz = { data: wacz, mime: 'application/wacz' };
