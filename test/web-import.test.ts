@@ -79,6 +79,8 @@ describe('POST /api/import', () => {
     expect(view.status).toBe(200);
     const viewPage = await view.text();
     expect(viewPage).toContain('Not captured yet');
+    // And a way to capture it: the add form, filled with its address.
+    expect(viewPage).toContain(`href="/?url=${encodeURIComponent('https://vuejs.org/guide/introduction.html')}#add">Capture it now</a>`);
 
     // The same file again adds nothing.
     const again = await (await fetch(`${bed.open.base}/api/import`, { method: 'POST', body: upload('bookmarks.html', fixture('chrome-bookmarks.html'), { tags: 'web-import, 导入' }) })).json();

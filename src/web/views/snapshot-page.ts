@@ -95,6 +95,7 @@ export function snapshotPage(options: Omit<LayoutOptions, 'title' | 'active'>, d
       <button type="button" class="danger delete" data-snapshot="${snapshot.id}" data-after="/" aria-label="${t('links.deleteLabel', { title })}">${t('links.delete')}</button>
     </div>`}
     ${pending ? html`<p class="pending" role="status" id="pending">${t('view.pending')}</p>` : ''}
+    ${snapshot.status === 'not_captured' && !grant ? html`<p><a class="button" href="/?url=${encodeURIComponent(snapshot.url)}#add">${t('view.captureNow')}</a></p>` : ''}
     ${snapshot.status === 'failed' ? html`<p class="error-text" role="alert">${describeError(locale, snapshot.errorCode, snapshot.error)}</p>` : ''}
     ${snapshot.degraded ? html`<p class="warning">${snapshot.degradedReason ?? ''}</p>` : ''}
     ${snapshot.uploadedBy ? html`<p class="uploaded-by">${t('upload.uploadedBy', { who: snapshot.uploadedBy })}</p>` : ''}
