@@ -478,12 +478,12 @@ All traffic stays on 127.0.0.1. Figures move with machine load; compare ratios w
 if (only.has('wacz') && fs.existsSync(corpusDir)) {
   // What recording every capture as WACZ costs, on the product path: the capture bench's simulated
   // internet (every page's sub-resources arrive from "remote" hosts, so there is something to
-  // record), linksnap serve with and without LINKSNAP_WACZ, rows alternated so drifting machine
-  // load falls on both sides.
+  // record), linksnap serve with and without LINKSNAP_WACZ, rows in the order on, off, off, on, so
+  // machine load that drifts steadily through the run weighs the same on both sides.
   log('wacz: linksnap serve with and without recording WACZ, simulated internet, alternating rows …');
   const { runCaptureBench } = await import('./capture-bench.js');
   const pages = values.pages ? Number(values.pages) : undefined;
-  const result = await runCaptureBench({ corpusDir, pages, scenarios: ['2'], concurrencies: ['default', 'default/no-wacz', 'default', 'default/no-wacz'], log });
+  const result = await runCaptureBench({ corpusDir, pages, scenarios: ['2'], concurrencies: ['default', 'default/no-wacz', 'default/no-wacz', 'default'], log });
   const rows = result.rows.filter((row) => row.kind === 'product');
   const on = rows.filter((row) => !row.setting.endsWith('/no-wacz'));
   const off = rows.filter((row) => row.setting.endsWith('/no-wacz'));
@@ -498,7 +498,8 @@ if (only.has('wacz') && fs.existsSync(corpusDir)) {
     '',
     `\`linksnap serve\` as in the capture benchmark's scenario 2 (every page posted at once to \`POST /api/snapshots\`,`,
     `each awaited on its event stream), twice with recording on (the default) and twice with \`LINKSNAP_WACZ=0\`,`,
-    'alternating, each row in a fresh process on a fresh data folder. CPU is that of the server and its Chromium only.',
+    'in the order on, off, off, on (load that drifts through the run weighs the same on both sides), each row in a',
+    'fresh process on a fresh data folder. CPU is that of the server and its Chromium only.',
     '',
     '| row | LINKSNAP_WACZ | captures/min | p50 ms | p95 ms | CPU ms per capture | failures | median steps | others\' load (cores) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
