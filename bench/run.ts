@@ -508,6 +508,9 @@ if (only.has('wacz') && fs.existsSync(corpusDir)) {
     `Recording on against off (means of the two rows each): throughput **${throughputRatio.toFixed(2)}×**, CPU per capture **${cpuRatio.toFixed(2)}×**. ` +
       `The issue's bar, at most 15% less throughput: **${throughputRatio >= 0.85 ? 'met' : 'not met'}**.`,
     '',
+    'Throughput moves with the load other processes put on the machine (last column) far more than with recording;',
+    'CPU per capture (the server and its Chromium only) is the steadier figure of what recording costs.',
+    '',
     'Run `npm run bench -- --only wacz` (`--pages N` for the first N corpus pages).',
     '',
   ];
