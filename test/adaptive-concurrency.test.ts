@@ -81,9 +81,13 @@ it('measures a real process tree by PSS', async () => {
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, ['-e', "require('child_process').spawn(process.execPath, ['-e', 'setTimeout(()=>{}, 10000)'], { stdio: 'inherit' }); setTimeout(()=>{}, 10000)"], { stdio: 'ignore' });
   try {
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The grandchild starts when the child gets CPU: on a loaded machine that can take seconds.
+    let tree = 0;
+    for (const until = Date.now() + 15_000; Date.now() < until && tree <= 20 * MB; ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      tree = treePssBytes(child.pid!) ?? 0;
+    }
     const one = treePssBytes(process.pid)!;
-    const tree = treePssBytes(child.pid!)!;
     expect(one).toBeGreaterThan(10 * MB);
     // Two Node processes: more than one, but less than two RSS counts of one Node would be.
     expect(tree).toBeGreaterThan(20 * MB);

@@ -260,7 +260,7 @@ describe.each(Backends)('on %s', (backend) => {
         for (const [linkId, tag, seq] of [['public-link', 'news', 1], ['public-link', 'falcon', 1], ['private-link', 'plans', 2]] as const) {
           await sql`INSERT INTO link_tags (link_id, tag, workspace_id, seq) VALUES (${linkId}, ${tag}, 'w', ${seq})`.execute(old.db);
         }
-        expect((await migrateToLatest(old.db)).applied).toEqual(['0004_tag_places', '0005_fair_queue_and_delivery', '0006_conversation_and_cards', '0007_tag_count_index', '0008_schedule_runs', '0009_postgres_search_and_seq', '0010_find_tag_index', '0011_watches_changes_rot']);
+        expect((await migrateToLatest(old.db)).applied).toEqual(Object.keys(Migrations).filter((name) => name >= '0004_tag_places'));
         const placed = await old.db.selectFrom('link_tags').select(['link_id', 'tag', 'channel_id', 'public']).orderBy('tag').execute();
         expect(placed).toEqual([
           { link_id: 'public-link', tag: 'falcon', channel_id: 'falcon', public: 0 },
