@@ -69,15 +69,15 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
     source = sql`${searchTable} f ${join} links l ON l.seq = ${searchKey(db)}`;
     key = searchKey(db);
     filters.push(textCondition(db, plan.workspaceId, plan.text, plan.tags));
+  } else if (plan.tags.length > 1 && isPostgres(db)) {
+    return postgresTagsPage(db, plan, filters);
   } else if (plan.tags.length) {
     const [rarest, ...others] = plan.tags.length > 1 ? await rarestFirst(db, plan.workspaceId, plan.tags) : tagsToProbe;
     source = sql`link_tags t0 ${join} links l ON l.id = t0.link_id`;
     key = sql`t0.seq`;
     filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${rarest.tag}`);
     tagsToProbe = others;
-    // A tag counts only where the viewer can see the place it was given. The same tag given in two
-    // places is two rows: the driving row is the first visible one, so no link is listed twice.
-    drivingTag = sql<SqlBool>`t0.channel_id = (SELECT min(tv.channel_id) FROM link_tags tv WHERE tv.link_id = t0.link_id AND tv.tag = t0.tag AND ${placedVisibleTo(tagColumns('tv'), viewer)})`;
+    drivingTag = drivingTagPlace(viewer);
   } else {
     source = sql`links l`;
     key = sql`l.seq`;
@@ -87,14 +87,7 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
   // once as a set of keys (two rare tags seldom meet, and probing the index for each of the rarer
   // one's thousands of links cost more than reading the other's); a common one is probed by
   // (workspace, tag, seq) for the few rows a page needs.
-  for (const { tag, links } of [...tagsToProbe].sort((a, b) => a.links - b.links)) {
-    const visible = placedVisibleTo(tagColumns('tx'), viewer);
-    filters.push(
-      links < TagCountCap
-        ? sql<SqlBool>`${key} IN (SELECT tx.seq FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND ${visible})`
-        : sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND tx.seq = ${key} AND ${visible})`,
-    );
-  }
+  for (const { tag, links } of [...tagsToProbe].sort((a, b) => a.links - b.links)) filters.push(tagProbe(plan, key, tag, links < TagCountCap));
   if (drivingTag) filters.push(drivingTag);
   if (plan.before !== null) filters.push(sql<SqlBool>`${key} < ${plan.before}`);
   const page = (db: Db, extra: RawBuilder<SqlBool>[], take: number) =>
@@ -132,33 +125,105 @@ async function postgresSearchPage(
     return (await page(trx, boundary === null ? [] : [sql<SqlBool>`${key} > ${boundary}`], plan.take)).rows;
   });
   if (recent.length >= plan.take || boundary === null) return recent;
-  const older = await db.transaction().execute(async (trx) => {
-    // The older matches come from the search index: ruled out are reading the documents whole or in
-    // order, whose cost the planner underrates whenever it takes a text for a rare one.
-    await sql`SET LOCAL enable_seqscan = off`.execute(trx);
-    await sql`SET LOCAL enable_indexscan = off`.execute(trx);
-    return (await page(trx, [sql<SqlBool>`${key} <= ${boundary}`], plan.take - recent.length)).rows;
-  });
-  return [...recent, ...older];
+  return [...recent, ...(await olderFromIndex(db, key, boundary, plan.take - recent.length, page))];
 }
 
 /**
- * On SQLite counting stops here (past it, which of two common tags drives hardly matters there). On
- * Postgres it does matter: with the cap, two tags at 1,000,000 links read p95 164 ms, counted
- * exactly 54 ms, though one exact count of a tag on a fifth of the links takes 34 ms. Below it, a
- * second tag is also read once as a set of keys rather than probed row by row.
+ * The matches at or below `boundary`, from the search index: ruled out are reading the documents
+ * whole or in order, whose cost the planner underrates whenever it takes a text for a rare one.
+ */
+async function olderFromIndex(
+  db: Db,
+  key: RawBuilder<unknown>,
+  boundary: number,
+  take: number,
+  page: (db: Db, extra: RawBuilder<SqlBool>[], take: number) => Promise<{ rows: Array<{ id: string; seq: number }> }>,
+): Promise<Array<{ id: string; seq: number }>> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+    await sql`SET LOCAL enable_indexscan = off`.execute(trx);
+    return (await page(trx, [sql<SqlBool>`${key} <= ${boundary}`], take)).rows;
+  });
+}
+
+/**
+ * Several tags on Postgres, in two steps and without counting them: an exact count of a tag on a
+ * fifth of 1,000,000 links takes 34 ms, and a capped one cannot tell two common tags apart (the
+ * commoner then drives). Each tag's newest rows are read newest first up to its
+ * PostgresWalkDocs-th (one index probe each): above the newest of these boundaries every tag has at
+ * most that many rows, so walking the tag with the fewest there and probing the others for each
+ * costs at most that many probes, whichever tag is common. A page found there is the answer. A tag
+ * with no more rows than that is walked whole, and the answer is complete too. Otherwise the tags
+ * seldom meet among the commonest one's newest rows, and so, unless that changes further back, at
+ * most about one in PostgresWalkDocs / page of its older rows are matches: those come from the search
+ * index's copy of the tags (migration 0010), where GIN intersects the tags' lists without reading
+ * a row, and only the matches are read and sorted.
+ */
+async function postgresTagsPage(db: Db, plan: PagePlan, base: RawBuilder<SqlBool>[]): Promise<Array<{ id: string; seq: number }>> {
+  const before = plan.before !== null ? sql`AND seq < ${plan.before}` : sql``;
+  const bounds = await Promise.all(
+    plan.tags.map(async (tag) => {
+      const row = await sql<{ seq: number }>`SELECT seq FROM link_tags WHERE workspace_id = ${plan.workspaceId} AND tag = ${tag} ${before}
+        ORDER BY seq DESC OFFSET ${plan.postgresWalkDocs} LIMIT 1`.execute(db);
+      return { tag, bound: row.rows[0] ? Number(row.rows[0].seq) : null };
+    }),
+  );
+  const whole = bounds.find((entry) => entry.bound === null);
+  const boundary = whole ? null : Math.max(...bounds.map((entry) => entry.bound!));
+  const driving = whole ?? bounds.reduce((fewest, entry) => (entry.bound! < fewest.bound! ? entry : fewest));
+  const probes = (key: RawBuilder<unknown>, tags: string[]) => tags.map((tag) => tagProbe(plan, key, tag, false));
+  const limits = (key: RawBuilder<unknown>) => (plan.before !== null ? [sql<SqlBool>`${key} < ${plan.before}`] : []);
+  const recent = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM link_tags t0 JOIN links l ON l.id = t0.link_id
+    WHERE ${sql.join(
+      [
+        ...base,
+        sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${driving.tag}`,
+        ...probes(sql`t0.seq`, plan.tags.filter((tag) => tag !== driving.tag)),
+        drivingTagPlace(plan.viewer ?? null),
+        ...limits(sql`t0.seq`),
+        ...(boundary === null ? [] : [sql<SqlBool>`t0.seq > ${boundary}`]),
+      ],
+      sql` AND `,
+    )} ORDER BY t0.seq DESC LIMIT ${plan.take}`.execute(db);
+  if (recent.rows.length >= plan.take || boundary === null) return recent.rows;
+  const key = sql`f.seq`;
+  const filters = [...base, sql<SqlBool>`f.scope = ${plan.workspaceId} AND f.tags @> ARRAY[${sql.join(plan.tags)}]::text[]`, ...probes(key, plan.tags), ...limits(key)];
+  const page = (db: Db, extra: RawBuilder<SqlBool>[], take: number) =>
+    sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM ${searchTable} f JOIN links l ON l.seq = f.seq
+      WHERE ${sql.join([...filters, ...extra], sql` AND `)} ORDER BY f.seq DESC LIMIT ${take}`.execute(db);
+  return [...recent.rows, ...(await olderFromIndex(db, key, boundary, plan.take - recent.rows.length, page))];
+}
+
+/**
+ * The viewer may see `tag` on the link whose driving key is `key`: read as a set of keys (`asSet`) or probed by (workspace, tag, seq).
+ */
+function tagProbe(plan: PagePlan, key: RawBuilder<unknown>, tag: string, asSet: boolean): RawBuilder<SqlBool> {
+  const visible = placedVisibleTo(tagColumns('tx'), plan.viewer ?? null);
+  return asSet
+    ? sql<SqlBool>`${key} IN (SELECT tx.seq FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND ${visible})`
+    : sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND tx.seq = ${key} AND ${visible})`;
+}
+
+/**
+ * A tag counts only where the viewer can see the place it was given. The same tag given in two
+ * places is two rows: the driving row (t0) is the first visible one, so no link is listed twice.
+ */
+function drivingTagPlace(viewer: Viewer | null): RawBuilder<SqlBool> {
+  return sql<SqlBool>`t0.channel_id = (SELECT min(tv.channel_id) FROM link_tags tv WHERE tv.link_id = t0.link_id AND tv.tag = t0.tag AND ${placedVisibleTo(tagColumns('tv'), viewer)})`;
+}
+
+/**
+ * Counting stops here: past it, which of two common tags drives hardly matters on SQLite. Below it,
+ * a second tag is also read once as a set of keys rather than probed row by row. (Postgres counts
+ * no tag: see postgresTagsPage.)
  */
 export const TagCountCap = 10_000;
 
-/** Tags with how many links carry them (on SQLite up to TagCountCap), rarest first: the rarest tag drives, the others are probed. */
+/** Tags with how many links carry them (up to TagCountCap), rarest first: the rarest tag drives, the others are probed. */
 async function rarestFirst(db: Db, workspaceId: string, tags: string[]): Promise<Array<{ tag: string; links: number }>> {
   const counted = await Promise.all(
     tags.map(async (tag) => {
-      // Postgres counts exactly: capped, two common tags count equal and the commoner one may drive
-      // (two tags at 1,000,000 links: p95 164 ms capped, 54 ms exact, on the same database).
-      const row = isPostgres(db)
-        ? await sql<{ n: number }>`SELECT count(*) AS n FROM link_tags WHERE workspace_id = ${workspaceId} AND tag = ${tag}`.execute(db)
-        : await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM link_tags
+      const row = await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM link_tags
         WHERE workspace_id = ${workspaceId} AND tag = ${tag} LIMIT ${TagCountCap}) capped`.execute(db);
       return { tag, links: Number(row.rows[0].n) };
     }),
