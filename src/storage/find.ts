@@ -63,14 +63,14 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
   let key: RawBuilder<unknown>;
   let tagsToProbe = plan.tags.map((tag) => ({ tag, links: TagCountCap }));
   let drivingTag: RawBuilder<SqlBool> | null = null;
-  if (plan.text) {
+  if (isPostgres(db) && (plan.tags.length > 1 || (plan.tags.length && plan.text))) {
+    return postgresTagsPage(db, plan, filters);
+  } else if (plan.text) {
     // With tags too, the search index intersects them with the text (each document carries its
     // link's tags), so no tag drives: a common tag with a rare text reads neither in full.
     source = sql`${searchTable} f ${join} links l ON l.seq = ${searchKey(db)}`;
     key = searchKey(db);
     filters.push(textCondition(db, plan.workspaceId, plan.text, plan.tags));
-  } else if (plan.tags.length > 1 && isPostgres(db)) {
-    return postgresTagsPage(db, plan, filters);
   } else if (plan.tags.length) {
     const [rarest, ...others] = plan.tags.length > 1 ? await rarestFirst(db, plan.workspaceId, plan.tags) : tagsToProbe;
     source = sql`link_tags t0 ${join} links l ON l.id = t0.link_id`;
@@ -173,10 +173,13 @@ async function postgresTagsPage(db: Db, plan: PagePlan, base: RawBuilder<SqlBool
   const driving = whole ?? bounds.reduce((fewest, entry) => (entry.bound! < fewest.bound! ? entry : fewest));
   const probes = (key: RawBuilder<unknown>, tags: string[]) => tags.map((tag) => tagProbe(plan, key, tag, false));
   const limits = (key: RawBuilder<unknown>) => (plan.before !== null ? [sql<SqlBool>`${key} < ${plan.before}`] : []);
-  const recent = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM link_tags t0 JOIN links l ON l.id = t0.link_id
+  const text = plan.text ? textCondition(db, plan.workspaceId, plan.text, plan.tags) : null;
+  const walk = (trx: Db) => sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM link_tags t0 JOIN links l ON l.id = t0.link_id
+    ${text ? sql`JOIN ${searchTable} f ON f.seq = t0.seq` : sql``}
     WHERE ${sql.join(
       [
         ...base,
+        ...(text ? [text] : []),
         sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${driving.tag}`,
         ...probes(sql`t0.seq`, plan.tags.filter((tag) => tag !== driving.tag)),
         drivingTagPlace(plan.viewer ?? null),
@@ -184,14 +187,43 @@ async function postgresTagsPage(db: Db, plan: PagePlan, base: RawBuilder<SqlBool
         ...(boundary === null ? [] : [sql<SqlBool>`t0.seq > ${boundary}`]),
       ],
       sql` AND `,
-    )} ORDER BY t0.seq DESC LIMIT ${plan.take}`.execute(db);
+    )} ORDER BY t0.seq DESC LIMIT ${plan.take}`.execute(trx);
+  // With a text, each walked row's document is read by its key (the text checked on it), never
+  // through the search index, which would hand back every match of the text at once.
+  const recent = text
+    ? await db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL enable_bitmapscan = off`.execute(trx);
+        return walk(trx);
+      })
+    : await walk(db);
   if (recent.rows.length >= plan.take || boundary === null) return recent.rows;
-  const key = sql`f.seq`;
-  const filters = [...base, sql<SqlBool>`f.scope = ${plan.workspaceId} AND f.tags @> ARRAY[${sql.join(plan.tags)}]::text[]`, ...probes(key, plan.tags), ...limits(key)];
-  const page = (db: Db, extra: RawBuilder<SqlBool>[], take: number) =>
-    sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM ${searchTable} f JOIN links l ON l.seq = f.seq
-      WHERE ${sql.join([...filters, ...extra], sql` AND `)} ORDER BY f.seq DESC LIMIT ${take}`.execute(db);
-  return [...recent.rows, ...(await olderFromIndex(db, key, boundary, plan.take - recent.rows.length, page))];
+  // Every candidate the index hands back is read (and its text checked) before the newest can be
+  // picked, but only the newest few are then joined to their links and their tags' places probed:
+  // a pair of common tags had 650 candidates below the boundary, and each cost four reads, not one.
+  const candidates = [
+    text ?? sql<SqlBool>`f.scope = ${plan.workspaceId} AND f.tags @> ARRAY[${sql.join(plan.tags)}]::text[]`,
+    ...limits(sql`f.seq`),
+  ];
+  const checks = [...base, ...probes(sql`l.seq`, plan.tags)];
+  const older = await db.transaction().execute(async (trx) => {
+    // As in postgresSearchPage: the search index, not the documents in order.
+    await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+    await sql`SET LOCAL enable_indexscan = off`.execute(trx);
+    const found: Array<{ id: string; seq: number }> = [];
+    for (let below = sql<SqlBool>`f.seq <= ${boundary}`; ; ) {
+      // More than a page, since the viewer may not see them all.
+      const batch = (plan.take - found.length) * 3 + 10;
+      const seqs = (await sql<{ seq: number }>`SELECT f.seq AS seq FROM ${searchTable} f WHERE ${sql.join([...candidates, below], sql` AND `)}
+        ORDER BY f.seq DESC LIMIT ${batch}`.execute(trx)).rows.map((row) => Number(row.seq));
+      if (!seqs.length) return found;
+      const rows = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM links l
+        WHERE ${sql.join([sql<SqlBool>`l.seq = ANY(${seqs}::bigint[])`, ...checks], sql` AND `)} ORDER BY l.seq DESC LIMIT ${plan.take - found.length}`.execute(trx);
+      found.push(...rows.rows);
+      if (found.length >= plan.take || seqs.length < batch) return found;
+      below = sql<SqlBool>`f.seq < ${seqs[seqs.length - 1]}`;
+    }
+  });
+  return [...recent.rows, ...older];
 }
 
 /**
