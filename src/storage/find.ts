@@ -174,8 +174,18 @@ async function postgresTagsPage(db: Db, plan: PagePlan, base: RawBuilder<SqlBool
   const probes = (key: RawBuilder<unknown>, tags: string[]) => tags.map((tag) => tagProbe(plan, key, tag, false));
   const limits = (key: RawBuilder<unknown>) => (plan.before !== null ? [sql<SqlBool>`${key} < ${plan.before}`] : []);
   const text = plan.text ? textCondition(db, plan.workspaceId, plan.text, plan.tags) : null;
+  // Tags alone, in a window: the keys all the tags share there come first, from the index alone, so
+  // only those links' rows are read (walking the driving tag's rows and probing read each of them,
+  // 1,940 rows and 19 ms for a pair that met 10 times).
+  const shared =
+    !text && boundary !== null
+      ? sql`JOIN (SELECT seq FROM (${sql.join(
+          plan.tags.map((tag) => sql`SELECT a.seq FROM link_tags a WHERE a.workspace_id = ${plan.workspaceId} AND a.tag = ${tag} AND a.seq > ${boundary}`),
+          sql` INTERSECT `,
+        )}) i ORDER BY seq DESC) m ON m.seq = t0.seq`
+      : sql``;
   const walk = (trx: Db) => sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM link_tags t0 JOIN links l ON l.id = t0.link_id
-    ${text ? sql`JOIN ${searchTable} f ON f.seq = t0.seq` : sql``}
+    ${text ? sql`JOIN ${searchTable} f ON f.seq = t0.seq` : shared}
     WHERE ${sql.join(
       [
         ...base,
