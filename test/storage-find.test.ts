@@ -434,6 +434,40 @@ describe.each(Backends)('on %s', (backend) => {
       }
     });
 
+    it('on Postgres, finds old matches of texts and tag pairs spread far apart, however far the newest are walked', async () => {
+      if (!isPostgresBackend()) return;
+      // Links 20,000 seqs apart, tagged and worded in turn.
+      const at = '2026-01-01T00:00:00.000Z';
+      await sql`INSERT INTO links (id, workspace_id, url, created_at, updated_at, seq, latest_snapshot_id, public)
+        SELECT 'b' || n, 'local', 'https://b.test/' || n, ${at}, ${at}, n * 20000, 's-b' || n, 1 FROM generate_series(1, 40) n`.execute(db);
+      await sql`INSERT INTO snapshots (id, link_id, workspace_id, url, status, degraded, created_at)
+        SELECT 's-b' || n, 'b' || n, 'local', 'https://b.test/' || n, 'done', 0, ${at} FROM generate_series(1, 40) n`.execute(db);
+      await sql`INSERT INTO link_tags (link_id, tag, workspace_id, seq, channel_id, public, link_public)
+        SELECT 'b' || n, tag, 'local', n * 20000, '', 1, 1 FROM generate_series(1, 40) n, unnest(ARRAY['odd', 'third']) tag
+        WHERE (tag = 'odd' AND n % 2 = 1) OR (tag = 'third' AND n % 3 = 0)`.execute(db);
+      await sql`INSERT INTO link_search (seq, scope, folded, tags)
+        SELECT n * 20000, 'local', CASE WHEN n % 5 = 0 THEN 'a rare word' ELSE 'plain' END,
+          ARRAY(SELECT t FROM unnest(ARRAY['odd', 'third']) t WHERE (t = 'odd' AND n % 2 = 1) OR (t = 'third' AND n % 3 = 0)) FROM generate_series(1, 40) n`.execute(db);
+      await sql`ANALYZE`.execute(db);
+      const want = (keep: (n: number) => boolean) => Array.from({ length: 40 }, (_, i) => 40 - i).filter(keep).map((n) => `https://b.test/${n}`);
+      const all = async (query: Omit<Parameters<typeof find>[1], 'workspaceId'>, postgresWalkDocs: number) => {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const result = await find(db, { workspaceId: 'local', ...query, limit: 2, cursor }, { postgresWalkDocs });
+          seen.push(...result.items.map((item) => item.link.url));
+          cursor = result.nextCursor;
+        } while (cursor);
+        return seen;
+      };
+      for (const postgresWalkDocs of [1, 2, 1000]) {
+        expect(await all({ text: 'rare' }, postgresWalkDocs)).toEqual(want((n) => n % 5 === 0));
+        expect(await all({ tags: ['odd'], text: 'rare' }, postgresWalkDocs)).toEqual(want((n) => n % 5 === 0 && n % 2 === 1));
+        expect(await all({ tags: ['odd', 'third'] }, postgresWalkDocs)).toEqual(want((n) => n % 2 === 1 && n % 3 === 0));
+        expect(await all({ tags: ['odd', 'third'], text: 'rare' }, postgresWalkDocs)).toEqual(want((n) => n % 30 === 15));
+      }
+    });
+
     it('migration 0010 gives the documents written before it their links’ tags', async () => {
       const old = await databases.open();
       try {

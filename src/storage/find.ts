@@ -63,9 +63,12 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
   let key: RawBuilder<unknown>;
   let tagsToProbe = plan.tags.map((tag) => ({ tag, links: TagCountCap }));
   let drivingTag: RawBuilder<SqlBool> | null = null;
-  if (plan.text) {
-    // With tags too, the search index intersects them with the text (each document carries its
-    // link's tags), so no tag drives: a common tag with a rare text reads neither in full.
+  if (isPostgres(db) && (plan.tags.length > 1 || (plan.tags.length && plan.text))) {
+    return postgresTagsPage(db, plan, filters);
+  } else if (plan.text) {
+    // With tags too (SQLite; Postgres walks the tag first, see postgresTagsPage), the search index
+    // intersects them with the text (each document carries its link's tags), so no tag drives: a
+    // common tag with a rare text reads neither in full.
     source = sql`${searchTable} f ${join} links l ON l.seq = ${searchKey(db)}`;
     key = searchKey(db);
     filters.push(textCondition(db, plan.workspaceId, plan.text, plan.tags));
@@ -75,9 +78,7 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
     key = sql`t0.seq`;
     filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${rarest.tag}`);
     tagsToProbe = others;
-    // A tag counts only where the viewer can see the place it was given. The same tag given in two
-    // places is two rows: the driving row is the first visible one, so no link is listed twice.
-    drivingTag = sql<SqlBool>`t0.channel_id = (SELECT min(tv.channel_id) FROM link_tags tv WHERE tv.link_id = t0.link_id AND tv.tag = t0.tag AND ${placedVisibleTo(tagColumns('tv'), viewer)})`;
+    drivingTag = drivingTagPlace(viewer);
   } else {
     source = sql`links l`;
     key = sql`l.seq`;
@@ -87,14 +88,7 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
   // once as a set of keys (two rare tags seldom meet, and probing the index for each of the rarer
   // one's thousands of links cost more than reading the other's); a common one is probed by
   // (workspace, tag, seq) for the few rows a page needs.
-  for (const { tag, links } of [...tagsToProbe].sort((a, b) => a.links - b.links)) {
-    const visible = placedVisibleTo(tagColumns('tx'), viewer);
-    filters.push(
-      links < TagCountCap
-        ? sql<SqlBool>`${key} IN (SELECT tx.seq FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND ${visible})`
-        : sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND tx.seq = ${key} AND ${visible})`,
-    );
-  }
+  for (const { tag, links } of [...tagsToProbe].sort((a, b) => a.links - b.links)) filters.push(tagProbe(plan, key, tag, links < TagCountCap));
   if (drivingTag) filters.push(drivingTag);
   if (plan.before !== null) filters.push(sql<SqlBool>`${key} < ${plan.before}`);
   const page = (db: Db, extra: RawBuilder<SqlBool>[], take: number) =>
@@ -114,9 +108,8 @@ export const PostgresWalkDocs = 2_000;
  * the documents newest first finds a common word's page at once but reads everything for a rare
  * one. So: walk the newest PostgresWalkDocs documents in order (bitmap scans, which is how GIN is
  * read, turned off for that statement); a query with a page's worth of matches there is done. One
- * with fewer is rare, and the search index finds its few older matches, sorted cheaply. With tags,
- * the index holds them beside the text's trigrams (migration 0010), so a common tag with a text
- * rarely found beside it is the intersection of the two in the index, not every document of either.
+ * with fewer is rare, and the search index finds its few older matches, sorted cheaply. A text
+ * with tags goes through postgresTagsPage instead.
  */
 async function postgresSearchPage(
   db: Db,
@@ -132,33 +125,151 @@ async function postgresSearchPage(
     return (await page(trx, boundary === null ? [] : [sql<SqlBool>`${key} > ${boundary}`], plan.take)).rows;
   });
   if (recent.length >= plan.take || boundary === null) return recent;
-  const older = await db.transaction().execute(async (trx) => {
-    // The older matches come from the search index: ruled out are reading the documents whole or in
-    // order, whose cost the planner underrates whenever it takes a text for a rare one.
-    await sql`SET LOCAL enable_seqscan = off`.execute(trx);
-    await sql`SET LOCAL enable_indexscan = off`.execute(trx);
-    return (await page(trx, [sql<SqlBool>`${key} <= ${boundary}`], plan.take - recent.length)).rows;
-  });
-  return [...recent, ...older];
+  return [...recent, ...(await olderFromIndex(db, key, boundary, plan.take - recent.length, page))];
 }
 
 /**
- * On SQLite counting stops here (past it, which of two common tags drives hardly matters there). On
- * Postgres it does matter: with the cap, two tags at 1,000,000 links read p95 164 ms, counted
- * exactly 54 ms, though one exact count of a tag on a fifth of the links takes 34 ms. Below it, a
- * second tag is also read once as a set of keys rather than probed row by row.
+ * The matches at or below `boundary`, from the search index: ruled out are reading the documents
+ * whole or in order, whose cost the planner underrates whenever it takes a text for a rare one.
+ */
+async function olderFromIndex(
+  db: Db,
+  key: RawBuilder<unknown>,
+  boundary: number,
+  take: number,
+  page: (db: Db, extra: RawBuilder<SqlBool>[], take: number) => Promise<{ rows: Array<{ id: string; seq: number }> }>,
+): Promise<Array<{ id: string; seq: number }>> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+    await sql`SET LOCAL enable_indexscan = off`.execute(trx);
+    return (await page(trx, [sql<SqlBool>`${key} <= ${boundary}`], take)).rows;
+  });
+}
+
+/**
+ * Several tags, or tags with a text, on Postgres, in two steps and without counting the tags: an exact count of a tag on a
+ * fifth of 1,000,000 links takes 34 ms, and a capped one cannot tell two common tags apart (the
+ * commoner then drives). Each tag's newest rows are read newest first up to its
+ * PostgresWalkDocs-th (one index probe each): above the newest of these boundaries every tag has at
+ * most that many rows, so walking the tag with the fewest there and probing the others for each
+ * costs at most that many probes, whichever tag is common. A page found there is the answer. A tag
+ * with no more rows than that is walked whole, and the answer is complete too. Otherwise the tags
+ * seldom meet among the commonest one's newest rows, and so, unless that changes further back, at
+ * most about one in PostgresWalkDocs / page of its older rows are matches: those come from the search
+ * index's copy of the tags (migration 0010), where GIN intersects the tags' lists without reading
+ * a row, and only the matches are read and sorted. With a text the same holds for the tag and the
+ * text together: the walk reads each walked row's document by key, and the index intersects the tags
+ * with the text's trigrams. Walking the workspace's newest documents instead, as a text alone does,
+ * bounded what was left for the index only by the whole archive: a common tag with a text it seldom
+ * goes with had 3,141 matches to recheck below a 2,000-document walk (134 ms), a few hundred now.
+ */
+async function postgresTagsPage(db: Db, plan: PagePlan, base: RawBuilder<SqlBool>[]): Promise<Array<{ id: string; seq: number }>> {
+  const before = plan.before !== null ? sql`AND seq < ${plan.before}` : sql``;
+  const bounds = await Promise.all(
+    plan.tags.map(async (tag) => {
+      const row = await sql<{ seq: number }>`SELECT seq FROM link_tags WHERE workspace_id = ${plan.workspaceId} AND tag = ${tag} ${before}
+        ORDER BY seq DESC OFFSET ${plan.postgresWalkDocs} LIMIT 1`.execute(db);
+      return { tag, bound: row.rows[0] ? Number(row.rows[0].seq) : null };
+    }),
+  );
+  const whole = bounds.find((entry) => entry.bound === null);
+  const boundary = whole ? null : Math.max(...bounds.map((entry) => entry.bound!));
+  const driving = whole ?? bounds.reduce((fewest, entry) => (entry.bound! < fewest.bound! ? entry : fewest));
+  const probes = (key: RawBuilder<unknown>, tags: string[]) => tags.map((tag) => tagProbe(plan, key, tag, false));
+  const limits = (key: RawBuilder<unknown>) => (plan.before !== null ? [sql<SqlBool>`${key} < ${plan.before}`] : []);
+  const text = plan.text ? textCondition(db, plan.workspaceId, plan.text, plan.tags) : null;
+  // Tags alone, in a window: the keys all the tags share there come first, from the index alone, so
+  // only those links' rows are read (walking the driving tag's rows and probing read each of them,
+  // 1,940 rows and 19 ms for a pair that met 10 times).
+  const shared =
+    !text && boundary !== null
+      ? sql`JOIN (SELECT seq FROM (${sql.join(
+          plan.tags.map((tag) => sql`SELECT a.seq FROM link_tags a WHERE a.workspace_id = ${plan.workspaceId} AND a.tag = ${tag} AND a.seq > ${boundary}`),
+          sql` INTERSECT `,
+        )}) i ORDER BY seq DESC) m ON m.seq = t0.seq`
+      : sql``;
+  const walk = (trx: Db) => sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM link_tags t0 JOIN links l ON l.id = t0.link_id
+    ${text ? sql`JOIN ${searchTable} f ON f.seq = t0.seq` : shared}
+    WHERE ${sql.join(
+      [
+        ...base,
+        ...(text ? [text] : []),
+        sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${driving.tag}`,
+        ...probes(sql`t0.seq`, plan.tags.filter((tag) => tag !== driving.tag)),
+        drivingTagPlace(plan.viewer ?? null),
+        ...limits(sql`t0.seq`),
+        ...(boundary === null ? [] : [sql<SqlBool>`t0.seq > ${boundary}`]),
+      ],
+      sql` AND `,
+    )} ORDER BY t0.seq DESC LIMIT ${plan.take}`.execute(trx);
+  // With a text, each walked row's document is read by its key (the text checked on it), never
+  // through the search index, which would hand back every match of the text at once.
+  const recent = text
+    ? await db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL enable_bitmapscan = off`.execute(trx);
+        return walk(trx);
+      })
+    : await walk(db);
+  if (recent.rows.length >= plan.take || boundary === null) return recent.rows;
+  // Every candidate the index hands back is read (and its text checked) before the newest can be
+  // picked, but only the newest few are then joined to their links and their tags' places probed:
+  // a pair of common tags had 650 candidates below the boundary, and each cost four reads, not one.
+  const candidates = [
+    text ?? sql<SqlBool>`f.scope = ${plan.workspaceId} AND f.tags @> ARRAY[${sql.join(plan.tags)}]::text[]`,
+    ...limits(sql`f.seq`),
+  ];
+  const checks = [...base, ...probes(sql`l.seq`, plan.tags)];
+  const older = await db.transaction().execute(async (trx) => {
+    // As in postgresSearchPage: the search index, not the documents in order.
+    await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+    await sql`SET LOCAL enable_indexscan = off`.execute(trx);
+    const found: Array<{ id: string; seq: number }> = [];
+    for (let below = sql<SqlBool>`f.seq <= ${boundary}`; ; ) {
+      // More than a page, since the viewer may not see them all.
+      const batch = (plan.take - found.length) * 3 + 10;
+      const seqs = (await sql<{ seq: number }>`SELECT f.seq AS seq FROM ${searchTable} f WHERE ${sql.join([...candidates, below], sql` AND `)}
+        ORDER BY f.seq DESC LIMIT ${batch}`.execute(trx)).rows.map((row) => Number(row.seq));
+      if (!seqs.length) return found;
+      const rows = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM links l
+        WHERE ${sql.join([sql<SqlBool>`l.seq = ANY(${seqs}::bigint[])`, ...checks], sql` AND `)} ORDER BY l.seq DESC LIMIT ${plan.take - found.length}`.execute(trx);
+      found.push(...rows.rows);
+      if (found.length >= plan.take || seqs.length < batch) return found;
+      below = sql<SqlBool>`f.seq < ${seqs[seqs.length - 1]}`;
+    }
+  });
+  return [...recent.rows, ...older];
+}
+
+/**
+ * The viewer may see `tag` on the link whose driving key is `key`: read as a set of keys (`asSet`) or probed by (workspace, tag, seq).
+ */
+function tagProbe(plan: PagePlan, key: RawBuilder<unknown>, tag: string, asSet: boolean): RawBuilder<SqlBool> {
+  const visible = placedVisibleTo(tagColumns('tx'), plan.viewer ?? null);
+  return asSet
+    ? sql<SqlBool>`${key} IN (SELECT tx.seq FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND ${visible})`
+    : sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND tx.seq = ${key} AND ${visible})`;
+}
+
+/**
+ * A tag counts only where the viewer can see the place it was given. The same tag given in two
+ * places is two rows: the driving row (t0) is the first visible one, so no link is listed twice.
+ */
+function drivingTagPlace(viewer: Viewer | null): RawBuilder<SqlBool> {
+  return sql<SqlBool>`t0.channel_id = (SELECT min(tv.channel_id) FROM link_tags tv WHERE tv.link_id = t0.link_id AND tv.tag = t0.tag AND ${placedVisibleTo(tagColumns('tv'), viewer)})`;
+}
+
+/**
+ * Counting stops here: past it, which of two common tags drives hardly matters on SQLite. Below it,
+ * a second tag is also read once as a set of keys rather than probed row by row. (Postgres counts
+ * no tag: see postgresTagsPage.)
  */
 export const TagCountCap = 10_000;
 
-/** Tags with how many links carry them (on SQLite up to TagCountCap), rarest first: the rarest tag drives, the others are probed. */
+/** Tags with how many links carry them (up to TagCountCap), rarest first: the rarest tag drives, the others are probed. */
 async function rarestFirst(db: Db, workspaceId: string, tags: string[]): Promise<Array<{ tag: string; links: number }>> {
   const counted = await Promise.all(
     tags.map(async (tag) => {
-      // Postgres counts exactly: capped, two common tags count equal and the commoner one may drive
-      // (two tags at 1,000,000 links: p95 164 ms capped, 54 ms exact, on the same database).
-      const row = isPostgres(db)
-        ? await sql<{ n: number }>`SELECT count(*) AS n FROM link_tags WHERE workspace_id = ${workspaceId} AND tag = ${tag}`.execute(db)
-        : await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM link_tags
+      const row = await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM link_tags
         WHERE workspace_id = ${workspaceId} AND tag = ${tag} LIMIT ${TagCountCap}) capped`.execute(db);
       return { tag, links: Number(row.rows[0].n) };
     }),

@@ -37,23 +37,36 @@ async function freePort(): Promise<number> {
 
 let databases = 0;
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+export interface StartOptions {
+  /**
+   * A directory to keep the server's data in: made and initialised when missing, started from as it
+   * is when not, and left in place at close (benchmarks reuse a database that took half an hour to
+   * build). By default a temporary directory, removed at close.
+   */
+  keepDir?: string;
+}
+
+export async function startTestPostgres({ keepDir }: StartOptions = {}): Promise<TestPostgres> {
   const external = process.env.LINKSNAP_TEST_DATABASE_URL;
-  if (external) return onServer(external, async () => undefined);
+  if (external && !keepDir) return onServer(external, async () => undefined);
 
   const root = process.getuid?.() === 0;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linksnap-pg-'));
+  const dir = keepDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'linksnap-pg-'));
+  if (keepDir) fs.mkdirSync(keepDir, { recursive: true });
   const dataDir = path.join(dir, 'data');
+  const initialised = keepDir !== undefined && fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   // Spawned with the postgres user's uid directly (not through runuser), so a signal reaches the
   // server itself and a fast shutdown is immediate.
   const user = root ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) } : {};
   if (root) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
   fs.chmodSync(dir, 0o700);
   const port = await freePort();
-  try {
-    execFileSync(binary('initdb'), ['-D', dataDir, '-U', 'linksnap', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'], { stdio: 'pipe', cwd: dir, ...user });
-  } catch (error) {
-    throw new Error(`initdb failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`, { cause: error });
+  if (!initialised) {
+    try {
+      execFileSync(binary('initdb'), ['-D', dataDir, '-U', 'linksnap', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'], { stdio: 'pipe', cwd: dir, ...user });
+    } catch (error) {
+      throw new Error(`initdb failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`, { cause: error });
+    }
   }
   const args = ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'full_page_writes=off'];
   const server = spawn(binary('postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...user });
@@ -81,27 +94,27 @@ export async function startTestPostgres(): Promise<TestPostgres> {
         server.kill('SIGINT'); // fast shutdown
       });
     }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+    if (!keepDir) fs.rmSync(dir, { recursive: true, force: true });
+  }, keepDir !== undefined);
 }
 
-function onServer(adminUrl: string, stop: () => Promise<void>): TestPostgres {
+function onServer(adminUrl: string, stop: () => Promise<void>, kept = false): TestPostgres {
   const created: string[] = [];
   return {
     async createDatabase(prefix = 'linksnap_test') {
       databases += 1;
-      const name = `${prefix}_${process.pid}_${databases}_${Date.now().toString(36)}`;
+      // A kept server's database is named by its prefix alone, so the next run finds it again.
+      const name = kept ? prefix : `${prefix}_${process.pid}_${databases}_${Date.now().toString(36)}`;
       const admin = new pg.Client({ connectionString: adminUrl });
       await admin.connect();
       try {
+        if (kept && (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount) return databaseUrl(adminUrl, name);
         await admin.query(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`);
       } finally {
         await admin.end();
       }
-      created.push(name);
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      return url.toString();
+      if (!kept) created.push(name);
+      return databaseUrl(adminUrl, name);
     },
     async close() {
       if (process.env.LINKSNAP_TEST_DATABASE_URL) {
@@ -113,4 +126,10 @@ function onServer(adminUrl: string, stop: () => Promise<void>): TestPostgres {
       await stop();
     },
   };
+}
+
+function databaseUrl(adminUrl: string, name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
