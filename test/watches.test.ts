@@ -238,7 +238,10 @@ describe.each(Backends)('watches on %s', (backend) => {
       const due = new Date(now.getTime() + 2 * 3_600_000);
       const childEnv = { ...process.env, ...TestEnv, ...env, LINKSNAP_DATA_DIR: dataDir, LINKSNAP_LOG_LEVEL: 'error' };
       const children = [0, 1].map(() => spawn(process.execPath, ['--import', 'tsx', 'test/helpers/watch-scheduler-child.ts', due.toISOString()], { env: childEnv, stdio: ['pipe', 'pipe', 'inherit'] }));
-      const exited = children.map((child) => new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`a scheduler process exited early (code ${code})`)))));
+      // Listened for at spawn: a child that prints its line and exits before the parent looks for its
+      // exit would otherwise never be seen exiting (the event fires once), and the test would hang.
+      const ended = children.map((child) => new Promise<number | null>((resolve) => child.once('exit', resolve)));
+      const exited = ended.map((end) => end.then((code) => Promise.reject<never>(new Error(`a scheduler process exited early (code ${code})`))));
       const outputs = children.map((child) => readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]());
       // A line from each process, or the reason it has none.
       const lineOf = async (i: number) => (await Promise.race([outputs[i].next(), exited[i]])).value as string;
@@ -246,7 +249,7 @@ describe.each(Backends)('watches on %s', (backend) => {
       for (const child of children) child.stdin!.write('go\n');
       const started = (await Promise.all(children.map(async (_, i) => JSON.parse(await lineOf(i)) as string[]))).flat();
       for (const promise of exited) promise.catch(() => undefined);
-      await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+      await Promise.all(ended);
       expect(started.sort()).toEqual([...watchIds].sort());
       // The next due time moved once, one hour on from the time it was claimed at, and each run is in flight.
       for (const watch of await store.listWatches(workspace.id, 'C1')) expect(new Date(watch.nextRunAt).getTime()).toBe(due.getTime() + 3_600_000);
