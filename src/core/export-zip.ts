@@ -2,13 +2,12 @@
 // snapshots/<snapshot id>/<kind>.<ext>, with index.json (each link as the JSON export has it, plus
 // the path, size and SHA-256 of each file) written last. Files go in one at a time as streams.
 import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { artifactExtension } from './artifact-files.js';
 import { exportLinks, type ExportLinkSource, type ExportOptions } from './export-links.js';
 import type { ExportQuery } from './export-matching.js';
 import type { ExportLink } from './export/export-types.js';
 import type { ArtifactKind, ArtifactRef, ByteRange, OpenedArtifact } from './types.js';
-import { ZipWriter, type ZippedFile } from './zip-writer.js';
+import { streamZip, ZipWriter, type ZippedFile } from './zip-writer.js';
 
 export interface ZipExportSource extends ExportLinkSource {
   openArtifact(ref: ArtifactRef, range?: ByteRange): Promise<OpenedArtifact>;
@@ -21,11 +20,9 @@ export interface ZipExportSummary {
 }
 
 export async function exportZip(source: ZipExportSource, query: ExportQuery, out: Writable, title: string, options: ExportOptions = {}): Promise<ZipExportSummary> {
-  const zip = new ZipWriter();
-  const written = pipeline(zip.stream, out);
   const summary: ZipExportSummary = { links: 0, files: 0, leftOut: [] };
   const index: Array<ExportLink & { snapshotId: string; files: Partial<Record<ArtifactKind, Omit<ZippedFile, 'sha256'> & { sha256: string }>> }> = [];
-  try {
+  await streamZip(new ZipWriter(), out, async (zip) => {
     for await (const { item, link } of exportLinks(source, query, options)) {
       const snapshot = item.snapshot;
       const files: (typeof index)[number]['files'] = {};
@@ -48,11 +45,6 @@ export async function exportZip(source: ZipExportSource, query: ExportQuery, out
     }
     await zip.add('index.json', Buffer.from(JSON.stringify({ title, exportedAt: new Date().toISOString(), links: index }, null, 2), 'utf8'));
     await zip.end();
-  } catch (error) {
-    zip.abort(error as Error);
-    await written.catch(() => {});
-    throw error;
-  }
-  await written;
+  });
   return summary;
 }

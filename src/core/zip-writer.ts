@@ -2,7 +2,8 @@
 // a stream resolves once the zip has read all of it, so a caller that adds files one after another
 // holds one file at a time, whatever the export's size. Used by WACZ packages and zip exports.
 import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 
 export interface ZippedFile {
@@ -70,4 +71,20 @@ export class ZipWriter {
   abort(reason: Error): void {
     this.stream.destroy(reason);
   }
+}
+
+/**
+ * Streams a zip into `out` while `fill` writes it. When `fill` fails the zip is cut off, so the
+ * reader sees an error, never a truncated file that looks whole.
+ */
+export async function streamZip<W extends { stream: Readable; abort(reason: Error): void }>(writer: W, out: Writable, fill: (writer: W) => Promise<void>): Promise<void> {
+  const written = pipeline(writer.stream, out);
+  try {
+    await fill(writer);
+  } catch (error) {
+    writer.abort(error as Error);
+    await written.catch(() => {});
+    throw error;
+  }
+  await written;
 }

@@ -4,13 +4,13 @@
 // zip goes out as it is made, so a whole workspace never sits in memory.
 import { Readable, type Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { pipeline } from 'node:stream/promises';
 import { matchingItems, type ExportQuery } from '../export-matching.js';
 import type { ArtifactRef, ByteRange, FindQuery, FindResult, OpenedArtifact } from '../types.js';
 import { WaczSoftware } from './capture-wacz.js';
 import { readWaczFiles } from './wacz-reader.js';
 import type { CdxjEntry } from './warc-file.js';
 import { WaczWriter } from './wacz-writer.js';
+import { streamZip } from '../zip-writer.js';
 
 export interface ExportSource {
   find(query: FindQuery): Promise<FindResult>;
@@ -24,10 +24,8 @@ export interface WaczExportSummary {
 }
 
 export async function exportWacz(source: ExportSource, query: ExportQuery, out: Writable, title: string): Promise<WaczExportSummary> {
-  const wacz = new WaczWriter();
-  const written = pipeline(wacz.stream, out);
   const summary: WaczExportSummary = { pages: 0, leftOut: [] };
-  try {
+  await streamZip(new WaczWriter(), out, async (wacz) => {
     for await (const { snapshot } of matchingItems(source, query)) {
       const ref = snapshot.artifacts.wacz;
       if (!ref) {
@@ -62,12 +60,7 @@ export async function exportWacz(source: ExportSource, query: ExportQuery, out: 
       ? `${summary.pages} pages. ${summary.leftOut.length} matching links have no web archive and are not included.`
       : `${summary.pages} pages.`;
     await wacz.finish({ title, software: WaczSoftware, description });
-  } catch (error) {
-    wacz.abort(error as Error);
-    await written.catch(() => {});
-    throw error;
-  }
-  await written;
+  });
   return summary;
 }
 
