@@ -176,7 +176,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!apiToken && !isLoopbackHost(host)) {
     throw new ConfigError('LINKSNAP_HOST', host, 'a loopback address (127.0.0.1, ::1, localhost) unless LINKSNAP_API_TOKEN is set too');
   }
-  const publicUrl = (str(env, 'LINKSNAP_PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  const publicUrl = (str(env, 'LINKSNAP_PUBLIC_URL') ?? httpOrigin(host, port)).replace(/\/+$/, '');
   return {
     dataDir,
     dbPath: path.join(dataDir, 'linksnap.db'),
@@ -254,13 +254,18 @@ function concurrencyFrom(env: Env): { concurrency: number; concurrencyMax: numbe
   return { concurrency: fixed, concurrencyMax: fixed };
 }
 
+/** `http://host:port`, an IPv6 address in brackets. */
+export function httpOrigin(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /**
  * The replay origin: given, or the web server's host on the next port (port 0, "any free port",
  * stays 0 and the server reports the one it got).
  */
 function replayUrl(env: Env, host: string, port: number, publicUrl: string): string {
   const given = str(env, 'LINKSNAP_REPLAY_URL');
-  const url = new URL(given ?? `http://${host.includes(':') ? `[${host}]` : host}:${port === 0 ? 0 : port + 1}`);
+  const url = new URL(given ?? httpOrigin(host, port === 0 ? 0 : port + 1));
   if (!/^https?:$/.test(url.protocol)) throw new ConfigError('LINKSNAP_REPLAY_URL', given ?? '', 'an http:// or https:// origin');
   const replay = url.origin;
   // Port 0 on both sides means "any free port" for each: two servers, two ports, never one origin.

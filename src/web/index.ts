@@ -2,7 +2,7 @@
 // points for other listeners (Slack's Bolt on /slack/events). See api-routes.ts and page-routes.ts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from '../config.js';
+import { httpOrigin, type Config } from '../config.js';
 import { asLinksnapError, ForbiddenError, NotFoundError, type LinksnapError } from '../core/errors.js';
 import { describeError, localeFromAcceptLanguage, pickLocale, type Locale } from '../core/i18n.js';
 import type { Logger } from '../core/logger.js';
@@ -196,7 +196,7 @@ export function createWebServer({ service, config, logger }: WebServerOptions): 
       hub.start();
       const { port } = server.address() as AddressInfo;
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      baseUrl = httpOrigin(host, port);
       logger({ level: 'info', context: 'web', message: 'Web page listening', details: { url: baseUrl, publicUrl: publicBase(), replayUrl: replay.origin(), token: policy.tokenRequired } });
       return baseUrl;
     },
