@@ -26,7 +26,7 @@ export function registerFeedRoutes(router: Router<WebContext>, deps: WebDeps): v
     const workspaceId = checkWorkspaceId(ctx.url.searchParams.get('workspace'));
     const tag = tagParam(ctx.url.searchParams.get('tag'));
     const path = feedPath(workspaceId, tag);
-    sendJson(ctx.res, 200, { url: `${publicBase(ctx, deps)}${path}?${deps.signer.feedQuery(workspaceId, tag)}`, workspace: workspaceId, tag });
+    sendJson(ctx.res, 200, { url: `${deps.publicBase()}${path}?${deps.signer.feedQuery(workspaceId, tag)}`, workspace: workspaceId, tag });
   });
 
   const serve = async (ctx: WebContext, workspaceId: string, tag: string | null) => {
@@ -34,7 +34,7 @@ export function registerFeedRoutes(router: Router<WebContext>, deps: WebDeps): v
     if (!ctx.authorized && !deps.signer.verifyFeed(workspaceId, tag, params.get('sig'), params.get('exp'))) {
       throw new ForbiddenError('This feed link is not valid (or has expired); ask for a new one on the web page');
     }
-    const base = publicBase(ctx, deps);
+    const base = deps.publicBase();
     const result = await deps.service.find({ workspaceId, tags: tag ? [tag] : [], viewer: PublicViewer, limit: FeedEntries });
     const captured = result.items.filter((item) => item.snapshot.status === 'done');
     const entries = await Promise.all(captured.map((item) => entryOf(item, base, deps)));
@@ -111,11 +111,4 @@ function tagParam(raw: string | null): string | null {
 
 function feedPath(workspaceId: string, tag: string | null): string {
   return tag ? `/feeds/${encodeURIComponent(workspaceId)}/${encodeURIComponent(tag)}.atom` : `/feeds/${encodeURIComponent(workspaceId)}.atom`;
-}
-
-/** Feed readers need absolute links: the public URL, or (port 0, tests) the address asked. */
-function publicBase(ctx: WebContext, deps: WebDeps): string {
-  const configured = deps.config.publicUrl;
-  if (new URL(configured).port === '0' && ctx.req.headers.host) return `http://${ctx.req.headers.host}`;
-  return configured;
 }

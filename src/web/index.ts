@@ -58,7 +58,7 @@ export function createWebServer({ service, config, logger }: WebServerOptions): 
   const signer = new LinkSigner(loadLinkSecret(config.dataDir, config.linkSecret), { ttlSec: config.linkTtlSec });
   const policy = new AccessPolicy({ apiToken: config.apiToken, signer, allowedHosts: allowedHosts(config) });
   const hub = new ProgressHub(service, logger);
-  const deps: WebDeps = { service, config, logger, signer, policy, hub };
+  const deps: WebDeps = { service, config, logger, signer, policy, hub, publicBase: () => publicBase() };
   const replay = createReplayServer({ service, config, logger, signer });
   const router = new Router<WebContext>();
   registerReplayRoutes(router, deps, replay);

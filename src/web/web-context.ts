@@ -20,6 +20,8 @@ export interface WebDeps {
   signer: LinkSigner;
   policy: AccessPolicy;
   hub: ProgressHub;
+  /** LINKSNAP_PUBLIC_URL, or with an ephemeral port (`:0`, tests) the address actually bound. */
+  publicBase: () => string;
 }
 
 export interface WebContext extends RouteContext {
