@@ -72,8 +72,17 @@ export async function leaseNextJob(db: Db, owner: string, leaseMs: number, now: 
   // BEGIN IMMEDIATE takes SQLite's write lock first, so the pick and the claim are one step across
   // connections and processes.
   return writeTransaction(db, async (trx) => {
+    // Read once for both bands: nothing in this transaction changes what runs until a job is claimed.
+    const busyRows = await trx
+      .selectFrom('jobs')
+      .select(['workspace_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', '=', 'leased')
+      .where('lease_expires_at', '>', at)
+      .groupBy('workspace_id')
+      .execute();
+    const busy = busyRows.map((row) => ({ workspace: row.workspace_id, running: Number(row.n) })).sort((a, b) => a.running - b.running);
     for (const band of [sql<boolean>`priority < ${JobPriority.imported}`, importedAndHostFree('jobs', at)]) {
-      const leased = await leaseFromBand(trx, owner, at, expires, sql<boolean>`(${due} AND ${band})`);
+      const leased = await leaseFromBand(trx, owner, at, expires, sql<boolean>`(${due} AND ${band})`, busy);
       if (leased) return leased;
     }
     return null;
@@ -87,15 +96,15 @@ function importedAndHostFree(table: 'j' | 'jobs', at: string): RawBuilder<boolea
     SELECT 1 FROM jobs h WHERE h.host = ${job}.host AND h.status = 'leased' AND h.lease_expires_at > ${at})))`;
 }
 
-async function leaseFromBand(trx: Kysely<Database>, owner: string, at: string, expires: string, leasable: RawBuilder<boolean>): Promise<LeasedJob | null> {
-  const busyRows = await trx
-    .selectFrom('jobs')
-    .select(['workspace_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('status', '=', 'leased')
-    .where('lease_expires_at', '>', at)
-    .groupBy('workspace_id')
-    .execute();
-  const busy = busyRows.map((row) => ({ workspace: row.workspace_id, running: Number(row.n) })).sort((a, b) => a.running - b.running);
+/** `busy`: workspaces with captures running, fewest first (the fairness order). */
+async function leaseFromBand(
+  trx: Kysely<Database>,
+  owner: string,
+  at: string,
+  expires: string,
+  leasable: RawBuilder<boolean>,
+  busy: Array<{ workspace: string; running: number }>,
+): Promise<LeasedJob | null> {
   const byOrder = (query: ReturnType<typeof leasableJobs>) => query.orderBy('priority').orderBy('run_after').orderBy('created_at').orderBy('id').limit(1);
   let chosen = await byOrder(leasableJobs(trx, leasable).where('workspace_id', 'not in', busy.length ? busy.map((entry) => entry.workspace) : [''])).executeTakeFirst();
   for (let i = 0; !chosen && i < busy.length; i += 1) {
