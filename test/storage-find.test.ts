@@ -418,7 +418,7 @@ describe.each(Backends)('on %s', (backend) => {
       try {
         const result = await find(spy as Db, { workspaceId: 'local', tags: ['even'], text: 'needle' }, { postgresWalkDocs: 2 });
         expect(result.items.map((item) => item.link.url)).toEqual(['https://e.test/28', 'https://e.test/14', 'https://e.test/0']);
-        const older = statements.filter((statement) => statement.sql.includes('f.tags @>') && statement.sql.includes('<='));
+        const older = statements.filter((statement) => statement.sql.includes('f.tags @>') && statement.sql.includes('f.seq < '));
         expect(older).toHaveLength(1);
         const plan = await spy.connection().execute(async (conn) => {
           // As find() runs it (see postgresSearchPage).

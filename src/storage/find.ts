@@ -147,115 +147,175 @@ async function olderFromIndex(
 }
 
 /**
- * Several tags, or tags with a text, on Postgres, in two steps and without counting the tags: an exact count of a tag on a
- * fifth of 1,000,000 links takes 34 ms, and a capped one cannot tell two common tags apart (the
- * commoner then drives). Each tag's newest rows are read newest first up to its
- * PostgresWalkDocs-th (one index probe each): above the newest of these boundaries every tag has at
- * most that many rows, so walking the tag with the fewest there and probing the others for each
- * costs at most that many probes, whichever tag is common. A page found there is the answer. A tag
- * with no more rows than that is walked whole, and the answer is complete too. Otherwise the tags
- * seldom meet among the commonest one's newest rows, and so, unless that changes further back, at
- * most about one in PostgresWalkDocs / page of its older rows are matches: those come from the search
- * index's copy of the tags (migration 0010), where GIN intersects the tags' lists without reading
- * a row, and only the matches are read and sorted. With a text the same holds for the tag and the
- * text together: the walk reads each walked row's document by key, and the index intersects the tags
- * with the text's trigrams. Walking the workspace's newest documents instead, as a text alone does,
- * bounded what was left for the index only by the whole archive: a common tag with a text it seldom
- * goes with had 3,141 matches to recheck below a 2,000-document walk (134 ms), a few hundred now.
+ * Several tags, or tags with a text, on Postgres, without counting the tags: an exact count of a tag
+ * on a fifth of 1,000,000 links takes 34 ms, and a capped one cannot tell two common tags apart.
+ * The links are read in windows, newest first. Each tag's PostgresWalkDocs-th row below the window's
+ * top is found (one index probe each); the newest of these is the window's bottom, so inside it
+ * every tag has at most that many rows, whichever tag is common. Tags alone: the keys all the tags
+ * share there come from the index alone (INTERSECT), and only those links' rows are read. With a
+ * text: the tag with the fewest rows there is walked, each row's document read by key and the text
+ * checked on it. A tag with no more rows than that below the top is walked whole, and the answer is
+ * complete. Tags that seldom meet take a few windows; past PostgresTagWindows (one with a text, whose
+ * walk reads each document) the search index's copy of the tags (migration 0010) hands over what is
+ * left: by then the tags meet in fewer than one of PostgresWalkDocs / page of the commonest tag's
+ * links, and GIN intersects their lists (and the text's trigrams) without reading a row, so only
+ * those few matches are read and sorted. Walking the workspace's newest documents instead, as a text
+ * alone does, bounded what was left for the index only by the whole archive: a common tag with a
+ * text it seldom goes with had 3,141 matches to recheck below a 2,000-document walk (134 ms).
  */
 async function postgresTagsPage(db: Db, plan: PagePlan, base: RawBuilder<SqlBool>[]): Promise<Array<{ id: string; seq: number }>> {
-  const before = plan.before !== null ? sql`AND seq < ${plan.before}` : sql``;
-  const bounds = await Promise.all(
-    plan.tags.map(async (tag) => {
-      const row = await sql<{ seq: number }>`SELECT seq FROM link_tags WHERE workspace_id = ${plan.workspaceId} AND tag = ${tag} ${before}
-        ORDER BY seq DESC OFFSET ${plan.postgresWalkDocs} LIMIT 1`.execute(db);
-      return { tag, bound: row.rows[0] ? Number(row.rows[0].seq) : null };
-    }),
-  );
-  const whole = bounds.find((entry) => entry.bound === null);
-  const boundary = whole ? null : Math.max(...bounds.map((entry) => entry.bound!));
-  const driving = whole ?? bounds.reduce((fewest, entry) => (entry.bound! < fewest.bound! ? entry : fewest));
-  const probes = (key: RawBuilder<unknown>, tags: string[]) => tags.map((tag) => tagProbe(plan, key, tag, false));
-  const limits = (key: RawBuilder<unknown>) => (plan.before !== null ? [sql<SqlBool>`${key} < ${plan.before}`] : []);
   const text = plan.text ? textCondition(db, plan.workspaceId, plan.text, plan.tags) : null;
-  // Tags alone, in a window: the keys all the tags share there come first, from the index alone, so
-  // only those links' rows are read (walking the driving tag's rows and probing read each of them,
-  // 1,940 rows and 19 ms for a pair that met 10 times).
-  const shared =
-    !text && boundary !== null
-      ? sql`JOIN (SELECT seq FROM (${sql.join(
-          plan.tags.map((tag) => sql`SELECT a.seq FROM link_tags a WHERE a.workspace_id = ${plan.workspaceId} AND a.tag = ${tag} AND a.seq > ${boundary}`),
-          sql` INTERSECT `,
-        )}) i ORDER BY seq DESC) m ON m.seq = t0.seq`
-      : sql``;
-  const walk = (trx: Db) => sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM link_tags t0 JOIN links l ON l.id = t0.link_id
-    ${text ? sql`JOIN ${searchTable} f ON f.seq = t0.seq` : shared}
-    WHERE ${sql.join(
-      [
-        ...base,
-        ...(text ? [text] : []),
-        sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${driving.tag}`,
-        ...probes(sql`t0.seq`, plan.tags.filter((tag) => tag !== driving.tag)),
-        drivingTagPlace(plan.viewer ?? null),
-        ...limits(sql`t0.seq`),
-        ...(boundary === null ? [] : [sql<SqlBool>`t0.seq > ${boundary}`]),
-      ],
-      sql` AND `,
-    )} ORDER BY t0.seq DESC LIMIT ${plan.take}`.execute(trx);
-  // With a text, each walked row's document is read by its key (the text checked on it), never
-  // through the search index, which would hand back every match of the text at once.
-  const recent = text
-    ? await db.transaction().execute(async (trx) => {
-        await sql`SET LOCAL enable_bitmapscan = off`.execute(trx);
-        return walk(trx);
-      })
-    : await walk(db);
-  if (recent.rows.length >= plan.take || boundary === null) return recent.rows;
-  // Every candidate the index hands back is read (and its text checked) before the newest can be
-  // picked, but only the newest few are then joined to their links and their tags' places probed:
-  // a pair of common tags had 650 candidates below the boundary, and each cost four reads, not one.
-  const candidates = [
-    text ?? sql<SqlBool>`f.scope = ${plan.workspaceId} AND f.tags @> ARRAY[${sql.join(plan.tags)}]::text[]`,
-    ...limits(sql`f.seq`),
+  const found: Array<{ id: string; seq: number }> = [];
+  // Exclusive: the window's links have seq below it.
+  let top = plan.before;
+  for (let window = 1; ; window++) {
+    const below = top !== null ? sql`AND seq < ${top}` : sql``;
+    const bounds = await Promise.all(
+      plan.tags.map(async (tag) => {
+        const row = await sql<{ seq: number }>`SELECT seq FROM link_tags WHERE workspace_id = ${plan.workspaceId} AND tag = ${tag} ${below}
+          ORDER BY seq DESC OFFSET ${plan.postgresWalkDocs} LIMIT 1`.execute(db);
+        return { tag, bound: row.rows[0] ? Number(row.rows[0].seq) : null };
+      }),
+    );
+    const whole = bounds.find((entry) => entry.bound === null);
+    const bottom = whole ? null : Math.max(...bounds.map((entry) => entry.bound!));
+    const driving = whole ?? bounds.reduce((fewest, entry) => (entry.bound! < fewest.bound! ? entry : fewest));
+    found.push(...(await postgresTagsWindow(db, plan, base, text, driving.tag, top, bottom, plan.take - found.length)));
+    if (found.length >= plan.take || bottom === null) return found;
+    top = bottom + 1;
+    if (window >= (text ? 1 : PostgresTagWindows)) break;
+  }
+  return [...found, ...(await postgresTagsFromIndex(db, plan, base, text, top, plan.take - found.length))];
+}
+
+/** How many windows of PostgresWalkDocs rows tags alone are read in before the search index is asked (see postgresTagsPage). */
+export const PostgresTagWindows = 4;
+
+/** The matches with seq in (bottom, top), newest first: see postgresTagsPage. */
+async function postgresTagsWindow(
+  db: Db,
+  plan: PagePlan,
+  base: RawBuilder<SqlBool>[],
+  text: RawBuilder<SqlBool> | null,
+  driving: string,
+  top: number | null,
+  bottom: number | null,
+  take: number,
+): Promise<Array<{ id: string; seq: number }>> {
+  const inWindow = (key: RawBuilder<unknown>, below: number | null) => [
+    ...(below !== null ? [sql<SqlBool>`${key} < ${below}`] : []),
+    ...(bottom !== null ? [sql<SqlBool>`${key} > ${bottom}`] : []),
   ];
-  const checks = [...base, ...probes(sql`l.seq`, plan.tags)];
-  const older = await db.transaction().execute(async (trx) => {
+  if (text) {
+    const driven = [sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${driving}`, ...inWindow(sql`t0.seq`, top)];
+    const others = plan.tags.filter((tag) => tag !== driving).map((tag) => tagProbe(plan, sql`t0.seq`, tag, false, true));
+    // Each walked row's document is read by its key and the text checked on it, never through the
+    // search index, which would hand back every match of the text at once. Where the viewer may see
+    // the tag is checked only on the rows whose text matches (it names the document, so Postgres
+    // checks it where the document is joined): it cost a quarter of the walk.
+    return db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL enable_bitmapscan = off`.execute(trx);
+      const rows = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM link_tags t0 JOIN links l ON l.id = t0.link_id JOIN ${searchTable} f ON f.seq = t0.seq
+        WHERE ${sql.join([...base, ...driven, ...others, text, drivingTagPlace(plan.viewer ?? null, sql`f.seq`)], sql` AND `)} ORDER BY t0.seq DESC LIMIT ${take}`.execute(trx);
+      return rows.rows;
+    });
+  }
+  // Tags alone, in a window: the keys all the tags share there come first, from the index alone
+  // (INTERSECT), and only the newest of those links are read (a walk of the driving tag that probed
+  // the others read each of its rows: 1,940 rows and 19 ms for a pair that met 10 times). Below
+  // the last bottom the driving tag has few rows while the others may have many, so its keys are
+  // read and the others probed for each, from their index too.
+  const keys = (below: number | null, batch: number) => {
+    const window = (key: RawBuilder<unknown>) => inWindow(key, below);
+    if (bottom === null) {
+      const others = plan.tags
+        .filter((tag) => tag !== driving)
+        .map((tag) => sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags b WHERE b.workspace_id = ${plan.workspaceId} AND b.tag = ${tag} AND b.seq = a.seq OFFSET 0)`);
+      return sql<{ seq: number }>`SELECT a.seq AS seq FROM link_tags a WHERE ${sql.join([sql<SqlBool>`a.workspace_id = ${plan.workspaceId} AND a.tag = ${driving}`, ...window(sql`a.seq`), ...others], sql` AND `)}
+        ORDER BY a.seq DESC LIMIT ${batch}`;
+    }
+    return sql<{ seq: number }>`SELECT seq FROM (${sql.join(
+      plan.tags.map((tag) => sql`SELECT a.seq FROM link_tags a WHERE ${sql.join([sql<SqlBool>`a.workspace_id = ${plan.workspaceId} AND a.tag = ${tag}`, ...window(sql`a.seq`)], sql` AND `)}`),
+      sql` INTERSECT `,
+    )}) i ORDER BY seq DESC LIMIT ${batch}`;
+  };
+  return newestVisible(db, plan, base, keys, top, take);
+}
+
+/**
+ * The matches below `top`, from the search index's copy of the tags (and the text's trigrams). Every
+ * candidate the index hands back is read (and its text checked) before the newest can be picked,
+ * but only the newest few are then joined to their links and their tags' places probed: a pair of
+ * common tags had 650 candidates below the window, and each cost four reads, not one.
+ */
+async function postgresTagsFromIndex(
+  db: Db,
+  plan: PagePlan,
+  base: RawBuilder<SqlBool>[],
+  text: RawBuilder<SqlBool> | null,
+  top: number,
+  take: number,
+): Promise<Array<{ id: string; seq: number }>> {
+  const candidates = text ?? sql<SqlBool>`f.scope = ${plan.workspaceId} AND f.tags @> ARRAY[${sql.join(plan.tags)}]::text[]`;
+  return db.transaction().execute(async (trx) => {
     // As in postgresSearchPage: the search index, not the documents in order.
     await sql`SET LOCAL enable_seqscan = off`.execute(trx);
     await sql`SET LOCAL enable_indexscan = off`.execute(trx);
-    const found: Array<{ id: string; seq: number }> = [];
-    for (let below = sql<SqlBool>`f.seq <= ${boundary}`; ; ) {
-      // More than a page, since the viewer may not see them all.
-      const batch = (plan.take - found.length) * 3 + 10;
-      const seqs = (await sql<{ seq: number }>`SELECT f.seq AS seq FROM ${searchTable} f WHERE ${sql.join([...candidates, below], sql` AND `)}
-        ORDER BY f.seq DESC LIMIT ${batch}`.execute(trx)).rows.map((row) => Number(row.seq));
-      if (!seqs.length) return found;
-      const rows = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM links l
-        WHERE ${sql.join([sql<SqlBool>`l.seq = ANY(${seqs}::bigint[])`, ...checks], sql` AND `)} ORDER BY l.seq DESC LIMIT ${plan.take - found.length}`.execute(trx);
-      found.push(...rows.rows);
-      if (found.length >= plan.take || seqs.length < batch) return found;
-      below = sql<SqlBool>`f.seq < ${seqs[seqs.length - 1]}`;
-    }
+    const keys = (below: number | null, batch: number) =>
+      sql<{ seq: number }>`SELECT f.seq AS seq FROM ${searchTable} f WHERE ${candidates} AND f.seq < ${below ?? top} ORDER BY f.seq DESC LIMIT ${batch}`;
+    return newestVisible(trx, plan, base, keys, top, take);
   });
-  return [...recent.rows, ...older];
+}
+
+/**
+ * The newest `take` links among the keys `keys` hands back (newest first, below a key, up to a
+ * batch) that the viewer may find: on each, the base conditions and, for every tag, a place the
+ * viewer may see it in. Keys are asked for in batches of more than are still wanted, since the
+ * viewer may not see them all.
+ */
+async function newestVisible(
+  db: Db,
+  plan: PagePlan,
+  base: RawBuilder<SqlBool>[],
+  keys: (below: number | null, batch: number) => RawBuilder<{ seq: number }>,
+  top: number | null,
+  take: number,
+): Promise<Array<{ id: string; seq: number }>> {
+  const checks = [...base, ...plan.tags.map((tag) => tagProbe(plan, sql`l.seq`, tag, false, true))];
+  const found: Array<{ id: string; seq: number }> = [];
+  for (let below = top; ; ) {
+    const batch = (take - found.length) * 3 + 10;
+    const seqs = (await keys(below, batch).execute(db)).rows.map((row) => Number(row.seq));
+    if (!seqs.length) return found;
+    const rows = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM links l
+      WHERE ${sql.join([sql<SqlBool>`l.seq = ANY(${seqs}::bigint[])`, ...checks], sql` AND `)} ORDER BY l.seq DESC LIMIT ${take - found.length}`.execute(db);
+    found.push(...rows.rows);
+    if (found.length >= take || seqs.length < batch) return found;
+    below = seqs[seqs.length - 1];
+  }
 }
 
 /**
  * The viewer may see `tag` on the link whose driving key is `key`: read as a set of keys (`asSet`) or probed by (workspace, tag, seq).
+ * On Postgres (`postgres`) the probe ends in OFFSET 0, which keeps the planner from turning it into a
+ * semi-join: it planned that by hashing every row of the tag (29,790 rows and 16 ms for a page that
+ * needed 19 probes; a tag on a sixth of 1,000,000 links in the older step, 50 ms).
  */
-function tagProbe(plan: PagePlan, key: RawBuilder<unknown>, tag: string, asSet: boolean): RawBuilder<SqlBool> {
+function tagProbe(plan: PagePlan, key: RawBuilder<unknown>, tag: string, asSet: boolean, postgres = false): RawBuilder<SqlBool> {
   const visible = placedVisibleTo(tagColumns('tx'), plan.viewer ?? null);
   return asSet
     ? sql<SqlBool>`${key} IN (SELECT tx.seq FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND ${visible})`
-    : sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND tx.seq = ${key} AND ${visible})`;
+    : sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND tx.seq = ${key} AND ${visible}${postgres ? sql` OFFSET 0` : sql``})`;
 }
 
 /**
  * A tag counts only where the viewer can see the place it was given. The same tag given in two
  * places is two rows: the driving row (t0) is the first visible one, so no link is listed twice.
+ * `after` names a key equal to the link's seq from a table joined later (a link's tag rows all
+ * carry its seq), so that the check waits until that table's conditions have passed.
  */
-function drivingTagPlace(viewer: Viewer | null): RawBuilder<SqlBool> {
-  return sql<SqlBool>`t0.channel_id = (SELECT min(tv.channel_id) FROM link_tags tv WHERE tv.link_id = t0.link_id AND tv.tag = t0.tag AND ${placedVisibleTo(tagColumns('tv'), viewer)})`;
+function drivingTagPlace(viewer: Viewer | null, after?: RawBuilder<unknown>): RawBuilder<SqlBool> {
+  return sql<SqlBool>`t0.channel_id = (SELECT min(tv.channel_id) FROM link_tags tv WHERE tv.link_id = t0.link_id AND tv.tag = t0.tag${after ? sql` AND tv.seq = ${after}` : sql``} AND ${placedVisibleTo(tagColumns('tv'), viewer)})`;
 }
 
 /**

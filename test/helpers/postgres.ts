@@ -44,9 +44,11 @@ export interface StartOptions {
    * build). By default a temporary directory, removed at close.
    */
   keepDir?: string;
+  /** Server settings beyond the defaults (`-c name=value`), e.g. the benchmark's shared_buffers. */
+  settings?: Record<string, string>;
 }
 
-export async function startTestPostgres({ keepDir }: StartOptions = {}): Promise<TestPostgres> {
+export async function startTestPostgres({ keepDir, settings = {} }: StartOptions = {}): Promise<TestPostgres> {
   const external = process.env.LINKSNAP_TEST_DATABASE_URL;
   if (external && !keepDir) return onServer(external, async () => undefined);
 
@@ -68,7 +70,7 @@ export async function startTestPostgres({ keepDir }: StartOptions = {}): Promise
       throw new Error(`initdb failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`, { cause: error });
     }
   }
-  const args = ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'full_page_writes=off'];
+  const args = ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'full_page_writes=off', ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
   const server = spawn(binary('postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...user });
   let stderr = '';
   server.stderr!.on('data', (chunk) => (stderr += String(chunk)));
