@@ -206,18 +206,22 @@ async function postgresTagsWindow(
     ...(below !== null ? [sql<SqlBool>`${key} < ${below}`] : []),
     ...(bottom !== null ? [sql<SqlBool>`${key} > ${bottom}`] : []),
   ];
+  const othersPresent = (key: RawBuilder<unknown>) =>
+    plan.tags
+      .filter((tag) => tag !== driving)
+      .map((tag) => sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags b WHERE b.workspace_id = ${plan.workspaceId} AND b.tag = ${tag} AND b.seq = ${key} OFFSET 0)`);
   if (text) {
-    const driven = [sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${driving}`, ...inWindow(sql`t0.seq`, top)];
-    const others = plan.tags.filter((tag) => tag !== driving).map((tag) => tagProbe(plan, sql`t0.seq`, tag, false, true));
-    // Each walked row's document is read by its key and the text checked on it, never through the
-    // search index, which would hand back every match of the text at once. Where the viewer may see
-    // the tag is checked only on the rows whose text matches (it names the document, so Postgres
-    // checks it where the document is joined): it cost a quarter of the walk.
+    // The driving tag's keys in the window, each document read by its key and the text checked on
+    // it, never through the search index, which would hand back every match of the text at once.
+    // Which places the viewer may see the tags in is checked on the matches only.
     return db.transaction().execute(async (trx) => {
       await sql`SET LOCAL enable_bitmapscan = off`.execute(trx);
-      const rows = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM link_tags t0 JOIN links l ON l.id = t0.link_id JOIN ${searchTable} f ON f.seq = t0.seq
-        WHERE ${sql.join([...base, ...driven, ...others, text, drivingTagPlace(plan.viewer ?? null, sql`f.seq`)], sql` AND `)} ORDER BY t0.seq DESC LIMIT ${take}`.execute(trx);
-      return rows.rows;
+      const keys = (below: number | null, batch: number) =>
+        sql<{ seq: number }>`SELECT DISTINCT t0.seq AS seq FROM link_tags t0 JOIN ${searchTable} f ON f.seq = t0.seq
+          WHERE ${sql.join([sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${driving}`, ...inWindow(sql`t0.seq`, below), ...othersPresent(sql`t0.seq`), text], sql` AND `)}
+          ORDER BY t0.seq DESC LIMIT ${batch}`;
+      // Each key costs a document read here, so the batch is just what is still wanted.
+      return newestVisible(trx, plan, base, keys, top, take, (wanted) => wanted + 2);
     });
   }
   // Tags alone, in a window: the keys all the tags share there come first, from the index alone
@@ -228,10 +232,7 @@ async function postgresTagsWindow(
   const keys = (below: number | null, batch: number) => {
     const window = (key: RawBuilder<unknown>) => inWindow(key, below);
     if (bottom === null) {
-      const others = plan.tags
-        .filter((tag) => tag !== driving)
-        .map((tag) => sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags b WHERE b.workspace_id = ${plan.workspaceId} AND b.tag = ${tag} AND b.seq = a.seq OFFSET 0)`);
-      return sql<{ seq: number }>`SELECT a.seq AS seq FROM link_tags a WHERE ${sql.join([sql<SqlBool>`a.workspace_id = ${plan.workspaceId} AND a.tag = ${driving}`, ...window(sql`a.seq`), ...others], sql` AND `)}
+      return sql<{ seq: number }>`SELECT DISTINCT a.seq AS seq FROM link_tags a WHERE ${sql.join([sql<SqlBool>`a.workspace_id = ${plan.workspaceId} AND a.tag = ${driving}`, ...window(sql`a.seq`), ...othersPresent(sql`a.seq`)], sql` AND `)}
         ORDER BY a.seq DESC LIMIT ${batch}`;
     }
     return sql<{ seq: number }>`SELECT seq FROM (${sql.join(
@@ -270,8 +271,8 @@ async function postgresTagsFromIndex(
 /**
  * The newest `take` links among the keys `keys` hands back (newest first, below a key, up to a
  * batch) that the viewer may find: on each, the base conditions and, for every tag, a place the
- * viewer may see it in. Keys are asked for in batches of more than are still wanted, since the
- * viewer may not see them all.
+ * viewer may see it in. Keys are asked for in batches of more than are still wanted (by default
+ * three times), since the viewer may not see them all.
  */
 async function newestVisible(
   db: Db,
@@ -280,11 +281,12 @@ async function newestVisible(
   keys: (below: number | null, batch: number) => RawBuilder<{ seq: number }>,
   top: number | null,
   take: number,
+  batchFor: (wanted: number) => number = (wanted) => wanted * 3 + 10,
 ): Promise<Array<{ id: string; seq: number }>> {
   const checks = [...base, ...plan.tags.map((tag) => tagProbe(plan, sql`l.seq`, tag, false, true))];
   const found: Array<{ id: string; seq: number }> = [];
   for (let below = top; ; ) {
-    const batch = (take - found.length) * 3 + 10;
+    const batch = batchFor(take - found.length);
     const seqs = (await keys(below, batch).execute(db)).rows.map((row) => Number(row.seq));
     if (!seqs.length) return found;
     const rows = await sql<{ id: string; seq: number }>`SELECT l.id AS id, l.seq AS seq FROM links l
@@ -311,11 +313,9 @@ function tagProbe(plan: PagePlan, key: RawBuilder<unknown>, tag: string, asSet: 
 /**
  * A tag counts only where the viewer can see the place it was given. The same tag given in two
  * places is two rows: the driving row (t0) is the first visible one, so no link is listed twice.
- * `after` names a key equal to the link's seq from a table joined later (a link's tag rows all
- * carry its seq), so that the check waits until that table's conditions have passed.
  */
-function drivingTagPlace(viewer: Viewer | null, after?: RawBuilder<unknown>): RawBuilder<SqlBool> {
-  return sql<SqlBool>`t0.channel_id = (SELECT min(tv.channel_id) FROM link_tags tv WHERE tv.link_id = t0.link_id AND tv.tag = t0.tag${after ? sql` AND tv.seq = ${after}` : sql``} AND ${placedVisibleTo(tagColumns('tv'), viewer)})`;
+function drivingTagPlace(viewer: Viewer | null): RawBuilder<SqlBool> {
+  return sql<SqlBool>`t0.channel_id = (SELECT min(tv.channel_id) FROM link_tags tv WHERE tv.link_id = t0.link_id AND tv.tag = t0.tag AND ${placedVisibleTo(tagColumns('tv'), viewer)})`;
 }
 
 /**
@@ -342,10 +342,13 @@ async function hydrateItems(db: Db, linkIds: string[], viewer: Viewer | null): P
   const linkRows = await db.selectFrom('links').selectAll().where('id', 'in', linkIds).execute();
   const byId = new Map(linkRows.map((row) => [row.id, row]));
   const ordered = linkIds.map((id) => byId.get(id)).filter((row) => row !== undefined);
-  const links = await hydrateLinks(db, ordered, viewer);
   const snapshotIds = ordered.map((row) => row.latest_snapshot_id).filter((id): id is string => id !== null);
-  const snapshotRows = snapshotIds.length ? await db.selectFrom('snapshots').selectAll().where('id', 'in', snapshotIds).execute() : [];
-  const snapshots = new Map((await hydrateSnapshots(db, snapshotRows)).map((snapshot) => [snapshot.id, snapshot]));
+  // Side by side: on Postgres each is a round trip on its own connection.
+  const [links, snapshotList] = await Promise.all([
+    hydrateLinks(db, ordered, viewer),
+    (async () => (snapshotIds.length ? hydrateSnapshots(db, await db.selectFrom('snapshots').selectAll().where('id', 'in', snapshotIds).execute()) : []))(),
+  ]);
+  const snapshots = new Map(snapshotList.map((snapshot) => [snapshot.id, snapshot]));
   const items: FindItem[] = [];
   ordered.forEach((row, index) => {
     const snapshot = row.latest_snapshot_id ? snapshots.get(row.latest_snapshot_id) : undefined;
