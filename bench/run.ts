@@ -294,6 +294,8 @@ The same synthetic workspace (same seed) built in a SQLite file (${sqlite.buildS
 PostgreSQL 15 database on this machine (${postgres.buildSeconds.toFixed(0)} s, ${postgres.dbMegabytes.toFixed(0)} MB; the search indexes made after the
 load), queried through the same find() (${sqlite.byTag.queries} queries a row). Wall time, since Postgres' own CPU is in
 another process. Baseline: SQLite, in this run. Target: p95 under 20 ms.
+Both warm, as a server answering finds is: SQLite with ${sqlite.warmed.how} (${sqlite.warmed.seconds.toFixed(0)} s); Postgres with
+${postgres.warmed.how} (${postgres.warmed.seconds.toFixed(0)} s).
 
 | query | SQLite p50 ms | SQLite p95 ms | Postgres p50 ms | Postgres p95 ms | mean items (SQLite / PG) | PG p95 vs SQLite |
 | --- | --- | --- | --- | --- | --- | --- |
