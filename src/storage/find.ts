@@ -180,12 +180,19 @@ async function postgresTagsPage(db: Db, plan: PagePlan, base: RawBuilder<SqlBool
     const whole = bounds.find((entry) => entry.bound === null);
     const bottom = whole ? null : Math.max(...bounds.map((entry) => entry.bound!));
     const driving = whole ?? bounds.reduce((fewest, entry) => (entry.bound! < fewest.bound! ? entry : fewest));
-    found.push(...(await postgresTagsWindow(db, plan, base, text, driving.tag, top, bottom, plan.take - found.length)));
+    found.push(...(await postgresTagsWindow(db, { plan, base, text }, driving.tag, { top, bottom }, plan.take - found.length)));
     if (found.length >= plan.take || bottom === null) return found;
     top = bottom + 1;
     if (window >= (text ? 1 : PostgresTagWindows)) break;
   }
-  return [...found, ...(await postgresTagsFromIndex(db, plan, base, text, top, plan.take - found.length))];
+  return [...found, ...(await postgresTagsFromIndex(db, { plan, base, text }, top, plan.take - found.length))];
+}
+
+/** A find with tags on Postgres: its plan, the conditions on every link, and the text's condition on the search table. */
+interface TagsSearch {
+  plan: PagePlan;
+  base: RawBuilder<SqlBool>[];
+  text: RawBuilder<SqlBool> | null;
 }
 
 /** How many windows of PostgresWalkDocs rows tags alone are read in before the search index is asked (see postgresTagsPage). */
@@ -194,12 +201,9 @@ export const PostgresTagWindows = 4;
 /** The matches with seq in (bottom, top), newest first: see postgresTagsPage. */
 async function postgresTagsWindow(
   db: Db,
-  plan: PagePlan,
-  base: RawBuilder<SqlBool>[],
-  text: RawBuilder<SqlBool> | null,
+  { plan, base, text }: TagsSearch,
   driving: string,
-  top: number | null,
-  bottom: number | null,
+  { top, bottom }: { top: number | null; bottom: number | null },
   take: number,
 ): Promise<Array<{ id: string; seq: number }>> {
   const inWindow = (key: RawBuilder<unknown>, below: number | null) => [
@@ -249,14 +253,7 @@ async function postgresTagsWindow(
  * but only the newest few are then joined to their links and their tags' places probed: a pair of
  * common tags had 650 candidates below the window, and each cost four reads, not one.
  */
-async function postgresTagsFromIndex(
-  db: Db,
-  plan: PagePlan,
-  base: RawBuilder<SqlBool>[],
-  text: RawBuilder<SqlBool> | null,
-  top: number,
-  take: number,
-): Promise<Array<{ id: string; seq: number }>> {
+async function postgresTagsFromIndex(db: Db, { plan, base, text }: TagsSearch, top: number, take: number): Promise<Array<{ id: string; seq: number }>> {
   const candidates = text ?? sql<SqlBool>`f.scope = ${plan.workspaceId} AND f.tags @> ARRAY[${sql.join(plan.tags)}]::text[]`;
   return db.transaction().execute(async (trx) => {
     // As in postgresSearchPage: the search index, not the documents in order.
