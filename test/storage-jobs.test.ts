@@ -8,6 +8,7 @@ import { announceJob, JobsChannel } from '../src/storage/jobs.js';
 import { openStoreDatabase } from '../src/storage/open-database.js';
 import { SnapshotsChannel } from '../src/storage/snapshots.js';
 import { NotFoundError } from '../src/core/errors.js';
+import { JobPriority } from '../src/core/queue.js';
 import {
   completeCapture,
   completeJob,
@@ -163,6 +164,40 @@ describe.each(Backends)('on %s', (backend) => {
       const other = await enqueueJob(db, (await getJob(db, job.id)).snapshot_id, 2, now);
       expect(await leaseNextJob(db, 'w3', 60_000, now)).toMatchObject({ id: other, attempts: 1, maxAttempts: 2 });
     });
+
+    if (backend === 'postgres') {
+      // (On SQLite a claim takes the database's write lock first, so claims never overlap.)
+      it('never runs two imported captures of one host at once, even when workers claim at the same instant', async () => {
+        const db = await open();
+        const target = targets.get(db)!;
+        // Connections of their own, as other worker processes have.
+        const workers = Array.from({ length: 6 }, () => openStoreDatabase({ dbPath: '', databaseUrl: target }));
+        try {
+          await ensureWorkspace(db, { id: 'local', platform: 'web' });
+          const hosts = 30;
+          const t0 = at('2025-01-01T00:00:00.000Z');
+          for (let h = 0; h < hosts; h++) {
+            for (let i = 0; i < 3; i++) {
+              const link = await upsertLink(db, 'local', `https://host${h}.test/${i}`);
+              await createSnapshot(db, { workspaceId: 'local', linkId: link.id, url: link.url, now: new Date(t0.getTime() + h * 10 + i), job: { maxAttempts: 3, priority: JobPriority.imported } });
+            }
+          }
+          const now = at('2025-01-01T01:00:00.000Z');
+          let claims = 0;
+          for (let round = 0; round < hosts * 3; round++) {
+            const all = await Promise.all(workers.map((worker, i) => leaseNextJob(worker.db, `w${i}`, 600_000, now)));
+            claims += all.filter((job) => job !== null).length;
+            if (all.every((job) => job === null)) break;
+          }
+          const running = await db.selectFrom('jobs').select(['host', (eb) => eb.fn.countAll<number>().as('n')]).where('status', '=', 'leased').groupBy('host').execute();
+          // Every host has exactly one capture running, none two.
+          expect(running.map((row) => `${row.host} ${row.n}`).sort()).toEqual(Array.from({ length: hosts }, (_, h) => `host${h}.test 1`).sort());
+          expect(claims).toBe(hosts);
+        } finally {
+          for (const worker of workers) await worker.close();
+        }
+      });
+    }
 
     it('never hands one job to two processes leasing from the same database at once', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linksnap-jobs-'));

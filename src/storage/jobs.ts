@@ -66,7 +66,7 @@ export async function leaseNextJob(db: Db, owner: string, leaseMs: number, now: 
   const at = isoNow(now);
   const expires = isoNow(new Date(now.getTime() + leaseMs));
   if (isPostgres(db)) {
-    return (await leaseNextJobPostgres(db, owner, at, expires, sql`j.priority < ${JobPriority.imported}`)) ?? leaseNextJobPostgres(db, owner, at, expires, importedAndHostFree('j', at));
+    return (await leaseNextJobPostgres(db, owner, at, expires, sql`j.priority < ${JobPriority.imported}`)) ?? leaseImportedPostgres(db, owner, at, expires);
   }
   const due = sql<boolean>`((status = 'queued' AND run_after <= ${at}) OR (status = 'leased' AND lease_expires_at <= ${at}))`;
   // BEGIN IMMEDIATE takes SQLite's write lock first, so the pick and the claim are one step across
@@ -127,20 +127,60 @@ async function leaseFromBand(
  * of queueing behind one lock, and no two claim the same job.
  */
 async function leaseNextJobPostgres(db: Db, owner: string, at: string, expires: string, band: RawBuilder<boolean>): Promise<LeasedJob | null> {
-  const result = await sql<{ id: string; snapshot_id: string; attempts: number; max_attempts: number }>`
-    WITH busy AS (
-      SELECT workspace_id, count(*) AS running FROM jobs WHERE status = 'leased' AND lease_expires_at > ${at} GROUP BY workspace_id
-    ), picked AS (
-      SELECT j.id FROM jobs j LEFT JOIN busy b ON b.workspace_id = j.workspace_id
-      WHERE ((j.status = 'queued' AND j.run_after <= ${at}) OR (j.status = 'leased' AND j.lease_expires_at <= ${at})) AND ${band}
-      ORDER BY coalesce(b.running, 0), j.priority, j.run_after, j.created_at, j.id
-      LIMIT 1 FOR UPDATE OF j SKIP LOCKED
-    )
-    UPDATE jobs SET status = 'leased', lease_owner = ${owner}, lease_expires_at = ${expires}, attempts = jobs.attempts + 1, updated_at = ${at}
-    FROM picked WHERE jobs.id = picked.id
-    RETURNING jobs.id, jobs.snapshot_id, jobs.attempts, jobs.max_attempts`.execute(db);
-  const row = result.rows[0];
+  const result = await sql<LeasedRow>`WITH picked AS (${pickPostgres(at, band)}) ${claimPostgres(owner, at, expires, sql`jobs.id = picked.id`, sql`FROM picked`)}`.execute(db);
+  return leased(result.rows[0]);
+}
+
+/**
+ * The imported band on Postgres, one capture per host across processes. In one statement, two
+ * workers claiming at the same instant each saw the host free, and SKIP LOCKED took each past the
+ * other's row to another job of the same host. Here the claim is made holding a transaction-scoped
+ * advisory lock on the host, and the host is looked at again once it is held (a claim committed
+ * meanwhile is seen then); a worker that cannot take the lock leaves that host to the one holding it.
+ */
+async function leaseImportedPostgres(db: Db, owner: string, at: string, expires: string): Promise<LeasedJob | null> {
+  const passed: string[] = [];
+  for (let tries = 0; tries < 5; tries += 1) {
+    const outcome = await db.transaction().execute(async (trx): Promise<{ job: LeasedJob | null } | { busy: string }> => {
+      const band = sql<boolean>`(${importedAndHostFree('j', at)} AND (j.host IS NULL OR NOT (j.host = ANY(${passed}::text[]))))`;
+      const picked = (await sql<{ id: string; host: string | null }>`${pickPostgres(at, band, sql`j.id, j.host`)}`.execute(trx)).rows[0];
+      if (!picked) return { job: null };
+      if (picked.host !== null) {
+        const locked = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${HostLockSpace}, hashtext(${picked.host})) AS ok`.execute(trx);
+        const running = locked.rows[0].ok
+          ? await sql`SELECT 1 FROM jobs WHERE host = ${picked.host} AND status = 'leased' AND lease_expires_at > ${at} LIMIT 1`.execute(trx)
+          : null;
+        if (!running || running.rows.length) return { busy: picked.host };
+      }
+      return { job: leased((await sql<LeasedRow>`${claimPostgres(owner, at, expires, sql`jobs.id = ${picked.id}`)}`.execute(trx)).rows[0]) };
+    });
+    if ('job' in outcome) return outcome.job;
+    passed.push(outcome.busy);
+  }
+  return null;
+}
+
+/** The first key of pg_try_advisory_xact_lock(key, hashtext(host)): import host holds, apart from any other advisory lock. */
+const HostLockSpace = 0x6c6e6b68;
+
+type LeasedRow = { id: string; snapshot_id: string; attempts: number; max_attempts: number };
+
+function leased(row: LeasedRow | undefined): LeasedJob | null {
   return row ? { id: row.id, snapshotId: row.snapshot_id, attempts: Number(row.attempts), maxAttempts: Number(row.max_attempts) } : null;
+}
+
+/** The leasable job of `band` that goes first (see leaseNextJob), its row locked, passing over rows other claims hold. */
+function pickPostgres(at: string, band: RawBuilder<boolean>, columns: RawBuilder<unknown> = sql`j.id`): RawBuilder<unknown> {
+  return sql`SELECT ${columns} FROM jobs j
+    LEFT JOIN (SELECT workspace_id, count(*) AS running FROM jobs WHERE status = 'leased' AND lease_expires_at > ${at} GROUP BY workspace_id) b ON b.workspace_id = j.workspace_id
+    WHERE ((j.status = 'queued' AND j.run_after <= ${at}) OR (j.status = 'leased' AND j.lease_expires_at <= ${at})) AND ${band}
+    ORDER BY coalesce(b.running, 0), j.priority, j.run_after, j.created_at, j.id
+    LIMIT 1 FOR UPDATE OF j SKIP LOCKED`;
+}
+
+function claimPostgres(owner: string, at: string, expires: string, which: RawBuilder<unknown>, from: RawBuilder<unknown> = sql``): RawBuilder<unknown> {
+  return sql`UPDATE jobs SET status = 'leased', lease_owner = ${owner}, lease_expires_at = ${expires}, attempts = jobs.attempts + 1, updated_at = ${at}
+    ${from} WHERE ${which} RETURNING jobs.id, jobs.snapshot_id, jobs.attempts, jobs.max_attempts`;
 }
 
 /** attempts - 1, never below 0: SQLite's scalar max() is Postgres' greatest(). */
