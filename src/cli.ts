@@ -172,7 +172,8 @@ async function find(app: App, args: string[]): Promise<number> {
       process.stdout.write(dead ? 'No dead links.\n' : 'Nothing found.\n');
     } else {
       for (const { snapshot, link } of result.items) {
-        process.stdout.write(`${snapshot.id}  ${(snapshot.capturedAt ?? snapshot.createdAt).slice(0, 16).replace('T', ' ')}  ${snapshot.title ?? '(untitled)'}\n`);
+        const state = snapshotState(snapshot);
+        process.stdout.write(`${snapshot.id}  ${(snapshot.capturedAt ?? snapshot.createdAt).slice(0, 16).replace('T', ' ')}  ${snapshot.title ?? '(untitled)'}${state ? `  [${state}]` : ''}\n`);
         process.stdout.write(`    ${link.url}${link.tags.length ? `  #${link.tags.join(' #')}` : ''}\n`);
         if (dead) process.stdout.write(`    dead since ${when(link.lastCheck?.deadSince ?? null)}: ${link.lastCheck?.deadReason ?? 'gone'}\n`);
       }
@@ -181,6 +182,22 @@ async function find(app: App, args: string[]): Promise<number> {
     return 0;
   } catch (error) {
     return fail(error, values.json ?? false);
+  }
+}
+
+/** What a plain listing says of a snapshot that is not a clean capture (nothing for one that is). */
+function snapshotState(snapshot: Snapshot): string | null {
+  switch (snapshot.status) {
+    case 'not_captured':
+      return 'not captured yet: linksnap snap <url> captures it';
+    case 'queued':
+      return 'queued';
+    case 'capturing':
+      return 'capturing';
+    case 'failed':
+      return `failed: ${snapshot.error ?? 'unknown error'}`;
+    default:
+      return snapshot.degraded ? `incomplete: ${snapshot.degradedReason ?? 'some parts missing'}` : null;
   }
 }
 

@@ -64,6 +64,12 @@ describe('linksnap import', () => {
     const items = await findAll(dir);
     expect(new Set(items.map((item) => item.url))).toEqual(expected);
     expect(items.every((item) => item.status === 'not_captured')).toBe(true);
+    // The plain listing says so too, on each of its entries.
+    const plain = await cli(dir, 'find', '--limit', '5');
+    expect(plain.code).toBe(0);
+    const headings = plain.stdout.split('\n').filter((line) => /^\S+ {2}\d{4}-\d\d-\d\d /.test(line));
+    expect(headings).toHaveLength(5);
+    for (const heading of headings) expect(heading).toMatch(/ {2}\[not captured yet: linksnap snap <url> captures it\]$/);
     // Folders, collections, lists and tags from every tool, CJK ones included, are tags.
     expect((await findAll(dir, '--tag', '机器学习')).map((item) => item.url)).toContain('https://pytorch.org/tutorials/');
     expect((await findAll(dir, '--tag', '前端')).map((item) => item.title).sort()).toEqual(['React <Learn>', 'Vue.js 介绍 & 指南']);
