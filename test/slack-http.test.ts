@@ -294,6 +294,20 @@ describe('Slack app in HTTP mode', () => {
     expect(slack.callsTo('chat.postEphemeral').filter((call) => call.params.user === 'URATE')).toHaveLength(4);
   });
 
+  it('says a link first saved by an import from the command line was saved there, with no one to mention', async () => {
+    const url = fixtures.url('/article.html?imported=1');
+    const workspace = { id: `slack:${T1}`, platform: 'slack' as const, name: 'Team one' };
+    await testApp.service.importLinks({ fileName: 'urls.txt', data: Buffer.from(`${url}\n`), capture: false, workspace, requester: { id: 'local', name: 'root' }, platform: 'cli' });
+    await sendSlashCommand(eventsUrl, command({ command: '/snap', text: url, userId: 'UIMPORT' }), sign);
+    const progress = await slack.waitFor(() => slack.callsTo('chat.postMessage').find((call) => call.params.text?.includes('imported=1')), 10_000, 'progress');
+    const card = await slack.waitFor(() => {
+      const stored = slack.messages.get(`CPUBLIC:${progress.response.ts}`);
+      return stored && blocksText(stored.blocks).includes('First saved') ? stored : null;
+    }, 60_000, 'card naming the import');
+    expect(blocksText(card.blocks)).toMatch(/First saved from the linksnap command line (just now|\d+ (s|min) ago)/);
+    expect(blocksText(card.blocks)).not.toContain('<@local>');
+  });
+
   it('answers a re-posted link with who shared it first, and forgets a capture when its message is deleted', async () => {
     const url = fixtures.url('/article.html?repost=1');
     const firstTs = newTs();

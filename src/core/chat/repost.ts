@@ -20,8 +20,15 @@ export function earlierShareForChannel(service: EarlierShareService, share: Shar
   return earlierShare(service, share, channelAudience(share.channelId));
 }
 
-/** "First shared by @x in #y 5 min ago", in the platform's own mentions. */
+/**
+ * "First shared by @x in #y 5 min ago", in the platform's own mentions. A first share from the web
+ * page or the CLI (an import into a chat workspace, or a link saved there) has no chat user or
+ * channel to mention, so it says where it was saved instead.
+ */
 export function firstSharedNote(port: Pick<ChatPort, 'words'>, first: Share, locale: string): string {
+  if (first.platform === 'web' || first.platform === 'cli') {
+    return chatText(locale, first.platform === 'web' ? 'repost.firstSavedWeb' : 'repost.firstSavedCli', { when: relativeTime(locale, first.createdAt) });
+  }
   return chatText(locale, 'repost.firstShared', {
     user: port.words.user(first.userId),
     channel: port.words.channel(first.channelId, first.workspaceId, locale),

@@ -4,6 +4,8 @@ import { interpolate, pickLocale, type Locale } from '../i18n.js';
 
 const en = {
   'repost.firstShared': 'First shared by {user} in {channel} {when}',
+  'repost.firstSavedWeb': 'First saved on the linksnap web page {when}',
+  'repost.firstSavedCli': 'First saved from the linksnap command line {when}',
   'auto.refused': 'Not kept: {url}: {reason}',
   'auto.failed': 'Could not capture {url}: {reason}',
   'auto.userBudget': 'You are posting links faster than {limit} a minute, so the rest of this message was not kept. Post them again in {seconds} s.',
@@ -63,6 +65,8 @@ export type ChatTextKey = keyof typeof en;
 
 const zhCN: Record<ChatTextKey, string> = {
   'repost.firstShared': '{user} {when}在 {channel} 首次分享',
+  'repost.firstSavedWeb': '{when}通过 linksnap 网页首次保存',
+  'repost.firstSavedCli': '{when}通过 linksnap 命令行首次保存',
   'auto.refused': '未保存 {url}:{reason}',
   'auto.failed': '无法生成快照 {url}:{reason}',
   'auto.userBudget': '你每分钟发送的链接超过 {limit} 个,这条消息中其余的链接没有保存。请 {seconds} 秒后再发送。',
