@@ -22,6 +22,8 @@ const corpusDir = path.resolve('..', 'shared', 'corpus', 'pages');
 const outFile = path.resolve(values.out ?? 'BENCHMARKS.md');
 
 const sections: string[] = [];
+/** In BENCHMARKS.md, a line after which a section's hand-written notes start; a run keeps them. */
+const NotesMarker = '<!-- notes: kept when the section is measured again -->';
 const started = new Date();
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -472,9 +474,9 @@ paragraph added, in this process): p50 ${fmt(r.compare.p50Ms)} ms, p95 ${fmt(r.c
 
 const header = `# Benchmarks
 
-Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench\` on ${os.cpus().length} cores
-(${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}.
-All traffic stays on 127.0.0.1. Figures move with machine load; compare ratios within one run.
+Measured by \`npm run bench\` on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB,
+Node ${process.version}. Each section says when it was measured (\`--only\` runs some sections; the others keep
+their figures). All traffic stays on 127.0.0.1. Figures move with machine load; compare ratios within one run.
 `;
 
 if (only.has('wacz') && fs.existsSync(corpusDir)) {
@@ -520,17 +522,28 @@ if (only.has('wacz') && fs.existsSync(corpusDir)) {
 }
 
 const previous = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : '';
-const merged = mergeSections(previous, sections);
+const measured = `_Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC._`;
+const merged = mergeSections(previous, sections.map((section) => section.replace(/^(## [^\n]*\n)/, `$1\n${measured}\n`)));
 fs.writeFileSync(outFile, `${header}\n${merged.join('\n')}`);
 log(`wrote ${outFile}`);
 process.exit(0);
 
-/** Keeps sections of benchmarks not run this time (--only), replacing those that were. */
+/**
+ * Replaces, where each stands, the sections of the benchmarks run this time (--only runs some),
+ * keeping the others; a new one goes at the end. What a section holds below a NotesMarker line was
+ * written by hand (readings, earlier runs) and is kept under the fresh figures.
+ */
 function mergeSections(old: string, fresh: string[]): string[] {
   const titleOf = (section: string) => section.split('\n')[0].replace(/\(.*$/, '').replace(/ on [\d,]+ snapshots/, '').trim();
-  const kept = old
-    .split(/\n(?=## )/)
-    .filter((section) => section.startsWith('## '))
-    .filter((section) => !fresh.some((f) => titleOf(f) === titleOf(section)));
-  return [...fresh, ...kept.map((s) => `${s.trimEnd()}\n`)];
+  const notesOf = (section: string) => {
+    const at = section.indexOf(NotesMarker);
+    return at < 0 ? '' : `\n${section.slice(at).trimEnd()}\n`;
+  };
+  const oldSections = old.split(/\n(?=## )/).filter((section) => section.startsWith('## '));
+  const placed = oldSections.map((section) => {
+    const replacement = fresh.find((f) => titleOf(f) === titleOf(section));
+    return replacement ? `${replacement.trimEnd()}\n${notesOf(section)}` : `${section.trimEnd()}\n`;
+  });
+  const added = fresh.filter((f) => !oldSections.some((section) => titleOf(section) === titleOf(f)));
+  return [...placed, ...added.map((section) => `${section.trimEnd()}\n`)];
 }
