@@ -78,7 +78,7 @@ async function pageOfLinkIds(db: Db, plan: PagePlan): Promise<Array<{ id: string
     key = sql`t0.seq`;
     filters.push(sql<SqlBool>`t0.workspace_id = ${plan.workspaceId} AND t0.tag = ${rarest.tag}`);
     tagsToProbe = others;
-    drivingTag = drivingTagPlace(viewer);
+    drivingTag = drivingTagPlace(viewer, isPostgres(db));
   } else {
     source = sql`links l`;
     key = sql`l.seq`;
@@ -310,9 +310,15 @@ function tagProbe(plan: PagePlan, key: RawBuilder<unknown>, tag: string, asSet: 
 /**
  * A tag counts only where the viewer can see the place it was given. The same tag given in two
  * places is two rows: the driving row (t0) is the first visible one, so no link is listed twice.
+ * On Postgres it is said as "no visible place before it" (the same rule): the planner took
+ * `= (SELECT min(…))` to keep one row in 200 and so, for a tag on 2,290 of 100,000 links, read
+ * every one of them and sorted them (20 ms) instead of reading the newest few (0.2 ms).
  */
-function drivingTagPlace(viewer: Viewer | null): RawBuilder<SqlBool> {
-  return sql<SqlBool>`t0.channel_id = (SELECT min(tv.channel_id) FROM link_tags tv WHERE tv.link_id = t0.link_id AND tv.tag = t0.tag AND ${placedVisibleTo(tagColumns('tv'), viewer)})`;
+function drivingTagPlace(viewer: Viewer | null, postgres: boolean): RawBuilder<SqlBool> {
+  const visible = placedVisibleTo(tagColumns('tv'), viewer);
+  return postgres
+    ? sql<SqlBool>`${placedVisibleTo(tagColumns('t0'), viewer)} AND NOT EXISTS (SELECT 1 FROM link_tags tv WHERE tv.link_id = t0.link_id AND tv.tag = t0.tag AND tv.channel_id < t0.channel_id AND ${visible} OFFSET 0)`
+    : sql<SqlBool>`t0.channel_id = (SELECT min(tv.channel_id) FROM link_tags tv WHERE tv.link_id = t0.link_id AND tv.tag = t0.tag AND ${visible})`;
 }
 
 /**
