@@ -378,10 +378,12 @@ describe.each(Backends)('on %s', (backend) => {
       const viewers = [null, { channelIds: ['general'] }, { channelIds: ['general', 'staff'] }];
       const queries: Array<{ tags: string[]; text: string | null }> = [];
       for (const first of tagNames) {
+        // One tag alone too: a link may carry it in two places, only one of them visible.
+        queries.push({ tags: [first], text: null });
         for (const second of tagNames) if (first < second) queries.push({ tags: [first, second], text: null });
         for (const word of words) queries.push({ tags: [first], text: word });
       }
-      queries.push({ tags: ['red', 'blue'], text: 'alpha' }, { tags: ['green'], text: 'bravo delta' });
+      queries.push({ tags: ['red', 'blue'], text: 'alpha' }, { tags: ['green'], text: 'bravo delta' }, { tags: tagNames.slice(0, 3), text: null });
       for (const viewer of viewers) {
         for (const query of queries) {
           const want = expected(query.tags, query.text, viewer);
