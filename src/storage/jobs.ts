@@ -140,7 +140,9 @@ async function leaseNextJobPostgres(db: Db, owner: string, at: string, expires: 
  */
 async function leaseImportedPostgres(db: Db, owner: string, at: string, expires: string): Promise<LeasedJob | null> {
   const passed: string[] = [];
-  for (let tries = 0; tries < 5; tries += 1) {
+  // Each pass leaves out one more busy host, so this ends when no host is left; the bound only
+  // caps the work of one claim when hundreds of hosts are busy (the next poll goes on).
+  for (let tries = 0; tries < 50; tries += 1) {
     const outcome = await db.transaction().execute(async (trx): Promise<{ job: LeasedJob | null } | { busy: string }> => {
       const band = sql<boolean>`(${importedAndHostFree('j', at)} AND (j.host IS NULL OR NOT (j.host = ANY(${passed}::text[]))))`;
       const picked = (await sql<{ id: string; host: string | null }>`${pickPostgres(at, band, sql`j.id, j.host`)}`.execute(trx)).rows[0];
