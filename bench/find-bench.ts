@@ -189,8 +189,10 @@ async function warmPostgres(db: Kysely<Database>): Promise<{ how: string; second
   await sql`SELECT pg_prewarm('link_search_terms_tags', 'read')`.execute(db);
   let blocks = 0;
   for (const { oid } of inBuffers.rows) blocks += Number((await sql<{ n: number }>`SELECT pg_prewarm(${oid}::oid::regclass, 'buffer') AS n`.execute(db)).rows[0].n);
+  // As the server has it (a server named by LINKSNAP_TEST_DATABASE_URL keeps its own settings).
+  const buffers = (await sql<{ size: string }>`SELECT current_setting('shared_buffers') AS size`.execute(db)).rows[0].size;
   return {
-    how: `shared_buffers ${SharedBuffersMb} MB; ${Math.round((blocks * 8) / 1024)} MB of the tables, TOAST and b-tree indexes find reads loaded into it with pg_prewarm, the GIN index read into the OS cache`,
+    how: `shared_buffers ${buffers}; ${Math.round((blocks * 8) / 1024)} MB of the tables, TOAST and b-tree indexes find reads loaded into it with pg_prewarm, the GIN index read into the OS cache`,
     seconds: round((performance.now() - started) / 1000),
   };
 }
