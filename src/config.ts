@@ -254,6 +254,10 @@ function concurrencyFrom(env: Env): { concurrency: number; concurrencyMax: numbe
   return { concurrency: fixed, concurrencyMax: fixed };
 }
 
+function isWildcardHost(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
 /** `http://host:port`, an IPv6 address in brackets. */
 export function httpOrigin(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -261,11 +265,14 @@ export function httpOrigin(host: string, port: number): string {
 
 /**
  * The replay origin: given, or the web server's host on the next port (port 0, "any free port",
- * stays 0 and the server reports the one it got).
+ * stays 0 and the server reports the one it got). A server listening on every address (0.0.0.0,
+ * ::) is reached by the name in LINKSNAP_PUBLIC_URL, so that name is used: browsers cannot open
+ * http://0.0.0.0.
  */
 function replayUrl(env: Env, host: string, port: number, publicUrl: string): string {
   const given = str(env, 'LINKSNAP_REPLAY_URL');
-  const url = new URL(given ?? httpOrigin(host, port === 0 ? 0 : port + 1));
+  const reachedAs = isWildcardHost(host) && str(env, 'LINKSNAP_PUBLIC_URL') ? new URL(publicUrl).hostname.replace(/^\[(.*)\]$/, '$1') : host;
+  const url = new URL(given ?? httpOrigin(reachedAs, port === 0 ? 0 : port + 1));
   if (!/^https?:$/.test(url.protocol)) throw new ConfigError('LINKSNAP_REPLAY_URL', given ?? '', 'an http:// or https:// origin');
   const replay = url.origin;
   // Port 0 on both sides means "any free port" for each: two servers, two ports, never one origin.

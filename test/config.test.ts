@@ -25,6 +25,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ LINKSNAP_PUBLIC_URL: 'https://links.example.com', LINKSNAP_REPLAY_URL: 'https://replay.example.net/ignored/path' }, '/srv').replayUrl).toBe('https://replay.example.net');
     expect(() => loadConfig({ LINKSNAP_PUBLIC_URL: 'https://links.example.com', LINKSNAP_REPLAY_URL: 'https://links.example.com/replay' }, '/srv')).toThrow(/LINKSNAP_REPLAY_URL.*other than the web page/);
     expect(() => loadConfig({ LINKSNAP_REPLAY_URL: 'ftp://replay.example.net' }, '/srv')).toThrow(ConfigError);
+    // Listening on every address, the server is reached by LINKSNAP_PUBLIC_URL's name, never http://0.0.0.0.
+    const everywhere = { LINKSNAP_HOST: '0.0.0.0', LINKSNAP_API_TOKEN: 'secret' };
+    expect(loadConfig({ ...everywhere, LINKSNAP_PUBLIC_URL: 'http://links.example.com:8080' }, '/srv').replayUrl).toBe('http://links.example.com:8081');
+    expect(loadConfig({ ...everywhere, LINKSNAP_HOST: '::', LINKSNAP_PUBLIC_URL: 'http://[2001:db8::1]:8080/' }, '/srv').replayUrl).toBe('http://[2001:db8::1]:8081');
+    expect(loadConfig({ ...everywhere, LINKSNAP_PUBLIC_URL: 'http://links.example.com:8080', LINKSNAP_REPLAY_URL: 'http://replay.example.com:9000' }, '/srv').replayUrl).toBe('http://replay.example.com:9000');
+    expect(loadConfig({ ...everywhere, LINKSNAP_HOST: '10.0.0.5', LINKSNAP_PUBLIC_URL: 'http://links.example.com:8080' }, '/srv').replayUrl).toBe('http://10.0.0.5:8081');
   });
 
   it('reads durations, sizes, lists and flags with their units', () => {
