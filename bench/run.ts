@@ -476,7 +476,7 @@ const header = `# Benchmarks
 
 Measured by \`npm run bench\` on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB,
 Node ${process.version}. Each section says when it was measured (\`--only\` runs some sections; the others keep
-their figures). All traffic stays on 127.0.0.1. Figures move with machine load; compare ratios within one run.
+their figures; one with no date predates the dates: \`git log -p BENCHMARKS.md\`). All traffic stays on 127.0.0.1. Figures move with machine load; compare ratios within one run.
 `;
 
 if (only.has('wacz') && fs.existsSync(corpusDir)) {
