@@ -5,8 +5,6 @@
 // has to wait for what the last scroll steps started. Real Chromium, real egress proxy, the whole
 // capture pipeline.
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -14,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMhtml } from '../src/core/capture/archive/mhtml-parse.js';
 import { captureUrl, type CaptureUrlOptions } from '../src/core/capture/capture-url.js';
 import { startTestBrowser, type TestBrowser } from './helpers/browser.js';
+import { type LoopbackServer, serveOnLoopback } from './helpers/loopback-server.js';
 
 const Page = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/pages/lazy-images.html');
 const Count = 8;
@@ -21,7 +20,7 @@ const Count = 8;
 const ImageDelayMs = 250;
 
 let browser: TestBrowser;
-let server: http.Server;
+let server: LoopbackServer;
 let origin: string;
 const images = new Map<string, Buffer>();
 const requested: string[] = [];
@@ -33,7 +32,7 @@ beforeAll(async () => {
     images.set(`/slow-img/${i}.png`, png);
   }
   const html = await readFile(Page);
-  server = http.createServer((req, res) => {
+  server = await serveOnLoopback((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://fixture').pathname;
     requested.push(pathname);
     const png = images.get(pathname);
@@ -47,15 +46,13 @@ beforeAll(async () => {
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not here');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = server.origin;
   browser = startTestBrowser({ concurrency: 1 });
 });
 
 afterAll(async () => {
   await browser?.close();
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
 });
 
 function options(): CaptureUrlOptions {

@@ -4,8 +4,6 @@
 // off. The package is served the way any static host would serve a downloaded file (with ranges),
 // not by linksnap, so this is what someone opening the export elsewhere gets.
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -16,14 +14,15 @@ import { headlessModeFor } from '../src/core/capture/find-chrome.js';
 import { ExportFormats } from '../src/core/export-formats.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { DesktopChromium, TestChromiumArgs } from './helpers/chromium.js';
+import { type LoopbackServer, serveOnLoopback } from './helpers/loopback-server.js';
 
 const Names = ['north', 'south', 'east'];
 const Local = { workspace: { id: 'local', platform: 'cli' as const }, requester: { id: 'export-replay' }, source: { platform: 'cli' as const } };
 
-let site: http.Server;
+let site: LoopbackServer;
 let siteOrigin: string;
 let siteUp = true;
-let host: http.Server;
+let host: LoopbackServer;
 let hostOrigin: string;
 let t: TestApp;
 let browser: Browser;
@@ -31,12 +30,8 @@ let exported: Buffer;
 
 const viewerDir = path.dirname(createRequire(import.meta.url).resolve('replaywebpage/index.html'));
 
-function listen(server: http.Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
-}
-
 beforeAll(async () => {
-  site = http.createServer((req, res) => {
+  site = await serveOnLoopback((req, res) => {
     const name = (req.url ?? '').replace(/^\/|\.html$/g, '');
     if (!siteUp || !Names.includes(name)) return void res.writeHead(503).end('down');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
@@ -45,7 +40,7 @@ beforeAll(async () => {
         `<script>document.getElementById('js').textContent = 'script wrote ${name}';</script></body></html>`,
     );
   });
-  siteOrigin = await listen(site);
+  siteOrigin = site.origin;
   t = await startTestApp();
   for (const name of Names) {
     const accepted = await t.service.snap({ url: `${siteOrigin}/${name}.html`, tags: ['stations'], ...Local });
@@ -56,7 +51,7 @@ beforeAll(async () => {
   await ExportFormats.wacz.write(t.service, { workspaceId: 'local', tags: ['stations'], viewer: null }, out, 'stations');
   exported = await bytes;
 
-  host = http.createServer((req, res) => {
+  host = await serveOnLoopback((req, res) => {
     const url = new URL(req.url ?? '/', 'http://host');
     if (url.pathname === '/replay/ui.js' || url.pathname === '/replay/sw.js') {
       return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(path.join(viewerDir, path.basename(url.pathname))));
@@ -80,17 +75,15 @@ beforeAll(async () => {
     }
     res.writeHead(404).end();
   });
-  hostOrigin = await listen(host);
+  hostOrigin = host.origin;
   browser = await puppeteer.launch({ executablePath: DesktopChromium, headless: headlessModeFor(DesktopChromium), args: TestChromiumArgs });
 }, 240_000);
 
 afterAll(async () => {
   await browser?.close();
   await t?.close();
-  for (const server of [site, host]) {
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
+  await site?.close();
+  await host?.close();
 });
 
 describe('the exported WACZ in ReplayWeb.page', () => {

@@ -3,8 +3,6 @@
 // runs and no request reaches the fixture server that hosts the image. MHTML (saved by Chromium
 // itself) and WACZ (recorded by linksnap) uploads render from their own parts. Files that are not
 // saved pages are refused by their bytes, whatever they are called.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureUrl } from '../src/core/capture/capture-url.js';
@@ -13,9 +11,10 @@ import { egressContextOptions } from '../src/core/egress/chromium.js';
 import { startEgressProxy } from '../src/core/egress/proxy.js';
 import { readUploadedPage } from '../src/core/upload/uploaded-page.js';
 import { startTestBrowser, type TestBrowser } from './helpers/browser.js';
+import { type LoopbackServer, serveOnLoopback } from './helpers/loopback-server.js';
 
 let browser: TestBrowser;
-let server: http.Server;
+let server: LoopbackServer;
 let origin: string;
 const requests: string[] = [];
 
@@ -23,7 +22,7 @@ const Png = sharp({ create: { width: 40, height: 40, channels: 3, background: { 
 
 beforeAll(async () => {
   const png = await Png;
-  server = http.createServer((req, res) => {
+  server = await serveOnLoopback((req, res) => {
     requests.push(req.url ?? '');
     if (req.url === '/remote.png') res.writeHead(200, { 'content-type': 'image/png' }).end(png);
     else if (req.url === '/article.html') {
@@ -32,15 +31,13 @@ beforeAll(async () => {
       );
     } else res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = server.origin;
   browser = startTestBrowser({ concurrency: 1 });
 });
 
 afterAll(async () => {
   await browser?.close();
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
 });
 
 const limits = () => ({ maxBytes: 5 * 1024 * 1024, maxArchiveBytes: 20 * 1024 * 1024 });

@@ -3,14 +3,13 @@
 // becomes the link's next version, marked as theirs, rendered offline by the capture job with no
 // request to the site, found by its text. The upload works once, and only for a capture that
 // could not see the page.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { type LoopbackServer, serveOnLoopback } from './helpers/loopback-server.js';
 
 const Local = { workspace: { id: 'local', platform: 'cli' as const }, requester: { id: 'U1', name: 'Ada' }, source: { platform: 'cli' as const } };
 
-let server: http.Server;
+let server: LoopbackServer;
 let origin: string;
 let t: TestApp;
 const requests: string[] = [];
@@ -25,21 +24,19 @@ const Saved = (url: string) =>
 <img src="${url.replace(/\/[^/]*$/, '/tracker.gif')}"></article><script>document.title = 'script ran'</script></body></html>`);
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  server = await serveOnLoopback((req, res) => {
     requests.push(req.url ?? '');
     if (req.url === '/members/report') res.writeHead(403, { 'content-type': 'text/html' }).end('<!doctype html><title>Sign in</title><h1>Please sign in to continue</h1>');
     else if (req.url === '/open') res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Open page</title><article><p>${'Readable words for everyone. '.repeat(30)}</p></article>`);
     else res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = server.origin;
   t = await startTestApp();
 }, 60_000);
 
 afterAll(async () => {
   await t?.close();
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
 });
 
 async function captured(path: string) {
