@@ -149,10 +149,9 @@ async function leaseImportedPostgres(db: Db, owner: string, at: string, expires:
       if (!picked) return { job: null };
       if (picked.host !== null) {
         const locked = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${HostLockSpace}, hashtext(${picked.host})) AS ok`.execute(trx);
-        const running = locked.rows[0].ok
-          ? await sql`SELECT 1 FROM jobs WHERE host = ${picked.host} AND status = 'leased' AND lease_expires_at > ${at} LIMIT 1`.execute(trx)
-          : null;
-        if (!running || running.rows.length) return { busy: picked.host };
+        // The same host check as the pick's, asked again now that no other claim of the host can run.
+        const free = locked.rows[0].ok && (await sql`SELECT 1 FROM jobs j WHERE j.id = ${picked.id} AND ${importedAndHostFree('j', at)}`.execute(trx)).rows.length > 0;
+        if (!free) return { busy: picked.host };
       }
       return { job: leased((await sql<LeasedRow>`${claimPostgres(owner, at, expires, sql`jobs.id = ${picked.id}`)}`.execute(trx)).rows[0]) };
     });
