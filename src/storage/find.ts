@@ -210,10 +210,8 @@ async function postgresTagsWindow(
     ...(below !== null ? [sql<SqlBool>`${key} < ${below}`] : []),
     ...(bottom !== null ? [sql<SqlBool>`${key} > ${bottom}`] : []),
   ];
-  const othersPresent = (key: RawBuilder<unknown>) =>
-    plan.tags
-      .filter((tag) => tag !== driving)
-      .map((tag) => sql<SqlBool>`EXISTS (SELECT 1 FROM link_tags b WHERE b.workspace_id = ${plan.workspaceId} AND b.tag = ${tag} AND b.seq = ${key} OFFSET 0)`);
+  // Only whether the link has the other tags: where the viewer may see them is checked on the links found.
+  const othersPresent = (key: RawBuilder<unknown>) => plan.tags.filter((tag) => tag !== driving).map((tag) => tagProbe({ ...plan, viewer: null }, key, tag, false, true));
   if (text) {
     // The driving tag's keys in the window, each document read by its key and the text checked on
     // it, never through the search index, which would hand back every match of the text at once.
@@ -300,7 +298,7 @@ async function newestVisible(
  * semi-join: it planned that by hashing every row of the tag (29,790 rows and 16 ms for a page that
  * needed 19 probes; a tag on a sixth of 1,000,000 links in the older step, 50 ms).
  */
-function tagProbe(plan: PagePlan, key: RawBuilder<unknown>, tag: string, asSet: boolean, postgres = false): RawBuilder<SqlBool> {
+function tagProbe(plan: Pick<PagePlan, 'workspaceId' | 'viewer'>, key: RawBuilder<unknown>, tag: string, asSet: boolean, postgres = false): RawBuilder<SqlBool> {
   const visible = placedVisibleTo(tagColumns('tx'), plan.viewer ?? null);
   return asSet
     ? sql<SqlBool>`${key} IN (SELECT tx.seq FROM link_tags tx WHERE tx.workspace_id = ${plan.workspaceId} AND tx.tag = ${tag} AND ${visible})`
