@@ -199,11 +199,7 @@ export class LinksnapService implements SnapService {
       message: deduplicated ? 'Link shared again; reusing a recent snapshot' : 'Link accepted',
       details: { workspace: workspace.id, url, snapshotId: snapshot.id, shareId: share.id },
     });
-    if (!deduplicated) {
-      this.runner?.wake();
-      // Other processes' workers; a failed announcement only delays the capture to their next poll.
-      await this.#store.announceJob().catch((error) => this.#deps.logger({ level: 'warn', context: 'service', message: 'Could not announce a queued job; workers will find it at their next poll', details: { error } }));
-    }
+    if (!deduplicated) await this.#announceQueued();
     // Progress goes out after snap() returned, so the adapter has its answer first.
     // Never not_captured here: a link kept without a capture was just queued (#newCapture).
     const type = snapshot.status === 'not_captured' ? 'queued' : snapshot.status;
@@ -233,14 +229,20 @@ export class LinksnapService implements SnapService {
         store: this.#store,
         config: { jobMaxAttempts: config.jobMaxAttempts, importHostIntervalMs: config.importHostIntervalMs ?? DefaultImportHostIntervalMs, workspaceQuotaBytes: config.workspaceQuotaBytes ?? null },
         logger: this.#deps.logger,
-        announce: async () => {
-          this.runner?.wake();
-          await this.#store.announceJob().catch((error) => this.#deps.logger({ level: 'warn', context: 'service', message: 'Could not announce queued imports; workers will find them at their next poll', details: { error } }));
-        },
+        announce: () => this.#announceQueued(),
         now: () => this.#now(),
       },
       request,
     );
+  }
+
+  /**
+   * Wakes this process's workers and tells other processes' (NOTIFY on Postgres) that captures were
+   * queued; a failed announcement only delays them to those workers' next poll.
+   */
+  async #announceQueued(): Promise<void> {
+    this.runner?.wake();
+    await this.#store.announceJob().catch((error) => this.#deps.logger({ level: 'warn', context: 'service', message: 'Could not announce queued captures; workers will find them at their next poll', details: { error } }));
   }
 
   /**
@@ -273,8 +275,7 @@ export class LinksnapService implements SnapService {
       now,
     );
     this.#deps.logger({ level: 'info', context: 'service', message: 'A saved page was uploaded as a new version', details: { workspace: snapshot.workspaceId, snapshotId: version.id, from: snapshot.id, bytes: request.data.length } });
-    this.runner?.wake();
-    await this.#store.announceJob().catch((error) => this.#deps.logger({ level: 'warn', context: 'service', message: 'Could not announce a queued job; workers will find it at their next poll', details: { error } }));
+    await this.#announceQueued();
     return version;
   }
 
@@ -541,8 +542,7 @@ export class LinksnapService implements SnapService {
     await this.#checkQuota(workspaceId, link.url, this.#now(), true);
     // Behind anything a person asked for.
     const snapshot = await this.#newCapture(workspaceId, linkId, link.url, this.#now(), JobPriority.fromMessage);
-    this.runner?.wake();
-    await this.#store.announceJob().catch(() => undefined);
+    await this.#announceQueued();
     return snapshot;
   }
 
