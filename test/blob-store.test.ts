@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -13,6 +14,7 @@ import { InvalidInputError, isTransientStoreError, NotFoundError } from '../src/
 import { FileBlobStore, type BlobStore } from '../src/storage/blob-store.js';
 import { openBlobStore } from '../src/storage/open-blob-store.js';
 import { BlobIntegrityError, S3BlobStore } from '../src/storage/s3-blob-store.js';
+import { serveOnLoopback } from './helpers/loopback-server.js';
 import { startS3StandIn, type S3StandIn } from './stand-ins/s3/s3-server.js';
 
 let s3: S3StandIn;
@@ -227,6 +229,57 @@ describe('S3BlobStore', () => {
       expect(s3.keys().filter((key) => key.startsWith('mangled/'))).toEqual([]);
     } finally {
       await new Promise((resolve) => mangling.close(resolve));
+    }
+  });
+
+  it('waits out a concurrent writer that rewrites the same content in place, and deletes nothing', async () => {
+    // s3rver (like other file-backed servers) writes an object in place: a second writer of the same
+    // content truncates it and streams it in again. Here that second writer starts right after our
+    // PUT and is half-way when our upload is read back; it finishes shortly after.
+    const data = Buffer.alloc(64 * 1024, 9);
+    const prefix = 'in-place/blobs/';
+    const key = `${prefix}${sha(data).slice(0, 2)}/${sha(data).slice(2, 4)}/${sha(data)}`;
+    const objectFile = path.join(s3.directory, s3.bucket, ...key.split('/')) + '._S3rver_object';
+    const other = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, requestChecksumCalculation: 'WHEN_REQUIRED', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const otherBody = new PassThrough();
+    let otherWrite: Promise<unknown> | null = null;
+    let readBacks = 0;
+    const proxy = await serveOnLoopback((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const upstream = http.request(`${s3.endpoint}${req.url}`, { method: req.method, headers: req.headers }, async (reply) => {
+          if (req.method === 'PUT' && reply.statusCode === 200 && !otherWrite) {
+            otherWrite = other.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: otherBody, ContentLength: data.length }));
+            otherBody.write(data.subarray(0, data.length / 2));
+            for (let tries = 0; fs.statSync(objectFile).size !== data.length / 2; tries += 1) {
+              if (tries > 200) throw new Error('the second writer never got half-way');
+              await new Promise((resolve) => setTimeout(resolve, 10));
+            }
+          }
+          if (req.method === 'GET' && req.url?.includes(sha(data)) && otherWrite && ++readBacks === 1) {
+            reply.on('end', () => setTimeout(() => otherBody.end(data.subarray(data.length / 2)), 50));
+          }
+          res.writeHead(reply.statusCode ?? 502, reply.headers);
+          reply.pipe(res);
+        });
+        upstream.end(Buffer.concat(chunks));
+      });
+    });
+    try {
+      const blobs = openBlobStore(loadConfig({ ...s3.env('in-place/blobs'), LINKSNAP_S3_ENDPOINT: proxy.origin }).blobs) as S3BlobStore;
+      expect(await blobs.put(data)).toEqual({ sha256: sha(data), size: data.length });
+      await otherWrite;
+      // The first read-back saw the half-written copy; the store looked again instead of deleting.
+      expect(readBacks).toBeGreaterThan(1);
+      expect((await blobs.read(sha(data))).equals(data)).toBe(true);
+      expect(s3.keys()).toContain(key);
+      blobs.destroy();
+    } finally {
+      if (!otherBody.writableEnded) otherBody.end();
+      await (otherWrite as Promise<unknown> | null)?.catch(() => undefined);
+      other.destroy();
+      await proxy.close();
     }
   });
 

@@ -4,7 +4,8 @@
 //
 // Three things differ from files and are handled here:
 // - A PUT can be stored wrong without an error (a proxy or server that keeps aws-chunked framing),
-//   so every upload is read back and hashed; a mismatch is deleted and reported as transient.
+//   so every upload is read back and hashed; a mismatch that outlasts a concurrent writer and a
+//   second upload is deleted and reported as transient.
 // - Not every server moves LastModified on a copy onto itself, so a touch also writes the time
 //   into the object's metadata (`x-amz-meta-touched`), and lastTouched reads the later of the two.
 // - A missing object is a 404 with different error names per call (NoSuchKey, NotFound).
@@ -25,6 +26,9 @@ import type { S3BlobSettings } from '../config.js';
 import { NotFoundError } from '../core/errors.js';
 import type { ByteRange, OpenedArtifact } from '../core/types.js';
 import { assertSha256, type BlobEntry, type BlobStore, type StoredBlob } from './blob-store.js';
+
+/** How long put waits before each new read-back of an upload that read back wrong. */
+const ReadBackPausesMs = [200, 800];
 
 const KeyPattern = /(?:^|\/)[0-9a-f]{2}\/[0-9a-f]{2}\/([0-9a-f]{64})$/;
 
@@ -83,19 +87,24 @@ export class S3BlobStore implements BlobStore {
     const sha256 = createHash('sha256').update(data).digest('hex');
     const key = this.key(sha256);
     if (await this.#touch(key)) return { sha256, size: data.length };
-    await this.#client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: data,
-        ContentLength: data.length,
-        ContentType: 'application/octet-stream',
-        Metadata: { touched: String(Date.now()) },
-      }),
-    );
-    const stored = await this.#hashOf(key);
+    await this.#upload(key, data);
+    let stored = await this.#hashOf(key);
+    // S3 itself swaps objects whole, but servers that write in place (s3rver, file-backed gateways)
+    // show a concurrent writer of the same content half-way through for a moment. Deleting then
+    // would remove what that writer is about to report as stored, so look again first.
+    for (const pause of ReadBackPausesMs) {
+      if (stored === sha256) break;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      stored = await this.#hashOf(key);
+    }
     if (stored !== sha256) {
-      // Two writers of the same content cannot cause this (identical bytes): the store mangled it.
+      // Still wrong (a writer that died half-way on such a server, or a store that mangles bodies):
+      // write it once more before giving up.
+      await this.#upload(key, data);
+      stored = await this.#hashOf(key);
+    }
+    if (stored !== sha256) {
+      // Left in place, a later put would find the key, touch it and never upload it again.
       await this.delete(sha256).catch(() => undefined);
       throw new BlobIntegrityError(`Blob upload to ${this.locator(sha256)} was stored with different bytes (read back as ${stored ?? 'missing'}); it was removed, and the capture will be tried again`);
     }
@@ -161,11 +170,24 @@ export class S3BlobStore implements BlobStore {
     } while (token);
   }
 
-  /** Uploads are single PUTs, which are atomic: there are never leftovers to remove. */
+  /** Uploads are single PUTs under the blob's own key: there are no temporary objects to remove. */
   async removeLeftover(): Promise<void> {}
 
   destroy(): void {
     this.#client.destroy();
+  }
+
+  async #upload(key: string, data: Buffer): Promise<void> {
+    await this.#client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: data,
+        ContentLength: data.length,
+        ContentType: 'application/octet-stream',
+        Metadata: { touched: String(Date.now()) },
+      }),
+    );
   }
 
   /** Copies the object onto itself with a new `touched` time; false when it is not there. */
