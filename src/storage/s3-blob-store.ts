@@ -11,6 +11,7 @@
 // - A missing object is a 404 with different error names per call (NoSuchKey, NotFound).
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -94,7 +95,7 @@ export class S3BlobStore implements BlobStore {
     // would remove what that writer is about to report as stored, so look again first.
     for (const pause of ReadBackPausesMs) {
       if (stored === sha256) break;
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await sleep(pause);
       stored = await this.#hashOf(key);
     }
     if (stored !== sha256) {
