@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -57,6 +56,31 @@ const collect = async (store: BlobStore) => {
   for await (const entry of store.list()) entries.push(entry);
   return entries;
 };
+
+/** A client of the stand-in outside any BlobStore: another writer, or a stranger in the bucket. */
+const rawClient = () =>
+  new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, requestChecksumCalculation: 'WHEN_REQUIRED', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+
+/**
+ * A proxy in front of the stand-in, for the faults a real server or gateway shows: `body` may change
+ * what a request stores, `reply` runs before the stand-in's answer is passed on.
+ */
+function s3Proxy(hooks: { body?(req: http.IncomingMessage, body: Buffer): Buffer; reply?(req: http.IncomingMessage, reply: http.IncomingMessage): Promise<void> | void }) {
+  return serveOnLoopback((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const received = Buffer.concat(chunks);
+      const body = hooks.body?.(req, received) ?? received;
+      const upstream = http.request(`${s3.endpoint}${req.url}`, { method: req.method, headers: { ...req.headers, 'content-length': String(body.length) } }, async (reply) => {
+        await hooks.reply?.(req, reply);
+        res.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(res);
+      });
+      upstream.end(body);
+    });
+  });
+}
 
 describe.each([
   ['file', fileStore],
@@ -190,7 +214,7 @@ describe('S3BlobStore', () => {
     const blobs = s3Store();
     const { sha256 } = await blobs.put(Buffer.from('ours'));
     await s3Store().put(Buffer.from('another prefix'));
-    const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const client = rawClient();
     // Strangers under our prefix: one named like a blob but not at its place, one not a blob at all.
     for (const key of [`${blobs.prefix}${sha256}`, `${blobs.prefix}00/00/${sha256}`, `${blobs.prefix}README`]) {
       await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: 'not a blob' }));
@@ -202,23 +226,12 @@ describe('S3BlobStore', () => {
   it('reads every upload back, and removes and refuses one the server stored differently', async () => {
     // A proxy that stores every PUT with aws-chunked framing around it, as a server that does not
     // speak that encoding does: the PUT itself succeeds.
-    const mangling = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        let body = Buffer.concat(chunks);
-        if (req.method === 'PUT' && body.length) body = Buffer.concat([Buffer.from(`${body.length.toString(16)};chunk-signature=0\r\n`), body, Buffer.from('\r\n0\r\n')]);
-        const upstream = http.request(`${s3.endpoint}${req.url}`, { method: req.method, headers: { ...req.headers, 'content-length': String(body.length) } }, (reply) => {
-          res.writeHead(reply.statusCode ?? 502, reply.headers);
-          reply.pipe(res);
-        });
-        upstream.end(body);
-      });
+    const mangling = await s3Proxy({
+      body: (req, body) =>
+        req.method === 'PUT' && body.length ? Buffer.concat([Buffer.from(`${body.length.toString(16)};chunk-signature=0\r\n`), body, Buffer.from('\r\n0\r\n')]) : body,
     });
-    await new Promise<void>((resolve) => mangling.listen(0, '127.0.0.1', resolve));
     try {
-      const port = (mangling.address() as AddressInfo).port;
-      const blobs = openBlobStore(loadConfig({ ...s3.env('mangled/blobs'), LINKSNAP_S3_ENDPOINT: `http://127.0.0.1:${port}` }).blobs) as S3BlobStore;
+      const blobs = openBlobStore(loadConfig({ ...s3.env('mangled/blobs'), LINKSNAP_S3_ENDPOINT: mangling.origin }).blobs) as S3BlobStore;
       const data = Buffer.from('will be mangled');
       const error = await blobs.put(data).then(() => null, (thrown: unknown) => thrown);
       expect(error).toBeInstanceOf(BlobIntegrityError);
@@ -228,7 +241,7 @@ describe('S3BlobStore', () => {
       expect(await blobs.exists(sha(data))).toBe(false);
       expect(s3.keys().filter((key) => key.startsWith('mangled/'))).toEqual([]);
     } finally {
-      await new Promise((resolve) => mangling.close(resolve));
+      await mangling.close();
     }
   });
 
@@ -237,48 +250,43 @@ describe('S3BlobStore', () => {
     // content truncates it and streams it in again. Here that second writer starts right after our
     // PUT and is half-way when our upload is read back; it finishes shortly after.
     const data = Buffer.alloc(64 * 1024, 9);
-    const prefix = 'in-place/blobs/';
-    const key = `${prefix}${sha(data).slice(0, 2)}/${sha(data).slice(2, 4)}/${sha(data)}`;
+    const sha256 = sha(data);
+    const key = `in-place/blobs/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
     const objectFile = path.join(s3.directory, s3.bucket, ...key.split('/')) + '._S3rver_object';
-    const other = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, requestChecksumCalculation: 'WHEN_REQUIRED', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const other = rawClient();
     const otherBody = new PassThrough();
     let otherWrite: Promise<unknown> | null = null;
     let readBacks = 0;
-    const proxy = await serveOnLoopback((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const upstream = http.request(`${s3.endpoint}${req.url}`, { method: req.method, headers: req.headers }, async (reply) => {
-          if (req.method === 'PUT' && reply.statusCode === 200 && !otherWrite) {
-            otherWrite = other.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: otherBody, ContentLength: data.length }));
-            otherBody.write(data.subarray(0, data.length / 2));
-            for (let tries = 0; fs.statSync(objectFile).size !== data.length / 2; tries += 1) {
-              if (tries > 200) throw new Error('the second writer never got half-way');
-              await new Promise((resolve) => setTimeout(resolve, 10));
-            }
+    const proxy = await s3Proxy({
+      async reply(req, reply) {
+        if (req.method === 'PUT' && reply.statusCode === 200 && !otherWrite) {
+          otherWrite = other.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: otherBody, ContentLength: data.length }));
+          otherBody.write(data.subarray(0, data.length / 2));
+          for (let tries = 0; fs.statSync(objectFile).size !== data.length / 2; tries += 1) {
+            if (tries > 200) throw new Error('the second writer never got half-way');
+            await new Promise((resolve) => setTimeout(resolve, 10));
           }
-          if (req.method === 'GET' && req.url?.includes(sha(data)) && otherWrite && ++readBacks === 1) {
-            reply.on('end', () => setTimeout(() => otherBody.end(data.subarray(data.length / 2)), 50));
-          }
-          res.writeHead(reply.statusCode ?? 502, reply.headers);
-          reply.pipe(res);
-        });
-        upstream.end(Buffer.concat(chunks));
-      });
+        }
+        if (req.method === 'GET' && req.url?.includes(sha256) && otherWrite && ++readBacks === 1) {
+          reply.on('end', () => setTimeout(() => otherBody.end(data.subarray(data.length / 2)), 50));
+        }
+      },
     });
     try {
       const blobs = openBlobStore(loadConfig({ ...s3.env('in-place/blobs'), LINKSNAP_S3_ENDPOINT: proxy.origin }).blobs) as S3BlobStore;
-      expect(await blobs.put(data)).toEqual({ sha256: sha(data), size: data.length });
+      expect(await blobs.put(data)).toEqual({ sha256, size: data.length });
       await otherWrite;
       // The first read-back saw the half-written copy; the store looked again instead of deleting.
       expect(readBacks).toBeGreaterThan(1);
-      expect((await blobs.read(sha(data))).equals(data)).toBe(true);
+      expect((await blobs.read(sha256)).equals(data)).toBe(true);
       expect(s3.keys()).toContain(key);
       blobs.destroy();
     } finally {
-      if (!otherBody.writableEnded) otherBody.end();
-      await (otherWrite as Promise<unknown> | null)?.catch(() => undefined);
+      // When the put failed early the second writer is still half-way: abort it (closing its
+      // client ends the request) rather than wait for bytes that never come.
+      if (!otherBody.writableEnded) otherBody.destroy(new Error('test over'));
       other.destroy();
+      await (otherWrite as Promise<unknown> | null)?.catch(() => undefined);
       await proxy.close();
     }
   });
